@@ -1,0 +1,292 @@
+//! The analysis pipeline: photos → role pixels → tones → targets and ITA.
+//!
+//! Roles are selected three ways: whole photos (`--hair` / `--scalp`, pooled), rectangles on
+//! one photo (`--hair-region` / `--scalp-region`), or automatically on a single photo given
+//! with neither ([`crate::segment::auto_separate`]).
+
+use std::path::PathBuf;
+
+use crate::color::{ita_deg, Lab, SkinCategory};
+use crate::error::{Error, Result};
+use crate::photo::{LoadLimits, Photo, PhotoInfo, Region};
+use crate::segment::{self, AutoSeparation};
+use crate::tones::{self, Role, RoleTones, ToneOptions};
+
+/// Default cap on pixels sampled from each photo or region.
+pub const DEFAULT_MAX_SAMPLES: usize = 250_000;
+
+/// Which pixels play which role.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// A photo for regions or automatic separation (at most one).
+    pub photo: Option<PathBuf>,
+    /// Whole photos of hair.
+    pub hair_photos: Vec<PathBuf>,
+    /// Whole photos of scalp.
+    pub scalp_photos: Vec<PathBuf>,
+    /// Hair rectangles on `photo`.
+    pub hair_regions: Vec<Region>,
+    /// Scalp rectangles on `photo`.
+    pub scalp_regions: Vec<Region>,
+}
+
+/// Settings of the analysis.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzeOptions {
+    /// Tone extraction settings.
+    pub tones: ToneOptions,
+    /// Decoding limits.
+    pub limits: LoadLimits,
+    /// Cap on sampled pixels per photo or region.
+    pub max_samples: usize,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            tones: ToneOptions::default(),
+            limits: LoadLimits::default(),
+            max_samples: DEFAULT_MAX_SAMPLES,
+        }
+    }
+}
+
+/// How one photo was used.
+#[derive(Debug, Clone)]
+pub struct InputUse {
+    /// Decoded photo facts.
+    pub info: PhotoInfo,
+    /// Role(s) it supplied: `hair`, `scalp`, or `auto`.
+    pub used_for: Vec<String>,
+    /// Regions read (empty: whole photo).
+    pub regions: Vec<(Role, Region)>,
+    /// Pixels sampled from it (all roles).
+    pub pixels_sampled: usize,
+    /// Sampled pixels skipped as fully transparent.
+    pub pixels_transparent: usize,
+}
+
+/// Everything measured from the photos.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Photos read, in command-line order.
+    pub inputs: Vec<InputUse>,
+    /// How roles were selected: `photos`, `regions`, `auto` or `mixed`, per role.
+    pub hair_source: Option<&'static str>,
+    /// See `hair_source`.
+    pub scalp_source: Option<&'static str>,
+    /// Hair tones (None when no hair pixels were selected).
+    pub hair: Option<RoleTones>,
+    /// Scalp tones.
+    pub scalp: Option<RoleTones>,
+    /// Scalp ITA° and class.
+    pub ita: Option<(f32, SkinCategory)>,
+    /// The automatic separation, when used.
+    pub auto: Option<AutoSeparation>,
+    /// Everything the user should know.
+    pub warnings: Vec<String>,
+}
+
+impl Analysis {
+    /// Hair target and scalp target, or an error naming what is missing.
+    pub fn targets(&self) -> Result<(Lab, Lab)> {
+        let hair = self.hair.as_ref().ok_or_else(|| Error::Analysis {
+            path: None,
+            message: "no hair pixels: give --hair PHOTO or --hair-region, or one photo for \
+                      automatic separation"
+                .into(),
+        })?;
+        let scalp = self.scalp.as_ref().ok_or_else(|| Error::Analysis {
+            path: None,
+            message: "no scalp pixels: give --scalp PHOTO or --scalp-region, or one photo for \
+                      automatic separation"
+                .into(),
+        })?;
+        Ok((hair.target, scalp.target))
+    }
+}
+
+fn source_name(photos: bool, regions: bool) -> Option<&'static str> {
+    match (photos, regions) {
+        (true, true) => Some("mixed"),
+        (true, false) => Some("photos"),
+        (false, true) => Some("regions"),
+        (false, false) => None,
+    }
+}
+
+/// Run the analysis.
+pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
+    let has_regions = !sel.hair_regions.is_empty() || !sel.scalp_regions.is_empty();
+    let has_role_photos = !sel.hair_photos.is_empty() || !sel.scalp_photos.is_empty();
+    if has_regions && sel.photo.is_none() {
+        return Err(Error::usage(
+            "--hair-region/--scalp-region need the photo they refer to, given as PHOTO",
+        ));
+    }
+    if sel.photo.is_none() && !has_role_photos {
+        return Err(Error::usage(
+            "no photo given: pass PHOTO (automatic separation or regions), or --hair/--scalp \
+             photos",
+        ));
+    }
+    if sel.photo.is_some() && !has_regions && has_role_photos {
+        return Err(Error::usage(
+            "PHOTO given with --hair/--scalp photos but without regions: say which part of it \
+             is hair or scalp (--hair-region/--scalp-region), or pass it as --hair/--scalp",
+        ));
+    }
+
+    let mut inputs = Vec::new();
+    let mut warnings = Vec::new();
+    let mut hair_px: Vec<Lab> = Vec::new();
+    let mut scalp_px: Vec<Lab> = Vec::new();
+    let mut auto = None;
+
+    if let Some(path) = &sel.photo {
+        let photo = Photo::load(path, opts.limits)?;
+        note_icc(&photo, &mut warnings);
+        let mut usage = InputUse {
+            info: photo.info.clone(),
+            used_for: Vec::new(),
+            regions: Vec::new(),
+            pixels_sampled: 0,
+            pixels_transparent: 0,
+        };
+        if has_regions {
+            for (role, regions, pool) in [
+                (Role::Hair, &sel.hair_regions, &mut hair_px),
+                (Role::Scalp, &sel.scalp_regions, &mut scalp_px),
+            ] {
+                for &r in regions {
+                    let s = photo.sample_lab(Some(r), opts.max_samples)?;
+                    if s.lab.is_empty() {
+                        return Err(Error::input(
+                            path,
+                            format!("{} region {r} holds no opaque pixel", role.name()),
+                        ));
+                    }
+                    usage.pixels_sampled += s.lab.len();
+                    usage.pixels_transparent += s.transparent;
+                    pool.extend(s.lab);
+                    usage.regions.push((role, r));
+                    if !usage.used_for.contains(&role.name().to_string()) {
+                        usage.used_for.push(role.name().to_string());
+                    }
+                }
+            }
+        } else {
+            let s = photo.sample_lab(None, opts.max_samples)?;
+            usage.pixels_sampled = s.lab.len();
+            usage.pixels_transparent = s.transparent;
+            usage.used_for.push("auto".into());
+            if s.lab.is_empty() {
+                return Err(Error::Analysis {
+                    path: Some(path.clone()),
+                    message: format!("{}: every pixel is fully transparent", path.display()),
+                });
+            }
+            let sep = segment::auto_separate(s.lab, opts.tones.seed);
+            warnings.extend(sep.warnings.iter().cloned());
+            if sep.scalp.is_empty() {
+                return Err(Error::Analysis {
+                    path: Some(path.clone()),
+                    message: format!(
+                        "{}: automatic separation found no skin-like colour; give \
+                         --hair-region/--scalp-region or --hair/--scalp close-ups",
+                        path.display()
+                    ),
+                });
+            }
+            hair_px = sep.hair.clone();
+            scalp_px = sep.scalp.clone();
+            auto = Some(sep);
+        }
+        inputs.push(usage);
+    }
+    for (role, photos, pool) in [
+        (Role::Hair, &sel.hair_photos, &mut hair_px),
+        (Role::Scalp, &sel.scalp_photos, &mut scalp_px),
+    ] {
+        for path in photos {
+            let photo = Photo::load(path, opts.limits)?;
+            note_icc(&photo, &mut warnings);
+            let s = photo.sample_lab(None, opts.max_samples)?;
+            if s.lab.is_empty() {
+                return Err(Error::Analysis {
+                    path: Some(path.clone()),
+                    message: format!("{}: every pixel is fully transparent", path.display()),
+                });
+            }
+            inputs.push(InputUse {
+                info: photo.info.clone(),
+                used_for: vec![role.name().to_string()],
+                regions: Vec::new(),
+                pixels_sampled: s.lab.len(),
+                pixels_transparent: s.transparent,
+            });
+            pool.extend(s.lab);
+        }
+    }
+
+    let (hair_source, scalp_source) = if auto.is_some() {
+        (Some("auto"), Some("auto"))
+    } else {
+        (
+            source_name(!sel.hair_photos.is_empty(), !sel.hair_regions.is_empty()),
+            source_name(!sel.scalp_photos.is_empty(), !sel.scalp_regions.is_empty()),
+        )
+    };
+
+    let scalp = if scalp_px.is_empty() {
+        None
+    } else {
+        tones::extract(Role::Scalp, scalp_px, opts.tones, None)
+    };
+    let hair = if hair_px.is_empty() {
+        if auto.is_some() {
+            warnings.push("no hair pixels were found in the photo".into());
+        }
+        None
+    } else {
+        tones::extract(
+            Role::Hair,
+            hair_px,
+            opts.tones,
+            scalp.as_ref().map(|s| s.target),
+        )
+    };
+    for t in [&scalp, &hair].into_iter().flatten() {
+        warnings.extend(t.warnings.iter().map(|w| format!("{}: {w}", t.role.name())));
+    }
+    let ita = scalp.as_ref().map(|s| {
+        let ita = ita_deg(s.target);
+        if s.target.b <= 0.0 {
+            warnings.push(format!(
+                "scalp target has b* = {:.1} ≤ 0, outside the range of skin; ITA is not meaningful",
+                s.target.b
+            ));
+        }
+        (ita, SkinCategory::from_ita(ita))
+    });
+    Ok(Analysis {
+        inputs,
+        hair_source,
+        scalp_source,
+        hair,
+        scalp,
+        ita,
+        auto,
+        warnings,
+    })
+}
+
+fn note_icc(photo: &Photo, warnings: &mut Vec<String>) {
+    if photo.info.icc_profile_bytes.is_some() {
+        warnings.push(format!(
+            "{}: the embedded ICC colour profile is not applied in this version; pixels were \
+             read as sRGB (wide-gamut photos, e.g. Display P3, will measure slightly off)",
+            photo.info.path
+        ));
+    }
+}

@@ -1,0 +1,691 @@
+//! The pigment catalog: format (documented in `docs/catalog.md`, schema in
+//! `docs/schema/catalog.schema.json`), validation and loading.
+//!
+//! Validation runs on the parsed JSON tree before the typed parse, so that *every* problem is
+//! reported at once, each with its JSON Pointer path (RFC 6901), e.g. `/pigments/3/lab/0`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::color::{lab_from_array, Lab};
+use crate::error::{Error, Result};
+use crate::model::Fading;
+
+/// Catalog schema versions this build reads.
+pub const SUPPORTED_SCHEMA_VERSIONS: &[u64] = &[1];
+/// Largest catalog file read (bytes).
+pub const MAX_CATALOG_BYTES: u64 = 32 << 20;
+
+/// A pigment catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Format version: 1.
+    pub schema_version: u64,
+    /// Catalog name, e.g. the clinic or the brand.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Free text: provenance of the values.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The clinic's dilution steps (parts diluent per part ink), ascending.
+    #[serde(default)]
+    pub dilution_steps: Option<Vec<f64>>,
+    /// The pigments (at least one).
+    pub pigments: Vec<Pigment>,
+}
+
+/// The chemical base of a pigment: decides the default fading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    /// Carbon black (PBk7): nearly all black tattoo and SMP inks.
+    Carbon,
+    /// Iron oxides (PBk11, PR101, PY42, PBr6): browns and warm tones.
+    IronOxide,
+    /// Anything else (organic pigments, mixtures of unknown composition).
+    Other,
+}
+
+impl Base {
+    /// Default fading of this base (see `docs/model.md` § Fading for sources).
+    pub fn default_fading(self) -> Fading {
+        match self {
+            // Assumption: calibrated to the 3–6 year touch-up interval practitioners quote for
+            // SMP; carbon black is the most light-stable tattoo pigment.
+            Base::Carbon => Fading {
+                half_life_months: 60.0,
+                sun_sensitivity: 0.3,
+            },
+            // Kat et al., JPRAS 2006: iron-oxide areola tattoos, 32 % faded at 14 months
+            // → half-life 14·ln2 / −ln(0.68) ≈ 25 months.
+            Base::IronOxide => Fading {
+                half_life_months: 25.0,
+                sun_sensitivity: 0.5,
+            },
+            // Assumption.
+            Base::Other => Fading {
+                half_life_months: 24.0,
+                sun_sensitivity: 0.6,
+            },
+        }
+    }
+
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Carbon => "carbon",
+            Base::IronOxide => "iron_oxide",
+            Base::Other => "other",
+        }
+    }
+}
+
+/// How a pigment's `lab` was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Measured on an opaque drawdown of the ink (its masstone).
+    MasstoneDrawdown,
+    /// Measured on healed work in skin; `measurement.skin_lab` gives the surrounding skin,
+    /// and the model derives the masstone from it.
+    HealedSwatch,
+    /// Stated by the manufacturer.
+    Manufacturer,
+    /// Not measured: an illustrative starting value, to be replaced by calibration.
+    Illustrative,
+}
+
+/// Provenance of a pigment's colour.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Measurement {
+    /// How `lab` was obtained.
+    pub method: Method,
+    /// Where the value comes from (instrument, photo and profile, publication, or why it is
+    /// illustrative).
+    pub source: String,
+    /// Date of the measurement, ISO 8601 (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Skin colour around a healed swatch (required for `healed_swatch`).
+    #[serde(default)]
+    pub skin_lab: Option<[f64; 3]>,
+    /// Months since treatment when a healed swatch was measured (default 0).
+    #[serde(default)]
+    pub months_healed: Option<f64>,
+}
+
+/// One pigment (an ink, used at a stated dilution).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pigment {
+    /// Unique identifier: letters, digits, `.`, `_`, `-`.
+    pub id: String,
+    /// Name shown to people.
+    pub name: String,
+    /// Chemical base.
+    pub base: Base,
+    /// CIELAB (D65, 2°) `[L*, a*, b*]` as measured (see `measurement.method`).
+    pub lab: [f64; 3],
+    /// Provenance of `lab`.
+    pub measurement: Measurement,
+    /// Pigment load relative to a full-strength ink, in (0, 1] (default 1).
+    #[serde(default)]
+    pub strength: Option<f64>,
+    /// Parts diluent (distilled water) per part ink as listed (default 0).
+    #[serde(default)]
+    pub dilution: Option<f64>,
+    /// Fading parameters (default by `base`).
+    #[serde(default)]
+    pub fading: Option<Fading>,
+    /// Free text.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl Pigment {
+    /// Measured colour.
+    pub fn lab(&self) -> Lab {
+        lab_from_array(self.lab)
+    }
+    /// Strength, default 1.
+    pub fn strength(&self) -> f64 {
+        self.strength.unwrap_or(1.0)
+    }
+    /// Listed dilution, default 0.
+    pub fn dilution(&self) -> f64 {
+        self.dilution.unwrap_or(0.0)
+    }
+    /// Fading, default by base.
+    pub fn fading(&self) -> Fading {
+        self.fading.unwrap_or_else(|| self.base.default_fading())
+    }
+}
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// JSON Pointer to the offending value (`""` is the whole document).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn push(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn unknown_keys(&mut self, obj: &serde_json::Map<String, Value>, path: &str, known: &[&str]) {
+        for k in obj.keys() {
+            if !known.contains(&k.as_str()) {
+                self.push(
+                    &format!("{path}/{}", escape(k)),
+                    format!("unknown field {k:?} (known: {})", known.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn string(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<String> {
+        match obj.get(key) {
+            None | Some(Value::Null) if required => {
+                self.push(path, format!("missing required field {key:?}"));
+                None
+            }
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.push(
+                    &format!("{path}/{key}"),
+                    format!("must be a string, got {}", type_name(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, v: &Value, path: &str) -> Option<f64> {
+        match v.as_f64() {
+            Some(x) if x.is_finite() => Some(x),
+            _ => {
+                let hint = match v {
+                    Value::String(s)
+                        if s.eq_ignore_ascii_case("nan") || s.to_lowercase().contains("inf") =>
+                    {
+                        " (NaN and infinity are not allowed)"
+                    }
+                    _ => "",
+                };
+                self.push(
+                    path,
+                    format!("must be a finite number, got {}{hint}", type_name(v)),
+                );
+                None
+            }
+        }
+    }
+
+    fn lab(&mut self, v: &Value, path: &str) {
+        let Some(arr) = v.as_array() else {
+            self.push(
+                path,
+                format!("must be an array [L*, a*, b*], got {}", type_name(v)),
+            );
+            return;
+        };
+        if arr.len() != 3 {
+            self.push(
+                path,
+                format!(
+                    "must hold exactly 3 numbers [L*, a*, b*], got {}",
+                    arr.len()
+                ),
+            );
+            return;
+        }
+        if let Some(l) = self.number(&arr[0], &format!("{path}/0")) {
+            if !(0.0..=100.0).contains(&l) {
+                self.push(
+                    &format!("{path}/0"),
+                    format!("L* must lie in 0–100, got {l}"),
+                );
+            }
+        }
+        for i in 1..3 {
+            if let Some(x) = self.number(&arr[i], &format!("{path}/{i}")) {
+                if !(-128.0..=128.0).contains(&x) {
+                    let name = if i == 1 { "a*" } else { "b*" };
+                    self.push(
+                        &format!("{path}/{i}"),
+                        format!("{name} must lie in −128–128, got {x}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Check a parsed catalog document; returns every problem found (empty when valid).
+pub fn validate_value(doc: &Value) -> Vec<Problem> {
+    let mut ck = Checker {
+        problems: Vec::new(),
+    };
+    let Some(root) = doc.as_object() else {
+        ck.push(
+            "",
+            format!("a catalog must be a JSON object, got {}", type_name(doc)),
+        );
+        return ck.problems;
+    };
+    ck.unknown_keys(
+        root,
+        "",
+        &[
+            "schema_version",
+            "name",
+            "description",
+            "dilution_steps",
+            "pigments",
+        ],
+    );
+    match root.get("schema_version") {
+        None => ck.push("", "missing required field \"schema_version\""),
+        Some(v) => match v.as_u64() {
+            Some(n) if SUPPORTED_SCHEMA_VERSIONS.contains(&n) => {}
+            _ => ck.push(
+                "/schema_version",
+                format!("unsupported schema_version {v}; this build reads {SUPPORTED_SCHEMA_VERSIONS:?}"),
+            ),
+        },
+    }
+    ck.string(root, "", "name", false);
+    ck.string(root, "", "description", false);
+    if let Some(steps) = root.get("dilution_steps") {
+        match steps.as_array() {
+            Some(arr) if !arr.is_empty() => {
+                let mut last = f64::NEG_INFINITY;
+                for (i, s) in arr.iter().enumerate() {
+                    let p = format!("/dilution_steps/{i}");
+                    if let Some(x) = ck.number(s, &p) {
+                        if x < 0.0 {
+                            ck.push(&p, format!("a dilution cannot be negative, got {x}"));
+                        } else if x <= last {
+                            ck.push(&p, "dilution steps must be strictly increasing");
+                        }
+                        last = x;
+                    }
+                }
+            }
+            _ => ck.push("/dilution_steps", "must be a non-empty array of numbers"),
+        }
+    }
+    match root.get("pigments") {
+        None => ck.push("", "missing required field \"pigments\""),
+        Some(Value::Array(arr)) if arr.is_empty() => {
+            ck.push("/pigments", "the catalog has no pigments")
+        }
+        Some(Value::Array(arr)) => {
+            let mut first_seen: HashMap<String, usize> = HashMap::new();
+            for (i, p) in arr.iter().enumerate() {
+                check_pigment(&mut ck, p, i, &mut first_seen);
+            }
+        }
+        Some(other) => ck.push(
+            "/pigments",
+            format!("must be an array, got {}", type_name(other)),
+        ),
+    }
+    ck.problems
+}
+
+fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap<String, usize>) {
+    let path = format!("/pigments/{i}");
+    let Some(obj) = p.as_object() else {
+        ck.push(
+            &path,
+            format!("a pigment must be an object, got {}", type_name(p)),
+        );
+        return;
+    };
+    ck.unknown_keys(
+        obj,
+        &path,
+        &[
+            "id",
+            "name",
+            "base",
+            "lab",
+            "measurement",
+            "strength",
+            "dilution",
+            "fading",
+            "notes",
+        ],
+    );
+    if let Some(id) = ck.string(obj, &path, "id", true) {
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            ck.push(
+                &format!("{path}/id"),
+                format!("id {id:?} must be non-empty letters, digits, '.', '_' or '-'"),
+            );
+        } else if let Some(&j) = first_seen.get(&id) {
+            ck.push(
+                &format!("{path}/id"),
+                format!("duplicate id {id:?} (first used by /pigments/{j})"),
+            );
+        } else {
+            first_seen.insert(id, i);
+        }
+    }
+    ck.string(obj, &path, "name", true);
+    match obj.get("base") {
+        None => ck.push(&path, "missing required field \"base\""),
+        Some(Value::String(s)) if ["carbon", "iron_oxide", "other"].contains(&s.as_str()) => {}
+        Some(v) => ck.push(
+            &format!("{path}/base"),
+            format!("must be \"carbon\", \"iron_oxide\" or \"other\", got {v}"),
+        ),
+    }
+    match obj.get("lab") {
+        None => ck.push(&path, "missing required field \"lab\""),
+        Some(v) => ck.lab(v, &format!("{path}/lab")),
+    }
+    match obj.get("measurement") {
+        None => ck.push(&path, "missing required field \"measurement\""),
+        Some(Value::Object(m)) => {
+            let mp = format!("{path}/measurement");
+            ck.unknown_keys(
+                m,
+                &mp,
+                &["method", "source", "date", "skin_lab", "months_healed"],
+            );
+            let method = ck.string(m, &mp, "method", true);
+            const METHODS: [&str; 4] = [
+                "masstone_drawdown",
+                "healed_swatch",
+                "manufacturer",
+                "illustrative",
+            ];
+            if let Some(ref meth) = method {
+                if !METHODS.contains(&meth.as_str()) {
+                    ck.push(
+                        &format!("{mp}/method"),
+                        format!("must be one of {}, got {meth:?}", METHODS.join(", ")),
+                    );
+                }
+            }
+            ck.string(m, &mp, "source", true);
+            ck.string(m, &mp, "date", false);
+            match m.get("skin_lab") {
+                Some(v) if !v.is_null() => ck.lab(v, &format!("{mp}/skin_lab")),
+                _ if method.as_deref() == Some("healed_swatch") => ck.push(
+                    &mp,
+                    "a healed_swatch measurement needs \"skin_lab\", the skin around the swatch",
+                ),
+                _ => {}
+            }
+            if let Some(v) = m.get("months_healed").filter(|v| !v.is_null()) {
+                let mh = format!("{mp}/months_healed");
+                if let Some(x) = ck.number(v, &mh) {
+                    if x < 0.0 {
+                        ck.push(&mh, format!("cannot be negative, got {x}"));
+                    }
+                }
+            }
+        }
+        Some(v) => ck.push(
+            &format!("{path}/measurement"),
+            format!("must be an object, got {}", type_name(v)),
+        ),
+    }
+    if let Some(v) = obj.get("strength").filter(|v| !v.is_null()) {
+        let sp = format!("{path}/strength");
+        if let Some(x) = ck.number(v, &sp) {
+            if !(x > 0.0 && x <= 1.0) {
+                ck.push(&sp, format!("must lie in (0, 1], got {x}"));
+            }
+        }
+    }
+    if let Some(v) = obj.get("dilution").filter(|v| !v.is_null()) {
+        let dp = format!("{path}/dilution");
+        if let Some(x) = ck.number(v, &dp) {
+            if !(0.0..=1000.0).contains(&x) {
+                ck.push(
+                    &dp,
+                    format!("must lie in 0–1000 parts diluent per part ink, got {x}"),
+                );
+            }
+        }
+    }
+    if let Some(v) = obj.get("fading").filter(|v| !v.is_null()) {
+        let fp = format!("{path}/fading");
+        match v.as_object() {
+            Some(f) => {
+                ck.unknown_keys(f, &fp, &["half_life_months", "sun_sensitivity"]);
+                for (key, min_exclusive) in [("half_life_months", true), ("sun_sensitivity", false)]
+                {
+                    match f.get(key) {
+                        None => ck.push(&fp, format!("missing required field {key:?}")),
+                        Some(x) => {
+                            let kp = format!("{fp}/{key}");
+                            if let Some(x) = ck.number(x, &kp) {
+                                if (min_exclusive && x <= 0.0) || x < 0.0 {
+                                    ck.push(
+                                        &kp,
+                                        format!(
+                                            "must be {}, got {x}",
+                                            if min_exclusive { "> 0" } else { "≥ 0" }
+                                        ),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            None => ck.push(&fp, format!("must be an object, got {}", type_name(v))),
+        }
+    }
+    if let Some(v) = obj.get("notes").filter(|v| !v.is_null() && !v.is_string()) {
+        ck.push(
+            &format!("{path}/notes"),
+            format!("must be a string, got {}", type_name(v)),
+        );
+    }
+}
+
+/// Read, parse and validate a catalog file.
+pub fn load(path: &Path) -> Result<Catalog> {
+    let fail = |message: String, problems: Vec<Problem>| Error::Catalog {
+        path: path.to_path_buf(),
+        message,
+        problems,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(io_message(&e), Vec::new()))?;
+    if meta.is_dir() {
+        return Err(fail(
+            "is a directory, not a catalog file".into(),
+            Vec::new(),
+        ));
+    }
+    if meta.len() > MAX_CATALOG_BYTES {
+        return Err(fail(
+            format!(
+                "catalog is {} bytes, above the {} MiB limit",
+                meta.len(),
+                MAX_CATALOG_BYTES >> 20
+            ),
+            Vec::new(),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e), Vec::new()))?;
+    parse(&bytes).map_err(|(message, problems)| fail(message, problems))
+}
+
+/// Parse and validate catalog bytes. On failure: a summary and every problem.
+pub fn parse(bytes: &[u8]) -> std::result::Result<Catalog, (String, Vec<Problem>)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        (
+            format!(
+                "not valid UTF-8 text (byte {}); a catalog is a UTF-8 JSON file",
+                e.valid_up_to()
+            ),
+            Vec::new(),
+        )
+    })?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| {
+        let msg = format!("not valid JSON: {e}");
+        (
+            msg.clone(),
+            vec![Problem {
+                path: String::new(),
+                message: msg,
+            }],
+        )
+    })?;
+    let problems = validate_value(&doc);
+    if !problems.is_empty() {
+        let n = problems.len();
+        return Err((
+            format!(
+                "invalid catalog: {n} problem{}",
+                if n == 1 { "" } else { "s" }
+            ),
+            problems,
+        ));
+    }
+    serde_json::from_value(doc).map_err(|e| {
+        // Validation mirrors the types; reaching here is a gap in validate_value.
+        let msg = format!("invalid catalog: {e}");
+        (
+            msg.clone(),
+            vec![Problem {
+                path: String::new(),
+                message: msg,
+            }],
+        )
+    })
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn good() -> Value {
+        json!({
+            "schema_version": 1,
+            "pigments": [{
+                "id": "black", "name": "Black", "base": "carbon", "lab": [22.0, 0.0, -0.5],
+                "measurement": {"method": "illustrative", "source": "test"}
+            }]
+        })
+    }
+
+    fn paths(doc: &Value) -> Vec<String> {
+        validate_value(doc).into_iter().map(|p| p.path).collect()
+    }
+
+    #[test]
+    fn good_catalog_has_no_problems() {
+        assert!(validate_value(&good()).is_empty());
+        assert!(parse(good().to_string().as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let mut doc = good();
+        let p0 = doc["pigments"][0].clone();
+        let mut p1 = p0.clone();
+        p1["lab"] = json!([120.0, 0.0, "NaN"]);
+        let mut p2 = p0.clone();
+        p2.as_object_mut().map(|o| o.remove("name"));
+        p2["id"] = json!("other");
+        p2["colour"] = json!("x");
+        doc["pigments"] = json!([p0, p1, p2]);
+        doc["schema_version"] = json!(7);
+        let got = paths(&doc);
+        assert!(got.contains(&"/schema_version".to_string()), "{got:?}");
+        assert!(
+            got.contains(&"/pigments/1/id".to_string()),
+            "duplicate id: {got:?}"
+        );
+        assert!(
+            got.contains(&"/pigments/1/lab/0".to_string()),
+            "L* range: {got:?}"
+        );
+        assert!(
+            got.contains(&"/pigments/1/lab/2".to_string()),
+            "NaN: {got:?}"
+        );
+        assert!(
+            got.contains(&"/pigments/2".to_string()),
+            "missing name: {got:?}"
+        );
+        assert!(
+            got.contains(&"/pigments/2/colour".to_string()),
+            "unknown field: {got:?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_and_empty_catalogs_are_refused() {
+        assert!(parse(b"{\"schema_version\": 1, \"pigments\": [NaN]}").is_err());
+        assert!(parse(b"").is_err());
+        assert!(parse(&[0xff, 0xfe]).is_err());
+        let empty = json!({"schema_version": 1, "pigments": []});
+        assert_eq!(paths(&empty), vec!["/pigments".to_string()]);
+    }
+
+    #[test]
+    fn healed_swatch_needs_skin() {
+        let mut doc = good();
+        doc["pigments"][0]["measurement"]["method"] = json!("healed_swatch");
+        assert_eq!(paths(&doc), vec!["/pigments/0/measurement".to_string()]);
+    }
+}

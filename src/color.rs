@@ -1,0 +1,222 @@
+//! Colour types and the few colour formulas the pipeline needs.
+//!
+//! Every colour in smpmatch is a [`Lab`]: CIELAB under D65 with the CIE 1931 2° observer, the
+//! white point carried in the type by `palette`. Linear light is [`LinRgb`] (sRGB primaries,
+//! D65). A bare `[f32; 3]` appears only at the JSON boundary ([`lab_to_array`]).
+
+use palette::color_difference::Ciede2000;
+use palette::white_point::D65;
+use palette::{Clamp, FromColor, IntoColor, LinSrgb, Srgb};
+use serde::{Deserialize, Serialize};
+
+/// CIELAB, D65 white, 2° observer.
+pub type Lab = palette::Lab<D65, f32>;
+/// Linear-light RGB with sRGB (ITU-R BT.709) primaries and D65 white.
+pub type LinRgb = LinSrgb<f32>;
+
+/// CIEDE2000 colour difference (CIE 142-2001; Sharma, Wu & Dalal, Color Res. Appl. 30(1),
+/// 2005), with the parametric factors kL = kC = kH = 1.
+///
+/// This is palette's `Ciede2000`, which the test suite checks against all 34 published test
+/// pairs. (palette's `ImprovedCiede2000` is a different metric and is never used here.)
+pub fn delta_e00(a: Lab, b: Lab) -> f32 {
+    a.difference(b)
+}
+
+/// Lab of an 8-bit sRGB pixel (IEC 61966-2-1 transfer curve, via palette's lookup table).
+#[inline]
+pub fn lab_from_srgb8(r: u8, g: u8, b: u8) -> Lab {
+    let lin: LinRgb = Srgb::new(r, g, b).into_linear();
+    Lab::from_color(lin)
+}
+
+/// Lab of a 16-bit sRGB pixel.
+#[inline]
+pub fn lab_from_srgb16(r: u16, g: u16, b: u16) -> Lab {
+    const MAX: f32 = u16::MAX as f32;
+    let lin: LinRgb = Srgb::new(r as f32 / MAX, g as f32 / MAX, b as f32 / MAX).into_linear();
+    Lab::from_color(lin)
+}
+
+/// Linear RGB of a Lab colour (may lie outside [0, 1] when the colour is out of sRGB gamut).
+pub fn lab_to_linear(lab: Lab) -> LinRgb {
+    lab.into_color()
+}
+
+/// Lab of a linear RGB colour.
+pub fn linear_to_lab(rgb: LinRgb) -> Lab {
+    Lab::from_color(rgb)
+}
+
+/// `#rrggbb` of a Lab colour in sRGB, each channel clamped to the gamut.
+pub fn lab_to_hex(lab: Lab) -> String {
+    let rgb: Srgb<f32> = Srgb::from_linear(lab_to_linear(lab).clamp());
+    let rgb8: Srgb<u8> = rgb.into_format();
+    format!("#{:02x}{:02x}{:02x}", rgb8.red, rgb8.green, rgb8.blue)
+}
+
+/// 8-bit sRGB of a Lab colour, clamped (for terminal swatches).
+pub fn lab_to_srgb8(lab: Lab) -> [u8; 3] {
+    let rgb: Srgb<f32> = Srgb::from_linear(lab_to_linear(lab).clamp());
+    let rgb8: Srgb<u8> = rgb.into_format();
+    [rgb8.red, rgb8.green, rgb8.blue]
+}
+
+/// `[L*, a*, b*]`, rounded to 2 decimals: the JSON form of a Lab colour.
+pub fn lab_to_array(lab: Lab) -> [f64; 3] {
+    [round(lab.l, 2), round(lab.a, 2), round(lab.b, 2)]
+}
+
+/// Lab from `[L*, a*, b*]`.
+pub fn lab_from_array(v: [f64; 3]) -> Lab {
+    Lab::new(v[0] as f32, v[1] as f32, v[2] as f32)
+}
+
+/// Round for output: JSON carries decimals a person can read, and the rounding is
+/// deterministic.
+pub fn round(x: f32, decimals: i32) -> f64 {
+    let p = 10f64.powi(decimals);
+    let r = (f64::from(x) * p).round() / p;
+    if r == 0.0 {
+        0.0 // never print -0.0
+    } else {
+        r
+    }
+}
+
+/// CIELAB chroma C*ab.
+pub fn chroma(lab: Lab) -> f32 {
+    lab.a.hypot(lab.b)
+}
+
+/// CIELAB hue angle h_ab in degrees, [0, 360).
+pub fn hue_deg(lab: Lab) -> f32 {
+    let h = lab.b.atan2(lab.a).to_degrees();
+    if h < 0.0 {
+        h + 360.0
+    } else {
+        h
+    }
+}
+
+/// Individual Typology Angle, ITA° = atan((L* − 50) / b*) · 180/π (Chardon, Cretois &
+/// Hourseau, Int. J. Cosmet. Sci. 13, 1991).
+///
+/// Computed with `atan2`, which equals the formula for b* > 0 (all real skin) and stays
+/// defined when b* ≤ 0; such a value is outside the skin range and callers warn about it.
+pub fn ita_deg(lab: Lab) -> f32 {
+    (lab.l - 50.0).atan2(lab.b).to_degrees()
+}
+
+/// The six ITA skin classes of Chardon et al. (1991), as used by Del Bino et al. (2006).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkinCategory {
+    /// ITA > 55°
+    VeryLight,
+    /// 41° < ITA ≤ 55°
+    Light,
+    /// 28° < ITA ≤ 41°
+    Intermediate,
+    /// 10° < ITA ≤ 28°
+    Tan,
+    /// −30° < ITA ≤ 10°
+    Brown,
+    /// ITA ≤ −30°
+    Dark,
+}
+
+impl SkinCategory {
+    /// Class of an ITA value. Each boundary belongs to the darker class.
+    pub fn from_ita(ita: f32) -> SkinCategory {
+        if ita > 55.0 {
+            SkinCategory::VeryLight
+        } else if ita > 41.0 {
+            SkinCategory::Light
+        } else if ita > 28.0 {
+            SkinCategory::Intermediate
+        } else if ita > 10.0 {
+            SkinCategory::Tan
+        } else if ita > -30.0 {
+            SkinCategory::Brown
+        } else {
+            SkinCategory::Dark
+        }
+    }
+
+    /// Human-readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkinCategory::VeryLight => "very light",
+            SkinCategory::Light => "light",
+            SkinCategory::Intermediate => "intermediate",
+            SkinCategory::Tan => "tan",
+            SkinCategory::Brown => "brown",
+            SkinCategory::Dark => "dark",
+        }
+    }
+}
+
+/// Parse `L,a,b` (three finite numbers, L* in 0–100).
+pub fn parse_lab(s: &str) -> Result<Lab, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() != 3 {
+        return Err(format!("expected L,a,b (three numbers), got {s:?}"));
+    }
+    let mut v = [0f32; 3];
+    for (slot, p) in v.iter_mut().zip(&parts) {
+        let x: f32 = p
+            .parse()
+            .map_err(|_| format!("{p:?} is not a number (in {s:?})"))?;
+        if !x.is_finite() {
+            return Err(format!("{p:?} is not a finite number (in {s:?})"));
+        }
+        *slot = x;
+    }
+    if !(0.0..=100.0).contains(&v[0]) {
+        return Err(format!("L* must lie in 0–100, got {} (in {s:?})", v[0]));
+    }
+    Ok(Lab::new(v[0], v[1], v[2]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ita_classes_follow_chardon_boundaries() {
+        assert_eq!(SkinCategory::from_ita(60.0), SkinCategory::VeryLight);
+        assert_eq!(SkinCategory::from_ita(55.0), SkinCategory::Light);
+        assert_eq!(SkinCategory::from_ita(41.0), SkinCategory::Intermediate);
+        assert_eq!(SkinCategory::from_ita(30.0), SkinCategory::Intermediate);
+        assert_eq!(SkinCategory::from_ita(28.0), SkinCategory::Tan);
+        assert_eq!(SkinCategory::from_ita(10.0), SkinCategory::Brown);
+        assert_eq!(SkinCategory::from_ita(-30.0), SkinCategory::Dark);
+        assert_eq!(SkinCategory::from_ita(-50.0), SkinCategory::Dark);
+    }
+
+    #[test]
+    fn ita_matches_the_formula_for_skin() {
+        // L* = 50 + b* · tan(45°) gives ITA = 45° exactly.
+        let lab = Lab::new(65.0, 10.0, 15.0);
+        assert!((ita_deg(lab) - 45.0).abs() < 1e-4);
+        // Dark skin: L* 35, b* 15 → atan(−1) = −45°.
+        assert!((ita_deg(Lab::new(35.0, 8.0, 15.0)) + 45.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn parse_lab_rejects_bad_text() {
+        assert!(parse_lab("50,0,0").is_ok());
+        assert!(parse_lab("50,0").is_err());
+        assert!(parse_lab("50,x,0").is_err());
+        assert!(parse_lab("150,0,0").is_err());
+        assert!(parse_lab("NaN,0,0").is_err());
+        assert!(parse_lab("50,inf,0").is_err());
+    }
+
+    #[test]
+    fn hex_of_white_and_black() {
+        assert_eq!(lab_to_hex(Lab::new(100.0, 0.0, 0.0)), "#ffffff");
+        assert_eq!(lab_to_hex(Lab::new(0.0, 0.0, 0.0)), "#000000");
+    }
+}

@@ -1,0 +1,424 @@
+//! Loading photos: bytes in, oriented pixels and their Lab samples out, with explicit limits.
+//!
+//! - Formats: JPEG, PNG, TIFF, WebP, recognised by content (not by extension); 8- and
+//!   16-bit; grey, grey+alpha, RGB, RGBA.
+//! - EXIF orientation is applied, so regions refer to the photo as a person sees it.
+//! - Pixels are treated as sRGB (IEC 61966-2-1). An embedded ICC profile is detected and
+//!   reported (`color_space_source`), but not yet applied.
+//! - Fully transparent pixels (alpha = 0) are ignored.
+//! - The full-resolution image is decoded once and never copied; the analysis reads a
+//!   deterministic grid sample of it (see [`Photo::sample_lab`]).
+
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use serde::Serialize;
+
+use crate::color::{lab_from_srgb16, lab_from_srgb8, Lab};
+use crate::error::{Error, Result};
+
+/// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
+/// produce 200 MP only in special modes; pass `--max-pixels` to raise it).
+pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+
+/// Limits for decoding: refused before any pixel buffer is allocated.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadLimits {
+    /// Largest width × height accepted.
+    pub max_pixels: u64,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_pixels: DEFAULT_MAX_PIXELS,
+        }
+    }
+}
+
+/// A pixel rectangle in the oriented photo: `x, y` top-left, `w × h` size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Region {
+    /// Left edge, pixels from the left of the oriented photo.
+    pub x: u32,
+    /// Top edge, pixels from the top.
+    pub y: u32,
+    /// Width in pixels (> 0).
+    pub w: u32,
+    /// Height in pixels (> 0).
+    pub h: u32,
+}
+
+impl Region {
+    /// Parse `X,Y,W,H` (non-negative integers, W and H > 0).
+    pub fn parse(s: &str) -> std::result::Result<Region, String> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        if parts.len() != 4 {
+            return Err(format!("expected X,Y,W,H (four integers), got {s:?}"));
+        }
+        let mut v = [0u32; 4];
+        for (slot, p) in v.iter_mut().zip(&parts) {
+            *slot = p
+                .parse()
+                .map_err(|_| format!("{p:?} is not a non-negative integer (in {s:?})"))?;
+        }
+        if v[2] == 0 || v[3] == 0 {
+            return Err(format!(
+                "region {s:?} is empty (width and height must be > 0)"
+            ));
+        }
+        Ok(Region {
+            x: v[0],
+            y: v[1],
+            w: v[2],
+            h: v[3],
+        })
+    }
+
+    fn fits_in(&self, width: u32, height: u32) -> bool {
+        u64::from(self.x) + u64::from(self.w) <= u64::from(width)
+            && u64::from(self.y) + u64::from(self.h) <= u64::from(height)
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{},{},{}", self.x, self.y, self.w, self.h)
+    }
+}
+
+/// What the output says about each photo.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PhotoInfo {
+    /// The path as given on the command line.
+    pub path: String,
+    /// Detected container format: `jpeg`, `png`, `tiff` or `webp`.
+    pub format: String,
+    /// Width after EXIF orientation, pixels.
+    pub width: u32,
+    /// Height after EXIF orientation, pixels.
+    pub height: u32,
+    /// Bits per channel as stored: 8 or 16 (32 for float TIFF).
+    pub bit_depth: u8,
+    /// `grey`, `grey_alpha`, `rgb` or `rgba`.
+    pub channels: String,
+    /// EXIF orientation that was applied: `none`, `rotate90`, `rotate180`, `rotate270`,
+    /// `flip_horizontal`, `flip_vertical`, `rotate90_flip_h`, `rotate270_flip_h`.
+    pub orientation: String,
+    /// Colour space the pixel values were interpreted in. Always `srgb` (IEC 61966-2-1) in
+    /// this version.
+    pub color_space: String,
+    /// Why that colour space: `assumed` (the file declares none) or
+    /// `assumed_icc_profile_ignored` (the file embeds an ICC profile, which this version does
+    /// not apply; a warning is emitted).
+    pub color_space_source: String,
+    /// Size in bytes of the embedded ICC profile, null if none.
+    pub icc_profile_bytes: Option<usize>,
+}
+
+/// A decoded, oriented photo.
+pub struct Photo {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The pixels, oriented as a person sees them.
+    pub image: DynamicImage,
+    /// What the output reports about it.
+    pub info: PhotoInfo,
+}
+
+/// Lab values read from a photo (or a region of it).
+#[derive(Debug, Default)]
+pub struct Samples {
+    /// One Lab value per sampled opaque pixel.
+    pub lab: Vec<Lab>,
+    /// Sampled pixels skipped because fully transparent.
+    pub transparent: usize,
+}
+
+impl Photo {
+    /// Decode a photo, applying EXIF orientation, within `limits`.
+    pub fn load(path: &Path, limits: LoadLimits) -> Result<Photo> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
+        if meta.is_dir() {
+            return Err(Error::input(path, "is a directory, not a photo"));
+        }
+        if meta.len() == 0 {
+            return Err(Error::input(path, "file is empty (0 bytes)"));
+        }
+        let reader = ImageReader::open(path)
+            .map_err(|e| Error::input(path, io_message(&e)))?
+            .with_guessed_format()
+            .map_err(|e| Error::input(path, io_message(&e)))?;
+        let format = match reader.format() {
+            Some(f @ image::ImageFormat::Jpeg)
+            | Some(f @ image::ImageFormat::Png)
+            | Some(f @ image::ImageFormat::Tiff)
+            | Some(f @ image::ImageFormat::WebP) => f,
+            Some(other) => {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "{} images are not supported (use JPEG, PNG, TIFF or WebP)",
+                        format_name(other)
+                    ),
+                ))
+            }
+            None => {
+                return Err(Error::input(
+                    path,
+                    "not a recognised image (expected JPEG, PNG, TIFF or WebP content)",
+                ))
+            }
+        };
+        let mut reader = reader;
+        let mut decoder_limits = Limits::default();
+        // 8 bytes per pixel covers 16-bit RGBA, the widest layout we decode.
+        decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).max(64 << 20));
+        reader.limits(decoder_limits);
+        let mut decoder = reader
+            .into_decoder()
+            .map_err(|e| decode_error(path, format, e))?;
+        let (w, h) = decoder.dimensions();
+        if u64::from(w) * u64::from(h) > limits.max_pixels {
+            return Err(Error::input(
+                path,
+                format!(
+                    "image is {w}×{h} = {:.1} megapixels, above the limit of {:.1} \
+                     (raise it with --max-pixels)",
+                    (f64::from(w) * f64::from(h)) / 1e6,
+                    limits.max_pixels as f64 / 1e6
+                ),
+            ));
+        }
+        let orientation = decoder
+            .orientation()
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
+        let icc = decoder.icc_profile().ok().flatten();
+        let mut image =
+            DynamicImage::from_decoder(decoder).map_err(|e| decode_error(path, format, e))?;
+        image.apply_orientation(orientation);
+
+        let color = image.color();
+        let channels = match (color.has_color(), color.has_alpha()) {
+            (false, false) => "grey",
+            (false, true) => "grey_alpha",
+            (true, false) => "rgb",
+            (true, true) => "rgba",
+        };
+        let bit_depth = (color.bits_per_pixel() / u16::from(color.channel_count())) as u8;
+        let info = PhotoInfo {
+            path: path.display().to_string(),
+            format: format_name(format).to_lowercase(),
+            width: image.width(),
+            height: image.height(),
+            bit_depth,
+            channels: channels.to_string(),
+            orientation: orientation_name(orientation).to_string(),
+            color_space: "srgb".to_string(),
+            color_space_source: if icc.is_some() {
+                "assumed_icc_profile_ignored".to_string()
+            } else {
+                "assumed".to_string()
+            },
+            icc_profile_bytes: icc.as_ref().map(Vec::len),
+        };
+        Ok(Photo {
+            path: path.to_path_buf(),
+            image,
+            info,
+        })
+    }
+
+    /// Check that `region` lies inside the oriented photo.
+    pub fn check_region(&self, region: Region) -> Result<()> {
+        if region.fits_in(self.info.width, self.info.height) {
+            Ok(())
+        } else {
+            Err(Error::input(
+                &self.path,
+                format!(
+                    "region {region} (X,Y,W,H) does not fit inside the {}×{} photo",
+                    self.info.width, self.info.height
+                ),
+            ))
+        }
+    }
+
+    /// Lab values of a deterministic grid sample of `region` (whole photo when `None`).
+    ///
+    /// The grid step is `s = ceil(sqrt(area / max_samples))` in both directions, starting at
+    /// `s / 2`: at most about `max_samples` pixels, spread evenly over the area (stratified),
+    /// identical from run to run. Every pixel is read when the area is small enough.
+    pub fn sample_lab(&self, region: Option<Region>, max_samples: usize) -> Result<Samples> {
+        let region = match region {
+            Some(r) => {
+                self.check_region(r)?;
+                r
+            }
+            None => Region {
+                x: 0,
+                y: 0,
+                w: self.info.width,
+                h: self.info.height,
+            },
+        };
+        let area = u64::from(region.w) * u64::from(region.h);
+        let step = grid_step(area, max_samples as u64);
+        let start = step / 2;
+        let xs: Vec<u32> = (region.x + start.min(region.w - 1)..region.x + region.w)
+            .step_by(step as usize)
+            .collect();
+        let ys = (region.y + start.min(region.h - 1)..region.y + region.h).step_by(step as usize);
+        let mut out = Samples {
+            lab: Vec::with_capacity(xs.len() * (region.h / step + 1) as usize),
+            transparent: 0,
+        };
+        macro_rules! walk {
+            ($buf:expr, |$p:ident| $alpha:expr, $lab:expr) => {{
+                for y in ys {
+                    for &x in &xs {
+                        let $p = $buf.get_pixel(x, y).0;
+                        if $alpha {
+                            out.transparent += 1;
+                        } else {
+                            out.lab.push($lab);
+                        }
+                    }
+                }
+            }};
+        }
+        match &self.image {
+            DynamicImage::ImageRgb8(b) => walk!(b, |p| false, lab_from_srgb8(p[0], p[1], p[2])),
+            DynamicImage::ImageRgba8(b) => {
+                walk!(b, |p| p[3] == 0, lab_from_srgb8(p[0], p[1], p[2]))
+            }
+            DynamicImage::ImageLuma8(b) => walk!(b, |p| false, lab_from_srgb8(p[0], p[0], p[0])),
+            DynamicImage::ImageLumaA8(b) => {
+                walk!(b, |p| p[1] == 0, lab_from_srgb8(p[0], p[0], p[0]))
+            }
+            DynamicImage::ImageRgb16(b) => {
+                walk!(b, |p| false, lab_from_srgb16(p[0], p[1], p[2]))
+            }
+            DynamicImage::ImageRgba16(b) => {
+                walk!(b, |p| p[3] == 0, lab_from_srgb16(p[0], p[1], p[2]))
+            }
+            DynamicImage::ImageLuma16(b) => {
+                walk!(b, |p| false, lab_from_srgb16(p[0], p[0], p[0]))
+            }
+            DynamicImage::ImageLumaA16(b) => {
+                walk!(b, |p| p[1] == 0, lab_from_srgb16(p[0], p[0], p[0]))
+            }
+            other => {
+                // Float layouts (32-bit TIFF): read as sRGB-encoded values in [0, 1].
+                let b = other.to_rgba32f();
+                walk!(b, |p| p[3] <= 0.0, {
+                    let q = |v: f32| (v.clamp(0.0, 1.0) * 65535.0).round() as u16;
+                    lab_from_srgb16(q(p[0]), q(p[1]), q(p[2]))
+                })
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Grid step that keeps a sample of `area` pixels at or below about `max_samples`.
+pub fn grid_step(area: u64, max_samples: u64) -> u32 {
+    if area <= max_samples.max(1) {
+        1
+    } else {
+        ((area as f64 / max_samples.max(1) as f64).sqrt().ceil() as u32).max(1)
+    }
+}
+
+fn format_name(f: image::ImageFormat) -> &'static str {
+    match f {
+        image::ImageFormat::Jpeg => "JPEG",
+        image::ImageFormat::Png => "PNG",
+        image::ImageFormat::Tiff => "TIFF",
+        image::ImageFormat::WebP => "WebP",
+        image::ImageFormat::Gif => "GIF",
+        image::ImageFormat::Bmp => "BMP",
+        image::ImageFormat::Avif => "AVIF",
+        image::ImageFormat::Ico => "ICO",
+        image::ImageFormat::OpenExr => "OpenEXR",
+        image::ImageFormat::Hdr => "Radiance HDR",
+        image::ImageFormat::Pnm => "PNM",
+        image::ImageFormat::Tga => "TGA",
+        image::ImageFormat::Dds => "DDS",
+        image::ImageFormat::Farbfeld => "Farbfeld",
+        image::ImageFormat::Qoi => "QOI",
+        _ => "this format's",
+    }
+}
+
+fn orientation_name(o: image::metadata::Orientation) -> &'static str {
+    use image::metadata::Orientation::*;
+    match o {
+        NoTransforms => "none",
+        Rotate90 => "rotate90",
+        Rotate180 => "rotate180",
+        Rotate270 => "rotate270",
+        FlipHorizontal => "flip_horizontal",
+        FlipVertical => "flip_vertical",
+        Rotate90FlipH => "rotate90_flip_h",
+        Rotate270FlipH => "rotate270_flip_h",
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+fn decode_error(path: &Path, format: image::ImageFormat, e: image::ImageError) -> Error {
+    let what = format_name(format);
+    match e {
+        image::ImageError::Limits(l) => Error::input(
+            path,
+            format!("{what} image exceeds the decoding limits ({l}); raise --max-pixels"),
+        ),
+        image::ImageError::IoError(io) => Error::input(
+            path,
+            format!("cannot read {what} data (truncated or unreadable file?): {io}"),
+        ),
+        image::ImageError::Unsupported(u) => {
+            Error::input(path, format!("unsupported {what} variant: {u}"))
+        }
+        other => Error::input(
+            path,
+            format!("cannot decode {what} (corrupt or truncated file?): {other}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_parsing() {
+        assert_eq!(
+            Region::parse("1,2,3,4"),
+            Ok(Region {
+                x: 1,
+                y: 2,
+                w: 3,
+                h: 4
+            })
+        );
+        assert!(Region::parse("1,2,0,4").is_err());
+        assert!(Region::parse("-1,2,3,4").is_err());
+        assert!(Region::parse("1,2,3").is_err());
+    }
+
+    #[test]
+    fn grid_step_bounds_the_sample() {
+        assert_eq!(grid_step(100, 1000), 1);
+        let s = grid_step(12_000_000, 250_000);
+        assert!(12_000_000 / u64::from(s * s) <= 250_000);
+        assert!(12_000_000 / u64::from((s - 1) * (s - 1)) > 250_000);
+    }
+}

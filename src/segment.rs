@@ -1,0 +1,275 @@
+//! Hair / scalp separation: the colour rules that say what looks like skin or hair, and the
+//! automatic separation of a single photo.
+//!
+//! Automatic separation (documented in `docs/model.md` § Separation):
+//!
+//! 1. k-means with k = [`SEG_K`] on the photo's sample (same machinery as the tones).
+//! 2. **Scalp**: the heaviest *skin-like* cluster, plus every skin-like cluster within
+//!    [`SCALP_GROUP_DE00`] of it (shading of the same skin). Skin-like means
+//!    20 ≤ L* ≤ 92, 4 ≤ C*ab ≤ 50 and 15° ≤ h_ab ≤ 90°: the range of measured human skin
+//!    colour in CIELAB across ITA classes (Chardon 1991; Del Bino 2006; Han 2006) with margin
+//!    for phone-camera rendering.
+//! 3. **Hair**: clusters at least [`HAIR_MIN_DARKER_L`] L* darker than the scalp, of chroma at
+//!    most [`HAIR_MAX_CHROMA`] (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
+//!    C* < 7 for black to dark-brown tresses), and nearer in L* to the darkest cluster than to
+//!    the scalp (pixels that mix a strand edge with skin go to whichever they resemble).
+//! 4. **Other**: the rest (background, clothes, highlights).
+//!
+//! The confidence starts at 1 and is multiplied down for each sign of trouble; see
+//! [`auto_separate`].
+
+use serde::Serialize;
+
+use crate::color::{chroma, delta_e00, hue_deg, Lab};
+use crate::tones;
+
+/// Clusters used by the automatic separation.
+pub const SEG_K: usize = 6;
+/// Skin-like clusters this close (ΔE00) to the main scalp cluster are scalp too.
+pub const SCALP_GROUP_DE00: f32 = 12.0;
+/// Hair must be at least this much darker (L*) than the scalp.
+pub const HAIR_MIN_DARKER_L: f32 = 10.0;
+/// Hair chroma limit (C*ab).
+pub const HAIR_MAX_CHROMA: f32 = 30.0;
+/// Below this confidence the output carries a warning.
+pub const WARN_CONFIDENCE: f32 = 0.6;
+
+/// Is this colour within the CIELAB range of human skin?
+pub fn is_skin_like(lab: Lab) -> bool {
+    let c = chroma(lab);
+    let h = hue_deg(lab);
+    (20.0..=92.0).contains(&lab.l) && (4.0..=50.0).contains(&c) && (15.0..=90.0).contains(&h)
+}
+
+/// Could this colour be hair on this scalp (darker by [`HAIR_MIN_DARKER_L`], low chroma)?
+pub fn is_darker_than_scalp(lab: Lab, scalp: Lab) -> bool {
+    lab.l <= scalp.l - HAIR_MIN_DARKER_L && chroma(lab) <= HAIR_MAX_CHROMA
+}
+
+/// What a cluster was classified as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterClass {
+    /// Hair.
+    Hair,
+    /// Scalp skin.
+    Scalp,
+    /// Neither (background, clothes, highlights, mixed pixels).
+    Other,
+}
+
+/// One cluster of the automatic separation.
+#[derive(Debug, Clone, Copy)]
+pub struct SegCluster {
+    /// Centroid.
+    pub lab: Lab,
+    /// Share of the photo's sampled pixels.
+    pub weight: f32,
+    /// Classification.
+    pub class: ClusterClass,
+}
+
+/// Result of the automatic separation.
+#[derive(Debug, Clone)]
+pub struct AutoSeparation {
+    /// Pixels classified as hair.
+    pub hair: Vec<Lab>,
+    /// Pixels classified as scalp.
+    pub scalp: Vec<Lab>,
+    /// Pixels classified as neither.
+    pub other: usize,
+    /// The clusters, heaviest first.
+    pub clusters: Vec<SegCluster>,
+    /// 0 (no separation possible) to 1 (clear separation).
+    pub confidence: f32,
+    /// Why the confidence is below 1.
+    pub warnings: Vec<String>,
+}
+
+/// Separate hair from scalp in one photo's sample by colour.
+pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
+    let fit_points = tones::subsample(&samples, tones::FIT_SAMPLES);
+    let fit = tones::fit_k(&fit_points, &samples, SEG_K, seed ^ 0x5E6);
+    let total = samples.len().max(1) as f32;
+    let mut clusters: Vec<SegCluster> = fit
+        .centroids
+        .iter()
+        .zip(&fit.counts)
+        .map(|(&lab, &n)| SegCluster {
+            lab,
+            weight: n as f32 / total,
+            class: ClusterClass::Other,
+        })
+        .collect();
+    clusters.sort_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then(x.lab.l.total_cmp(&y.lab.l))
+    });
+    let mut warnings = Vec::new();
+    let mut confidence = 1.0f32;
+
+    let main_skin = clusters.iter().position(|c| is_skin_like(c.lab));
+    let Some(main) = main_skin else {
+        warnings.push(
+            "no skin-like colour found: cannot tell hair from scalp automatically; \
+             use --hair/--scalp photos or --hair-region/--scalp-region"
+                .to_string(),
+        );
+        return AutoSeparation {
+            hair: Vec::new(),
+            scalp: Vec::new(),
+            other: samples.len(),
+            clusters,
+            confidence: 0.0,
+            warnings,
+        };
+    };
+    let s0 = clusters[main].lab;
+    for c in clusters.iter_mut() {
+        if is_skin_like(c.lab) && delta_e00(c.lab, s0) <= SCALP_GROUP_DE00 {
+            c.class = ClusterClass::Scalp;
+        }
+    }
+    let scalp_ref = weighted_mean(&clusters, ClusterClass::Scalp);
+    let darkest_l = clusters
+        .iter()
+        .filter(|c| c.weight >= 0.01)
+        .map(|c| c.lab.l)
+        .fold(f32::MAX, f32::min);
+    let mid_l = 0.5 * (darkest_l + scalp_ref.l);
+    for c in clusters.iter_mut() {
+        if c.class == ClusterClass::Other
+            && is_darker_than_scalp(c.lab, scalp_ref)
+            && c.lab.l <= mid_l
+        {
+            c.class = ClusterClass::Hair;
+        }
+    }
+
+    let share = |class| -> f32 {
+        clusters
+            .iter()
+            .filter(|c| c.class == class)
+            .map(|c| c.weight)
+            .sum()
+    };
+    let (hair_share, scalp_share, other_share) = (
+        share(ClusterClass::Hair),
+        share(ClusterClass::Scalp),
+        share(ClusterClass::Other),
+    );
+    if hair_share < 0.02 {
+        confidence *= 0.5;
+        warnings.push(format!(
+            "little or no hair found ({:.1} % of pixels are darker than the scalp by {} L*)",
+            100.0 * hair_share,
+            HAIR_MIN_DARKER_L
+        ));
+    }
+    if scalp_share < 0.10 {
+        confidence *= 0.7;
+        warnings.push(format!(
+            "the scalp covers only {:.1} % of the photo",
+            100.0 * scalp_share
+        ));
+    }
+    let w0 = clusters[main].weight;
+    if clusters
+        .iter()
+        .any(|c| c.class == ClusterClass::Other && is_skin_like(c.lab) && c.weight >= 0.5 * w0)
+    {
+        confidence *= 0.6;
+        warnings.push(
+            "two different skin-like colours cover large areas (background or hair may look \
+             like skin); check the scalp tone or give a --scalp-region"
+                .to_string(),
+        );
+    }
+    if hair_share >= 0.02 {
+        let hair_ref = weighted_mean(&clusters, ClusterClass::Hair);
+        let contrast = delta_e00(hair_ref, scalp_ref);
+        if contrast < 15.0 {
+            confidence *= 0.6;
+            warnings.push(format!(
+                "hair and scalp differ by only {contrast:.1} ΔE00; the separation is uncertain"
+            ));
+        }
+    }
+    if other_share > 0.5 {
+        confidence *= 0.7;
+        warnings.push(format!(
+            "{:.0} % of the photo is neither hair nor scalp (background?); crop the photo or \
+             give regions",
+            100.0 * other_share
+        ));
+    }
+
+    let mut hair = Vec::new();
+    let mut scalp = Vec::new();
+    let mut other = 0;
+    for &p in &samples {
+        let i = nearest_cluster(p, &clusters);
+        match clusters[i].class {
+            ClusterClass::Hair => hair.push(p),
+            ClusterClass::Scalp => scalp.push(p),
+            ClusterClass::Other => other += 1,
+        }
+    }
+    if confidence < WARN_CONFIDENCE {
+        warnings.push(format!(
+            "automatic hair/scalp separation is uncertain (confidence {confidence:.2}); \
+             consider --hair-region/--scalp-region"
+        ));
+    }
+    AutoSeparation {
+        hair,
+        scalp,
+        other,
+        clusters,
+        confidence,
+        warnings,
+    }
+}
+
+fn nearest_cluster(p: Lab, clusters: &[SegCluster]) -> usize {
+    let mut best = (0, f32::MAX);
+    for (i, c) in clusters.iter().enumerate() {
+        let d = (p.l - c.lab.l).powi(2) + (p.a - c.lab.a).powi(2) + (p.b - c.lab.b).powi(2);
+        if d < best.1 {
+            best = (i, d);
+        }
+    }
+    best.0
+}
+
+fn weighted_mean(clusters: &[SegCluster], class: ClusterClass) -> Lab {
+    let mut acc = [0f32; 4];
+    for c in clusters.iter().filter(|c| c.class == class) {
+        acc[0] += c.weight * c.lab.l;
+        acc[1] += c.weight * c.lab.a;
+        acc[2] += c.weight * c.lab.b;
+        acc[3] += c.weight;
+    }
+    let w = acc[3].max(f32::MIN_POSITIVE);
+    Lab::new(acc[0] / w, acc[1] / w, acc[2] / w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_skin_and_hair_colours_classify() {
+        // Han et al. 2006 mean Korean skin; J Soc Cosmet Chem 51(5) black and dark-brown hair.
+        let skin = Lab::new(61.7, 9.6, 17.1);
+        assert!(is_skin_like(skin));
+        assert!(!is_skin_like(Lab::new(18.4, -0.05, -0.84)));
+        assert!(is_darker_than_scalp(Lab::new(18.4, -0.05, -0.84), skin));
+        assert!(is_darker_than_scalp(Lab::new(22.7, 3.8, 4.6), skin));
+        // Saturated blue clothing is neither.
+        let blue = Lab::new(30.0, 20.0, -60.0);
+        assert!(!is_skin_like(blue));
+        assert!(!is_darker_than_scalp(blue, skin));
+    }
+}

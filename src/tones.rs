@@ -1,0 +1,577 @@
+//! Dominant tones in CIELAB: trimming, k-means, choice of k, merging, and the target tone.
+//!
+//! The procedure, per role (documented in `docs/model.md` § Tones):
+//!
+//! 1. **Trim** (Tukey fences on L*): pixels with L* outside
+//!    `[Q1 − 1.5·IQR, Q3 + 1.5·IQR]` are specular highlights or deep shadows; pixels with
+//!    L* ≥ 99 or L* ≤ 1 are clipped by the sensor. Both are dropped and counted.
+//! 2. **Fit** k-means in Lab (kmeans_colors, Hamerly's algorithm, k-means++ seeding) on a
+//!    deterministic, evenly strided subsample of at most [`FIT_SAMPLES`] pixels,
+//!    [`RESTARTS`] restarts with seeds `seed + 1000·k + r`, keeping the restart with the
+//!    lowest sum of squared errors (SSE, computed here: kmeans_colors' own score is the
+//!    centroid movement, not the error).
+//! 3. **Refine** with Lloyd iterations on all sampled pixels, which also gives each tone's
+//!    weight (its share of the role's pixels).
+//! 4. **k = auto**: k grows from 1 while one more cluster both cuts the SSE by at least
+//!    [`MIN_SSE_GAIN`] (an elbow rule) and keeps every pair of centroids at least
+//!    [`MERGE_DE00`] apart (a perceptibility rule), up to [`K_MAX`].
+//! 5. **Merge** any two tones closer than [`MERGE_DE00`] (pixel-weighted mean), so that a
+//!    uniform region yields one tone.
+//! 6. **Target**: among the role's candidate tones (hair: darker than the scalp by at least
+//!    [`crate::segment::HAIR_MIN_DARKER_L`]; scalp: skin-like), the heaviest one and every
+//!    candidate within [`MODE_DE00`] of it form the principal mode; the target is that mode's
+//!    pixel-weighted mean Lab.
+
+use palette::Mix;
+use serde::Serialize;
+
+use crate::color::{delta_e00, Lab};
+use crate::segment;
+
+/// Largest k tried by `--k auto`.
+pub const K_MAX: usize = 6;
+/// Largest k accepted by `--k N` (k-means indices are bytes).
+pub const K_LIMIT: usize = 16;
+/// Restarts per k.
+pub const RESTARTS: u64 = 3;
+/// Pixels used to fit centroids (the refinement uses all sampled pixels).
+pub const FIT_SAMPLES: usize = 20_000;
+/// Relative SSE reduction one more cluster must bring under `--k auto`.
+pub const MIN_SSE_GAIN: f64 = 0.30;
+/// Tones closer than this (ΔE00) are merged: below the 2–3 ΔE00 acceptability tolerance
+/// reported for skin-like materials, so merged tones are not worth telling apart.
+pub const MERGE_DE00: f32 = 2.0;
+/// Tones within this ΔE00 of the heaviest candidate form the target's principal mode.
+pub const MODE_DE00: f32 = 5.0;
+/// Lloyd refinement iterations on all sampled pixels.
+const REFINE_ITERS: usize = 5;
+const KMEANS_MAX_ITER: usize = 100;
+const KMEANS_CONVERGE: f32 = 1e-5;
+
+/// Which part of the head a set of pixels shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Hair (strands, stubble).
+    Hair,
+    /// Scalp skin.
+    Scalp,
+}
+
+impl Role {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Hair => "hair",
+            Role::Scalp => "scalp",
+        }
+    }
+}
+
+/// How k is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KChoice {
+    /// Chosen per role by the documented rule.
+    Auto,
+    /// Fixed by the user (tones closer than [`MERGE_DE00`] are still merged).
+    Fixed(usize),
+}
+
+impl std::str::FromStr for KChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(KChoice::Auto);
+        }
+        match s.parse::<usize>() {
+            Ok(k) if (1..=K_LIMIT).contains(&k) => Ok(KChoice::Fixed(k)),
+            _ => Err(format!(
+                "expected 'auto' or an integer 1–{K_LIMIT}, got {s:?}"
+            )),
+        }
+    }
+}
+
+/// Settings of the tone extraction.
+#[derive(Debug, Clone, Copy)]
+pub struct ToneOptions {
+    /// k choice.
+    pub k: KChoice,
+    /// Base seed of k-means++ (fixed by default, so results are reproducible).
+    pub seed: u64,
+}
+
+impl Default for ToneOptions {
+    fn default() -> Self {
+        ToneOptions {
+            k: KChoice::Auto,
+            seed: 0x5EED,
+        }
+    }
+}
+
+/// One dominant tone.
+#[derive(Debug, Clone, Copy)]
+pub struct Tone {
+    /// Centroid.
+    pub lab: Lab,
+    /// Share of the role's (untrimmed) pixels, 0–1.
+    pub weight: f32,
+    /// Pixels assigned.
+    pub count: usize,
+    /// Root-mean-square ΔE00 of the tone's pixels to the centroid (on the fit subsample).
+    pub spread_de00: f32,
+}
+
+/// Pixels dropped by the L* trim.
+#[derive(Debug, Clone, Copy, Default, Serialize, schemars::JsonSchema)]
+pub struct Trim {
+    /// Pixels darker than the lower fence (deep shadow) or clipped black.
+    pub shadow: usize,
+    /// Pixels lighter than the upper fence (specular highlight) or clipped white.
+    pub highlight: usize,
+    /// The lower L* fence used.
+    pub lower_l: f64,
+    /// The upper L* fence used.
+    pub upper_l: f64,
+}
+
+/// The tones of one role.
+#[derive(Debug, Clone)]
+pub struct RoleTones {
+    /// Hair or scalp.
+    pub role: Role,
+    /// Pixels sampled for this role (before trimming).
+    pub pixels_sampled: usize,
+    /// Trimmed pixels.
+    pub trim: Trim,
+    /// k of the fit before merging.
+    pub k_fit: usize,
+    /// Tones, heaviest first; weights sum to 1.
+    pub tones: Vec<Tone>,
+    /// The representative tone.
+    pub target: Lab,
+    /// RMS ΔE00 of the principal mode's pixels around the target: the measurement spread.
+    pub target_spread_de00: f32,
+    /// Problems worth telling the user.
+    pub warnings: Vec<String>,
+}
+
+/// Squared Euclidean distance in Lab (ΔE*ab²): what k-means minimises.
+#[inline]
+fn dist2(a: Lab, b: Lab) -> f32 {
+    let (dl, da, db) = (a.l - b.l, a.a - b.a, a.b - b.b);
+    dl * dl + da * da + db * db
+}
+
+fn nearest(p: Lab, centroids: &[Lab]) -> (usize, f32) {
+    let mut best = (0, f32::MAX);
+    for (i, &c) in centroids.iter().enumerate() {
+        let d = dist2(p, c);
+        if d < best.1 {
+            best = (i, d);
+        }
+    }
+    best
+}
+
+/// Trim by Tukey fences on L* plus sensor clipping. Returns the kept pixels.
+pub fn trim_lightness(mut lab: Vec<Lab>) -> (Vec<Lab>, Trim) {
+    if lab.is_empty() {
+        return (lab, Trim::default());
+    }
+    let mut ls: Vec<f32> = lab.iter().map(|c| c.l).collect();
+    let n = ls.len();
+    let q = |ls: &mut Vec<f32>, p: f64| -> f32 {
+        let i = ((n - 1) as f64 * p).round() as usize;
+        *ls.select_nth_unstable_by(i, f32::total_cmp).1
+    };
+    let q1 = q(&mut ls, 0.25);
+    let q3 = q(&mut ls, 0.75);
+    let iqr = q3 - q1;
+    let lower = (q1 - 1.5 * iqr).max(1.0);
+    let upper = (q3 + 1.5 * iqr).min(99.0);
+    let mut trim = Trim {
+        lower_l: crate::color::round(lower, 2),
+        upper_l: crate::color::round(upper, 2),
+        ..Trim::default()
+    };
+    lab.retain(|c| {
+        if c.l < lower {
+            trim.shadow += 1;
+            false
+        } else if c.l > upper {
+            trim.highlight += 1;
+            false
+        } else {
+            true
+        }
+    });
+    (lab, trim)
+}
+
+/// Evenly strided subsample of at most `max` points (deterministic).
+pub fn subsample(points: &[Lab], max: usize) -> Vec<Lab> {
+    if points.len() <= max {
+        return points.to_vec();
+    }
+    let step = points.len().div_ceil(max);
+    points.iter().step_by(step).copied().collect()
+}
+
+/// A k-means solution on a point set.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// Centroids (clusters left empty are removed).
+    pub centroids: Vec<Lab>,
+    /// Points per centroid.
+    pub counts: Vec<usize>,
+    /// Sum of squared ΔE*ab of points to their centroid.
+    pub sse: f64,
+}
+
+/// Best-of-[`RESTARTS`] k-means on `fit_points`, refined by Lloyd iterations on `all`.
+pub fn fit_k(fit_points: &[Lab], all: &[Lab], k: usize, seed: u64) -> Fit {
+    let distinct = count_distinct_up_to(fit_points, k);
+    let k = k.min(distinct).max(1);
+    let mut best: Option<(Vec<Lab>, f64)> = None;
+    for r in 0..RESTARTS {
+        let s = seed.wrapping_add(1000 * k as u64).wrapping_add(r);
+        let km = kmeans_colors::get_kmeans_hamerly(
+            k,
+            KMEANS_MAX_ITER,
+            KMEANS_CONVERGE,
+            false,
+            fit_points,
+            s,
+        );
+        let sse: f64 = fit_points
+            .iter()
+            .zip(&km.indices)
+            .map(|(&p, &i)| f64::from(dist2(p, km.centroids[i as usize])))
+            .sum();
+        if best.as_ref().is_none_or(|b| sse < b.1) {
+            best = Some((km.centroids, sse));
+        }
+    }
+    let mut centroids = best.map(|b| b.0).unwrap_or_default();
+    // Lloyd refinement on every sampled pixel; drops clusters that end up empty (including
+    // kmeans_colors' random re-seeds of empty clusters, which may be impossible colours).
+    let mut counts = vec![0usize; centroids.len()];
+    let mut sse = 0.0;
+    for _ in 0..REFINE_ITERS {
+        let mut sums = vec![[0f64; 3]; centroids.len()];
+        counts = vec![0; centroids.len()];
+        sse = 0.0;
+        for &p in all {
+            let (i, d) = nearest(p, &centroids);
+            sums[i][0] += f64::from(p.l);
+            sums[i][1] += f64::from(p.a);
+            sums[i][2] += f64::from(p.b);
+            counts[i] += 1;
+            sse += f64::from(d);
+        }
+        let mut moved = 0f32;
+        let mut next = Vec::with_capacity(centroids.len());
+        let mut next_counts = Vec::with_capacity(centroids.len());
+        for ((c, s), &n) in centroids.iter().zip(&sums).zip(&counts) {
+            if n == 0 {
+                continue;
+            }
+            let m = Lab::new(
+                (s[0] / n as f64) as f32,
+                (s[1] / n as f64) as f32,
+                (s[2] / n as f64) as f32,
+            );
+            moved = moved.max(dist2(*c, m));
+            next.push(m);
+            next_counts.push(n);
+        }
+        let dropped = next.len() != centroids.len();
+        centroids = next;
+        counts = next_counts;
+        if moved < 1e-6 && !dropped {
+            break;
+        }
+    }
+    Fit {
+        centroids,
+        counts,
+        sse,
+    }
+}
+
+fn count_distinct_up_to(points: &[Lab], limit: usize) -> usize {
+    let mut seen: Vec<Lab> = Vec::with_capacity(limit);
+    for &p in points {
+        if !seen.iter().any(|&s| dist2(s, p) == 0.0) {
+            seen.push(p);
+            if seen.len() >= limit {
+                break;
+            }
+        }
+    }
+    seen.len()
+}
+
+fn min_pair_de00(centroids: &[Lab]) -> f32 {
+    let mut m = f32::MAX;
+    for i in 0..centroids.len() {
+        for j in i + 1..centroids.len() {
+            m = m.min(delta_e00(centroids[i], centroids[j]));
+        }
+    }
+    m
+}
+
+/// Choose and fit k per the documented rule; returns the fit.
+pub fn fit_auto(fit_points: &[Lab], all: &[Lab], seed: u64) -> Fit {
+    let mut chosen = fit_k(fit_points, all, 1, seed);
+    for k in 2..=K_MAX {
+        if chosen.sse <= f64::EPSILON {
+            break;
+        }
+        let next = fit_k(fit_points, all, k, seed);
+        if next.centroids.len() < k {
+            break; // fewer distinct colours than k
+        }
+        let gain = 1.0 - next.sse / chosen.sse;
+        if gain < MIN_SSE_GAIN || min_pair_de00(&next.centroids) < MERGE_DE00 {
+            break;
+        }
+        chosen = next;
+    }
+    chosen
+}
+
+/// Merge centroids closer than [`MERGE_DE00`], closest pair first (pixel-weighted means).
+pub fn merge_close(mut centroids: Vec<Lab>, mut counts: Vec<usize>) -> (Vec<Lab>, Vec<usize>) {
+    loop {
+        let mut best: Option<(usize, usize, f32)> = None;
+        for i in 0..centroids.len() {
+            for j in i + 1..centroids.len() {
+                let d = delta_e00(centroids[i], centroids[j]);
+                if d < MERGE_DE00 && best.is_none_or(|b| d < b.2) {
+                    best = Some((i, j, d));
+                }
+            }
+        }
+        let Some((i, j, _)) = best else {
+            return (centroids, counts);
+        };
+        let (ni, nj) = (counts[i], counts[j]);
+        let t = nj as f32 / (ni + nj).max(1) as f32;
+        centroids[i] = centroids[i].mix(centroids[j], t);
+        counts[i] = ni + nj;
+        centroids.remove(j);
+        counts.remove(j);
+    }
+}
+
+/// Extract the tones of one role from its sampled pixels.
+///
+/// `scalp_target` (for the hair role) restricts the target to tones darker than the scalp.
+/// Returns `None` when no pixel is left to analyse.
+pub fn extract(
+    role: Role,
+    samples: Vec<Lab>,
+    opts: ToneOptions,
+    scalp_target: Option<Lab>,
+) -> Option<RoleTones> {
+    let pixels_sampled = samples.len();
+    let (kept, trim) = trim_lightness(samples);
+    if kept.is_empty() {
+        return None;
+    }
+    let fit_points = subsample(&kept, FIT_SAMPLES);
+    let seed = opts.seed.wrapping_add(match role {
+        Role::Hair => 0,
+        Role::Scalp => 1 << 32,
+    });
+    let fit = match opts.k {
+        KChoice::Auto => fit_auto(&fit_points, &kept, seed),
+        KChoice::Fixed(k) => fit_k(&fit_points, &kept, k, seed),
+    };
+    let k_fit = fit.centroids.len();
+    let (centroids, counts) = merge_close(fit.centroids, fit.counts);
+    let total: usize = counts.iter().sum();
+    // Spread per tone on the fit subsample.
+    let mut sq = vec![0f64; centroids.len()];
+    let mut n = vec![0usize; centroids.len()];
+    for &p in &fit_points {
+        let (i, _) = nearest(p, &centroids);
+        let d = f64::from(delta_e00(p, centroids[i]));
+        sq[i] += d * d;
+        n[i] += 1;
+    }
+    let mut tones: Vec<Tone> = centroids
+        .iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(i, (&lab, &count))| Tone {
+            lab,
+            weight: count as f32 / total.max(1) as f32,
+            count,
+            spread_de00: if n[i] > 0 {
+                (sq[i] / n[i] as f64).sqrt() as f32
+            } else {
+                0.0
+            },
+        })
+        .collect();
+    // Heaviest first; ties broken by lightness then a*, b* so the order is total.
+    tones.sort_by(|x, y| {
+        y.count
+            .cmp(&x.count)
+            .then(x.lab.l.total_cmp(&y.lab.l))
+            .then(x.lab.a.total_cmp(&y.lab.a))
+            .then(x.lab.b.total_cmp(&y.lab.b))
+    });
+    let mut warnings = Vec::new();
+    let candidates: Vec<usize> = match role {
+        Role::Scalp => (0..tones.len())
+            .filter(|&i| segment::is_skin_like(tones[i].lab))
+            .collect(),
+        Role::Hair => match scalp_target {
+            Some(s) => (0..tones.len())
+                .filter(|&i| segment::is_darker_than_scalp(tones[i].lab, s))
+                .collect(),
+            None => (0..tones.len()).collect(),
+        },
+    };
+    let candidates = if candidates.is_empty() {
+        warnings.push(match role {
+            Role::Scalp => "no scalp tone has a skin-like colour (hue 15–90°, chroma 4–50, \
+                            L* 20–92); the heaviest tone is used as the scalp target"
+                .to_string(),
+            Role::Hair => format!(
+                "no hair tone is at least {} L* darker than the scalp; the heaviest hair tone \
+                 is used as the target",
+                segment::HAIR_MIN_DARKER_L
+            ),
+        });
+        (0..tones.len()).collect()
+    } else {
+        candidates
+    };
+    let head = tones[candidates[0]].lab;
+    let mode: Vec<&Tone> = candidates
+        .iter()
+        .map(|&i| &tones[i])
+        .filter(|t| delta_e00(t.lab, head) <= MODE_DE00)
+        .collect();
+    let mode_n: usize = mode.iter().map(|t| t.count).sum();
+    let mut acc = [0f64; 3];
+    for t in &mode {
+        let w = t.count as f64 / mode_n.max(1) as f64;
+        acc[0] += w * f64::from(t.lab.l);
+        acc[1] += w * f64::from(t.lab.a);
+        acc[2] += w * f64::from(t.lab.b);
+    }
+    let target = Lab::new(acc[0] as f32, acc[1] as f32, acc[2] as f32);
+    let var: f64 = mode
+        .iter()
+        .map(|t| {
+            let w = t.count as f64 / mode_n.max(1) as f64;
+            let d = f64::from(delta_e00(t.lab, target));
+            w * (f64::from(t.spread_de00).powi(2) + d * d)
+        })
+        .sum();
+    Some(RoleTones {
+        role,
+        pixels_sampled,
+        trim,
+        k_fit,
+        tones,
+        target,
+        target_spread_de00: var.sqrt() as f32,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-noise in [-1, 1] (a hash, independent of the code under test).
+    fn noise(i: usize, salt: u64) -> f32 {
+        let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+        x ^= x >> 31;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 29;
+        (x % 20001) as f32 / 10000.0 - 1.0
+    }
+
+    fn blob(center: Lab, n: usize, amp: f32, salt: u64) -> Vec<Lab> {
+        (0..n)
+            .map(|i| {
+                Lab::new(
+                    center.l + amp * noise(i, salt),
+                    center.a + amp * noise(i, salt ^ 0xA),
+                    center.b + amp * noise(i, salt ^ 0xB),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn uniform_region_gives_one_tone() {
+        let truth = Lab::new(62.0, 11.0, 17.0);
+        let px = blob(truth, 30_000, 1.5, 1);
+        let t = extract(Role::Scalp, px, ToneOptions::default(), None).expect("tones");
+        assert_eq!(t.tones.len(), 1, "{:?}", t.tones);
+        assert!((t.tones[0].weight - 1.0).abs() < 1e-6);
+        assert!(delta_e00(t.target, truth) < 0.3);
+    }
+
+    #[test]
+    fn two_tones_recovered_with_their_shares() {
+        let skin = Lab::new(65.0, 12.0, 18.0);
+        let hair = Lab::new(20.0, 1.0, 2.0);
+        let mut px = blob(skin, 21_000, 2.0, 2);
+        px.extend(blob(hair, 9_000, 2.0, 3));
+        let t = extract(Role::Hair, px, ToneOptions::default(), Some(skin)).expect("tones");
+        assert_eq!(t.tones.len(), 2, "{:?}", t.tones);
+        assert!((t.tones[0].weight - 0.7).abs() < 0.01);
+        assert!((t.tones[1].weight - 0.3).abs() < 0.01);
+        // The hair target is the hair tone even though skin is heavier.
+        assert!(delta_e00(t.target, hair) < 0.5, "{:?}", t.target);
+        let sum: f32 = t.tones.iter().map(|x| x.weight).sum();
+        assert!((sum - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn highlights_are_trimmed_and_counted() {
+        let hair = Lab::new(20.0, 0.5, 1.0);
+        let mut px = blob(hair, 10_000, 2.0, 4);
+        px.extend(blob(Lab::new(80.0, 0.0, 0.0), 150, 1.0, 5));
+        let t = extract(Role::Hair, px, ToneOptions::default(), None).expect("tones");
+        assert_eq!(t.trim.highlight, 150);
+        assert_eq!(t.tones.len(), 1);
+    }
+
+    #[test]
+    fn fixed_k_on_identical_pixels_does_not_panic() {
+        let px = vec![Lab::new(50.0, 0.0, 0.0); 500];
+        let t = extract(
+            Role::Hair,
+            px,
+            ToneOptions {
+                k: KChoice::Fixed(5),
+                seed: 1,
+            },
+            None,
+        )
+        .expect("tones");
+        assert_eq!(t.tones.len(), 1);
+    }
+
+    #[test]
+    fn same_input_same_tones() {
+        let mut px = blob(Lab::new(60.0, 10.0, 15.0), 5000, 6.0, 7);
+        px.extend(blob(Lab::new(25.0, 3.0, 5.0), 3000, 6.0, 8));
+        let a = extract(Role::Scalp, px.clone(), ToneOptions::default(), None).expect("a");
+        let b = extract(Role::Scalp, px, ToneOptions::default(), None).expect("b");
+        assert_eq!(format!("{:?}", a.tones), format!("{:?}", b.tones));
+    }
+}
