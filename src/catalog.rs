@@ -269,8 +269,8 @@ impl Checker {
                 );
             }
         }
-        for i in 1..3 {
-            if let Some(x) = self.number(&arr[i], &format!("{path}/{i}")) {
+        for (i, item) in arr.iter().enumerate().skip(1) {
+            if let Some(x) = self.number(item, &format!("{path}/{i}")) {
                 if !(-128.0..=128.0).contains(&x) {
                     let name = if i == 1 { "a*" } else { "b*" };
                     self.push(

@@ -145,8 +145,8 @@ impl Photo {
         if meta.len() == 0 {
             return Err(Error::input(path, "file is empty (0 bytes)"));
         }
-        let reader = ImageReader::open(path)
-            .map_err(|e| Error::input(path, io_message(&e)))?
+        let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
+        let reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
             .with_guessed_format()
             .map_err(|e| Error::input(path, io_message(&e)))?;
         let format = match reader.format() {
@@ -170,6 +170,13 @@ impl Photo {
                 ))
             }
         };
+        if format == image::ImageFormat::Jpeg && !jpeg_is_complete(&bytes) {
+            return Err(Error::input(
+                path,
+                "JPEG is truncated (no end-of-image marker after the last scan); the photo \
+                 was cut off during copy or upload",
+            ));
+        }
         let mut reader = reader;
         let mut decoder_limits = Limits::default();
         // 8 bytes per pixel covers 16-bit RGBA, the widest layout we decode.
@@ -318,6 +325,18 @@ impl Photo {
             }
         }
         Ok(out)
+    }
+}
+
+/// A complete JPEG has an end-of-image marker (FF D9) after its last start-of-scan
+/// (FF DA). Entropy-coded data escapes FF bytes, so neither marker occurs inside a scan; an
+/// EXIF thumbnail's markers sit before the main scan. The decoder itself pads truncated
+/// files with grey, which would be analysed as if it were the photo.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_sos {
+        Some(i) => bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
     }
 }
 

@@ -1,0 +1,283 @@
+//! Generates the photos in `samples/` and their ground truth, `samples/truth.json`.
+//!
+//! `cargo run --release --example make_samples [OUT_DIR]`
+//!
+//! Each photo is painted from chosen CIELAB tones (the ground truth, fixed here and
+//! independent of the analysis code): scalp skin, then hair as stubble dots or strands with
+//! anti-aliased edges (mixed in linear light), a lighting gradient (mean 1), Gaussian sensor
+//! noise on the 8-bit codes, and JPEG compression (quality 92). A seeded ChaCha8 generator
+//! makes every run produce the same files.
+
+use std::path::{Path, PathBuf};
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{ImageEncoder, RgbImage};
+use palette::white_point::D65;
+use palette::{FromColor, LinSrgb, Srgb};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use serde_json::json;
+
+type Lab = palette::Lab<D65, f32>;
+
+/// Hair painted as round stubble dots or as strands (curves).
+#[derive(Clone, Copy)]
+enum HairStyle {
+    /// Shaved head: dots of radius `r_min..r_max`.
+    Stubble { r_min: f32, r_max: f32 },
+    /// Longer hair: strands of half-width `half_width`, length `len`.
+    Strands { half_width: f32, len: f32 },
+}
+
+struct Spec {
+    file: &'static str,
+    title: &'static str,
+    width: u32,
+    height: u32,
+    skin: [f32; 3],
+    hair: [f32; 3],
+    style: HairStyle,
+    /// Number of dots or strands.
+    count: usize,
+    /// Which CLI mode the sample is meant for.
+    use_as: &'static str,
+    seed: u64,
+}
+
+fn specs() -> Vec<Spec> {
+    vec![
+        Spec {
+            file: "shaved_light.jpg",
+            title: "Shaved-head close-up, light skin, black stubble",
+            width: 1200,
+            height: 900,
+            // Light skin (ITA 45°, Chardon 'light'); hair near the published black tress
+            // (J Soc Cosmet Chem 51(5): L* 18.4).
+            skin: [66.0, 11.0, 16.0],
+            hair: [20.0, 1.0, 1.5],
+            style: HairStyle::Stubble {
+                r_min: 3.5,
+                r_max: 5.5,
+            },
+            count: 5200,
+            use_as: "auto",
+            seed: 1,
+        },
+        Spec {
+            file: "shaved_dark.jpg",
+            title: "Shaved-head close-up, dark skin, black stubble",
+            width: 1200,
+            height: 900,
+            // Dark skin (ITA −43°, 'dark'); black hair.
+            skin: [36.0, 10.0, 15.0],
+            hair: [16.0, 0.5, 0.5],
+            style: HairStyle::Stubble {
+                r_min: 3.5,
+                r_max: 5.5,
+            },
+            count: 5200,
+            use_as: "auto",
+            seed: 2,
+        },
+        Spec {
+            file: "crown_tan.jpg",
+            title: "Thinning crown with longer dark-brown hair, tan skin",
+            width: 1600,
+            height: 1200,
+            // Tan skin (ITA 21.8°); dark-brown hair (J Soc Cosmet Chem 51(5) range:
+            // L* 21.7–23.8, a* 3.4–4.3, b* 3.9–5.4).
+            skin: [58.0, 13.0, 20.0],
+            hair: [23.0, 4.0, 5.0],
+            style: HairStyle::Strands {
+                half_width: 2.5,
+                len: 260.0,
+            },
+            count: 420,
+            use_as: "auto",
+            seed: 3,
+        },
+        Spec {
+            file: "hair_closeup.jpg",
+            title: "Hair close-up: dense black strands",
+            width: 1000,
+            height: 750,
+            // The published black tress colour (J Soc Cosmet Chem 51(5)).
+            skin: [66.0, 11.0, 16.0],
+            hair: [18.4, -0.05, -0.84],
+            style: HairStyle::Strands {
+                half_width: 3.0,
+                len: 400.0,
+            },
+            count: 1400,
+            use_as: "--hair",
+            seed: 4,
+        },
+        Spec {
+            file: "scalp_closeup.jpg",
+            title: "Scalp close-up: bare skin with a few stubble dots",
+            width: 1000,
+            height: 750,
+            // Mean Korean adult skin over 12 sites (Han et al., Skin Res Technol 2006).
+            skin: [61.7, 9.6, 17.1],
+            hair: [20.0, 1.0, 1.5],
+            style: HairStyle::Stubble {
+                r_min: 2.5,
+                r_max: 3.5,
+            },
+            count: 250,
+            use_as: "--scalp",
+            seed: 5,
+        },
+    ]
+}
+
+fn lab_to_lin(lab: [f32; 3]) -> [f32; 3] {
+    let c: LinSrgb<f32> = LinSrgb::from_color(Lab::new(lab[0], lab[1], lab[2]));
+    [c.red, c.green, c.blue]
+}
+
+/// Stamp a soft disc into the coverage map (max-combine).
+fn stamp(cov: &mut [f32], w: u32, h: u32, cx: f32, cy: f32, r: f32) {
+    let x0 = (cx - r - 1.0).floor().max(0.0) as u32;
+    let x1 = ((cx + r + 1.0).ceil() as u32).min(w - 1);
+    let y0 = (cy - r - 1.0).floor().max(0.0) as u32;
+    let y1 = ((cy + r + 1.0).ceil() as u32).min(h - 1);
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+            let c = (r + 0.5 - d).clamp(0.0, 1.0);
+            let i = (y * w + x) as usize;
+            if c > cov[i] {
+                cov[i] = c;
+            }
+        }
+    }
+}
+
+fn coverage(spec: &Spec, rng: &mut ChaCha8Rng) -> Vec<f32> {
+    let (w, h) = (spec.width, spec.height);
+    let mut cov = vec![0f32; (w * h) as usize];
+    match spec.style {
+        HairStyle::Stubble { r_min, r_max } => {
+            for _ in 0..spec.count {
+                let cx = rng.random_range(0.0..w as f32);
+                let cy = rng.random_range(0.0..h as f32);
+                let r = rng.random_range(r_min..r_max);
+                stamp(&mut cov, w, h, cx, cy, r);
+            }
+        }
+        HairStyle::Strands { half_width, len } => {
+            for _ in 0..spec.count {
+                // A quadratic Bézier from a random start in a random direction, bent.
+                let (x0, y0) = (
+                    rng.random_range(0.0..w as f32),
+                    rng.random_range(0.0..h as f32),
+                );
+                let ang: f32 = rng.random_range(0.0..std::f32::consts::TAU);
+                let bend: f32 = rng.random_range(-0.5..0.5);
+                let l = len * rng.random_range(0.6..1.0);
+                let (x2, y2) = (x0 + l * ang.cos(), y0 + l * ang.sin());
+                let (mx, my) = (0.5 * (x0 + x2), 0.5 * (y0 + y2));
+                let (x1, y1) = (mx - bend * l * ang.sin(), my + bend * l * ang.cos());
+                let steps = (2.0 * l) as usize;
+                for s in 0..=steps {
+                    let t = s as f32 / steps as f32;
+                    let u = 1.0 - t;
+                    let px = u * u * x0 + 2.0 * u * t * x1 + t * t * x2;
+                    let py = u * u * y0 + 2.0 * u * t * y1 + t * t * y2;
+                    if px >= -half_width
+                        && py >= -half_width
+                        && px < w as f32 + half_width
+                        && py < h as f32 + half_width
+                    {
+                        stamp(&mut cov, w, h, px, py, half_width);
+                    }
+                }
+            }
+        }
+    }
+    cov
+}
+
+fn render(spec: &Spec) -> (RgbImage, f64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let cov = coverage(spec, &mut rng);
+    let (w, h) = (spec.width, spec.height);
+    let skin = lab_to_lin(spec.skin);
+    let hair = lab_to_lin(spec.hair);
+    let noise = Normal::new(0.0f32, 2.0).expect("valid sigma");
+    let mut img = RgbImage::new(w, h);
+    let mut hair_area = 0f64;
+    for y in 0..h {
+        for x in 0..w {
+            let c = cov[(y * w + x) as usize];
+            hair_area += f64::from(c);
+            // Lighting: a gentle gradient with mean 1 over the frame (±6 % / ±4 %).
+            let g = 1.0 + 0.12 * (x as f32 / w as f32 - 0.5) + 0.08 * (y as f32 / h as f32 - 0.5);
+            let mut px = [0u8; 3];
+            for ch in 0..3 {
+                let lin = ((1.0 - c) * skin[ch] + c * hair[ch]) * g;
+                let enc: Srgb<f32> = Srgb::from_linear(LinSrgb::new(lin, lin, lin));
+                let v = enc.red * 255.0 + noise.sample(&mut rng);
+                px[ch] = v.round().clamp(0.0, 255.0) as u8;
+            }
+            img.put_pixel(x, y, image::Rgb(px));
+        }
+    }
+    (img, hair_area / f64::from(w * h))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out: PathBuf = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("samples"));
+    std::fs::create_dir_all(&out)?;
+    let mut truth = Vec::new();
+    for spec in specs() {
+        let (img, hair_fraction) = render(&spec);
+        write_jpeg(&out.join(spec.file), &img)?;
+        let ita = ((spec.skin[0] - 50.0) / spec.skin[2]).atan().to_degrees();
+        truth.push(json!({
+            "file": spec.file,
+            "title": spec.title,
+            "width": spec.width,
+            "height": spec.height,
+            "use_as": spec.use_as,
+            "skin_lab": spec.skin,
+            "hair_lab": spec.hair,
+            "hair_area_fraction": (hair_fraction * 1000.0).round() / 1000.0,
+            "skin_ita_deg": (f64::from(ita) * 100.0).round() / 100.0,
+        }));
+        println!(
+            "wrote {} ({}×{}, hair {:.1} %)",
+            spec.file,
+            spec.width,
+            spec.height,
+            100.0 * hair_fraction
+        );
+    }
+    let doc = json!({
+        "generator": "cargo run --release --example make_samples",
+        "note": "skin_lab and hair_lab are the CIELAB (D65) tones painted; lighting gradient has mean 1; noise σ = 2 codes; JPEG quality 92",
+        "samples": truth,
+    });
+    std::fs::write(
+        out.join("truth.json"),
+        serde_json::to_string_pretty(&doc)? + "\n",
+    )?;
+    Ok(())
+}
+
+fn write_jpeg(path: &Path, img: &RgbImage) -> Result<(), Box<dyn std::error::Error>> {
+    let mut buf = Vec::new();
+    JpegEncoder::new_with_quality(&mut buf, 92).write_image(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )?;
+    std::fs::write(path, buf)?;
+    Ok(())
+}

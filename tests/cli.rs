@@ -1,0 +1,308 @@
+//! The command line as other programs see it: exit codes, JSON on stdout, JSON errors on
+//! stderr, determinism.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_smpmatch"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn json_stdout(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
+}
+
+fn json_error(o: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&o.stderr);
+    let v: serde_json::Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("stderr not JSON ({e}): {text}"));
+    assert!(
+        v["error"]["kind"].is_string() && v["error"]["message"].is_string(),
+        "{v}"
+    );
+    v
+}
+
+const CATALOG: &str = "pigments/smp_sample.json";
+const SHAVED: &str = "samples/shaved_light.jpg";
+
+#[test]
+fn match_json_has_the_documented_keys() {
+    let o = run(&["match", SHAVED, "--catalog", CATALOG, "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "stderr must stay empty: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json_stdout(&o);
+    assert_eq!(v["schema_version"], 1);
+    let input = &v["inputs"][0];
+    for k in ["path", "width", "height", "color_space"] {
+        assert!(!input[k].is_null(), "inputs[0].{k}");
+    }
+    assert_eq!(input["width"], 1200);
+    for role in ["hair", "scalp"] {
+        let tones = v[role]["tones"].as_array().expect("tones");
+        assert!(!tones.is_empty());
+        let sum: f64 = tones.iter().map(|t| t["weight"].as_f64().expect("w")).sum();
+        assert!((sum - 1.0).abs() < 1e-3, "{role} weights sum {sum}");
+        for t in tones {
+            assert_eq!(t["lab"].as_array().expect("lab").len(), 3);
+            assert!(t["hex"].as_str().expect("hex").starts_with('#'));
+        }
+    }
+    assert_eq!(v["hair"]["target_lab"].as_array().expect("target").len(), 3);
+    assert!(v["scalp"]["ita_deg"].is_number());
+    assert_eq!(v["scalp"]["skin_category"], "light");
+    assert!(v["warnings"].is_array());
+    let ranking = v["ranking"].as_array().expect("ranking");
+    assert_eq!(ranking.len(), 14);
+    let scores: Vec<f64> = ranking
+        .iter()
+        .map(|r| r["score"].as_f64().expect("score"))
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] <= w[1]),
+        "sorted best first: {scores:?}"
+    );
+    for r in ranking {
+        assert!(r["pigment_id"].is_string() && r["name"].is_string());
+        assert!(r["touch_up_months"].is_null() || r["touch_up_months"].is_number());
+        let tl = r["timeline"].as_array().expect("timeline");
+        assert_eq!(tl.len(), 7);
+        for p in tl {
+            assert!(p["month"].is_number() && p["delta_e00"].is_number());
+            assert_eq!(p["lab"].as_array().expect("lab").len(), 3);
+        }
+    }
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let a = run(&["match", SHAVED, "--catalog", CATALOG, "--json"]);
+    let b = run(&["match", SHAVED, "--catalog", CATALOG, "--json"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn top_sun_and_months_shape_the_output() {
+    let o = run(&[
+        "match",
+        SHAVED,
+        "--catalog",
+        CATALOG,
+        "--json",
+        "--top",
+        "3",
+        "--months",
+        "0,12",
+        "--sun",
+        "high",
+    ]);
+    let v = json_stdout(&o);
+    let r = v["ranking"].as_array().expect("ranking");
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0]["timeline"].as_array().expect("tl").len(), 2);
+    assert_eq!(v["settings"]["sun"], "high");
+    // More sun, faster fading: the best pigment's touch-up comes no later than under low sun.
+    let low = json_stdout(&run(&[
+        "match",
+        SHAVED,
+        "--catalog",
+        CATALOG,
+        "--json",
+        "--sun",
+        "low",
+    ]));
+    let id = r[0]["pigment_id"].clone();
+    let find = |v: &serde_json::Value| {
+        v["ranking"]
+            .as_array()
+            .expect("r")
+            .iter()
+            .find(|c| c["pigment_id"] == id)
+            .expect("same pigment")["touch_up_months"]
+            .as_f64()
+    };
+    let (hi_t, lo_t) = (find(&v), find(&low));
+    assert!(
+        hi_t.unwrap_or(f64::MAX) < lo_t.unwrap_or(f64::MAX),
+        "high {hi_t:?} vs low {lo_t:?}"
+    );
+}
+
+#[test]
+fn analyze_with_close_ups_and_text_output() {
+    let o = run(&[
+        "analyze",
+        "--hair",
+        "samples/hair_closeup.jpg",
+        "--scalp",
+        "samples/scalp_closeup.jpg",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("hair: target") && text.contains("ITA"),
+        "{text}"
+    );
+    assert!(!text.contains("\x1b["), "NO_COLOR must disable colour");
+    let o = run(&[
+        "analyze",
+        "samples/scalp_closeup.jpg",
+        "--scalp-region",
+        "10,10,200,200",
+        "--json",
+    ]);
+    let v = json_stdout(&o);
+    assert!(v["hair"].is_null());
+    assert_eq!(v["scalp"]["source"], "regions");
+    assert_eq!(v["inputs"][0]["regions"][0]["w"], 200);
+}
+
+#[test]
+fn delta_e_subcommand_reproduces_a_sharma_pair() {
+    // Pair 1 of Sharma et al. (2005): ΔE00 = 2.0425.
+    let o = run(&["delta-e", "50,2.6772,-79.7751", "50,0,-82.7485", "--json"]);
+    assert!(o.status.success());
+    assert_eq!(json_stdout(&o)["delta_e00"], 2.0425);
+    let o = run(&["delta-e", "50,2.6772,-79.7751", "50,0,-82.7485"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2.0425");
+}
+
+#[test]
+fn catalog_validate_reports_every_problem() {
+    let ok = run(&["catalog", "validate", CATALOG, "--json"]);
+    assert!(ok.status.success());
+    assert_eq!(json_stdout(&ok)["valid"], true);
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"schema_version": 1, "pigments": [
+            {"id": "a", "name": "A", "base": "carbon", "lab": [120, 0, 0], "measurement": {"method": "illustrative", "source": "x"}},
+            {"id": "a", "name": "B", "base": "carbon", "lab": [20, 0, 0]}
+        ]}"#,
+    )
+    .expect("write");
+    let o = run(&["catalog", "validate", bad.to_str().expect("utf8"), "--json"]);
+    assert_eq!(o.status.code(), Some(4));
+    let v = json_stdout(&o);
+    assert_eq!(v["valid"], false);
+    let paths: Vec<&str> = v["problems"]
+        .as_array()
+        .expect("p")
+        .iter()
+        .map(|p| p["path"].as_str().expect("s"))
+        .collect();
+    assert!(paths.contains(&"/pigments/0/lab/0"), "{paths:?}");
+    assert!(paths.contains(&"/pigments/1/id"), "{paths:?}");
+    assert!(
+        paths.contains(&"/pigments/1"),
+        "missing measurement: {paths:?}"
+    );
+    assert_eq!(json_error(&o)["error"]["kind"], "catalog");
+}
+
+#[test]
+fn bad_inputs_fail_cleanly_with_json_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let empty = dir.path().join("empty.jpg");
+    std::fs::write(&empty, b"").expect("w");
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, b"this is not a photo").expect("w");
+    let truncated = dir.path().join("truncated.jpg");
+    let bytes = std::fs::read(SHAVED).expect("sample");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).expect("w");
+    let missing = dir.path().join("missing.jpg");
+    let cases: Vec<(String, i32)> = vec![
+        (empty.display().to_string(), 3),
+        (text.display().to_string(), 3),
+        (truncated.display().to_string(), 3),
+        (missing.display().to_string(), 3),
+        (dir.path().display().to_string(), 3),
+    ];
+    for (path, code) in cases {
+        let o = run(&["match", &path, "--catalog", CATALOG, "--json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{path}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.stdout.is_empty(), "{path}: no partial JSON on stdout");
+        let e = json_error(&o);
+        assert_eq!(e["error"]["kind"], "input");
+        assert_eq!(
+            e["error"]["path"],
+            path.as_str(),
+            "the error names the file"
+        );
+    }
+    // Without --json: a readable message naming the file, no panic.
+    let o = run(&["analyze", empty.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(3));
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        msg.contains("empty.jpg") && !msg.contains("panicked"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn usage_and_catalog_errors_have_their_codes() {
+    let o = run(&["match", SHAVED, "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(json_error(&o)["error"]["kind"], "usage");
+    let o = run(&["analyze", SHAVED, "--hair-region", "0,0,5000,10", "--json"]);
+    assert_eq!(o.status.code(), Some(3), "region outside the photo");
+    assert!(json_error(&o)["error"]["message"]
+        .as_str()
+        .expect("m")
+        .contains("does not fit"));
+    let o = run(&[
+        "match",
+        SHAVED,
+        "--catalog",
+        "no/such/catalog.json",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(json_error(&o)["error"]["kind"], "catalog");
+    let o = run(&["delta-e", "50,0", "50,0,0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn schema_files_match_the_types() {
+    for (which, file) in [
+        ("output", "docs/schema/output.schema.json"),
+        ("catalog", "docs/schema/catalog.schema.json"),
+        ("error", "docs/schema/error.schema.json"),
+    ] {
+        let o = run(&["schema", which]);
+        assert!(o.status.success());
+        let committed = std::fs::read_to_string(file).unwrap_or_else(|_| panic!("{file} missing"));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            committed,
+            "{file} is stale: regenerate with `cargo run -- schema {which} > {file}`"
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Tone recovery on the shipped samples: the analysis must find the CIELAB tones the
+//! generator painted (samples/truth.json), within ΔE00 < 1.5.
+
+use std::path::Path;
+
+use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
+use smpmatch::color::{delta_e00, Lab, SkinCategory};
+
+fn truth() -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string("samples/truth.json").expect("samples/truth.json");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("truth is JSON");
+    doc["samples"].as_array().expect("samples array").clone()
+}
+
+fn lab(v: &serde_json::Value) -> Lab {
+    let a: Vec<f32> = v
+        .as_array()
+        .expect("lab")
+        .iter()
+        .map(|x| x.as_f64().expect("num") as f32)
+        .collect();
+    Lab::new(a[0], a[1], a[2])
+}
+
+#[test]
+fn automatic_separation_recovers_painted_tones() {
+    for s in truth().iter().filter(|s| s["use_as"] == "auto") {
+        let path = Path::new("samples").join(s["file"].as_str().expect("file"));
+        let sel = Selection {
+            photo: Some(path.clone()),
+            ..Selection::default()
+        };
+        let a = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
+        let (hair, scalp) = a.targets().expect("both roles");
+        let de_hair = delta_e00(hair, lab(&s["hair_lab"]));
+        let de_scalp = delta_e00(scalp, lab(&s["skin_lab"]));
+        eprintln!(
+            "{}: hair ΔE00 {de_hair:.2}, scalp ΔE00 {de_scalp:.2}",
+            path.display()
+        );
+        assert!(
+            de_hair < 1.5,
+            "{}: hair {hair:?} vs truth, ΔE00 {de_hair}",
+            path.display()
+        );
+        assert!(
+            de_scalp < 1.5,
+            "{}: scalp {scalp:?} vs truth, ΔE00 {de_scalp}",
+            path.display()
+        );
+        let ita = s["skin_ita_deg"].as_f64().expect("ita") as f32;
+        let (got_ita, cat) = a.ita.expect("ita");
+        assert_eq!(
+            cat,
+            SkinCategory::from_ita(ita),
+            "{}: ITA {got_ita} vs {ita}",
+            path.display()
+        );
+        assert!(a.auto.as_ref().expect("auto").confidence >= 0.6);
+    }
+}
+
+#[test]
+fn close_ups_recover_painted_tones() {
+    let all = truth();
+    let find = |use_as: &str| {
+        all.iter()
+            .find(|s| s["use_as"] == use_as)
+            .expect("sample")
+            .clone()
+    };
+    let (h, sc) = (find("--hair"), find("--scalp"));
+    let sel = Selection {
+        hair_photos: vec![Path::new("samples").join(h["file"].as_str().expect("f"))],
+        scalp_photos: vec![Path::new("samples").join(sc["file"].as_str().expect("f"))],
+        ..Selection::default()
+    };
+    let a = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
+    let (hair, scalp) = a.targets().expect("both");
+    let (dh, ds) = (
+        delta_e00(hair, lab(&h["hair_lab"])),
+        delta_e00(scalp, lab(&sc["skin_lab"])),
+    );
+    eprintln!("close-ups: hair ΔE00 {dh:.2}, scalp ΔE00 {ds:.2}");
+    assert!(dh < 1.5 && ds < 1.5, "hair {dh}, scalp {ds}");
+}
+
+#[test]
+fn regions_recover_painted_tones() {
+    // The hair close-up is ≥ 90 % hair; the scalp close-up ~99 % skin: regions on them act as
+    // role rectangles on one photo each (two runs, one per photo).
+    let all = truth();
+    let sc = all
+        .iter()
+        .find(|s| s["use_as"] == "--scalp")
+        .expect("scalp sample");
+    let sel = Selection {
+        photo: Some(Path::new("samples").join(sc["file"].as_str().expect("f"))),
+        scalp_regions: vec![smpmatch::photo::Region {
+            x: 100,
+            y: 100,
+            w: 400,
+            h: 300,
+        }],
+        ..Selection::default()
+    };
+    let a = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
+    let scalp = a.scalp.expect("scalp").target;
+    assert!(delta_e00(scalp, lab(&sc["skin_lab"])) < 1.5);
+    assert!(a.hair.is_none());
+}
