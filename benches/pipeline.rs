@@ -1,1 +1,56 @@
-fn main() {}
+//! Per-stage benches: decode, Lab conversion (sampling), clustering, ranking.
+//! `cargo bench` (uses the shipped samples and catalog).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
+use smpmatch::color::Lab;
+use smpmatch::photo::{LoadLimits, Photo};
+use smpmatch::tones::{extract, Role, ToneOptions};
+
+const SAMPLE: &str = "samples/crown_tan.jpg";
+
+fn benches(c: &mut Criterion) {
+    let path = Path::new(SAMPLE);
+    c.bench_function("decode crown_tan.jpg (1.9 MP)", |b| {
+        b.iter(|| Photo::load(black_box(path), LoadLimits::default()).expect("decode"))
+    });
+    let photo = Photo::load(path, LoadLimits::default()).expect("decode");
+    c.bench_function("sample + sRGB->Lab, 250k cap", |b| {
+        b.iter(|| photo.sample_lab(None, black_box(250_000)).expect("sample"))
+    });
+    let lab: Vec<Lab> = photo.sample_lab(None, 250_000).expect("sample").lab;
+    c.bench_function("tones, k=auto, 250k px", |b| {
+        b.iter(|| {
+            extract(
+                Role::Scalp,
+                black_box(lab.clone()),
+                ToneOptions::default(),
+                None,
+            )
+        })
+    });
+    let sel = Selection {
+        photo: Some(path.to_path_buf()),
+        ..Selection::default()
+    };
+    let analysis = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
+    let (hair, scalp) = analysis.targets().expect("targets");
+    let catalog = smpmatch::catalog::load(Path::new("pigments/smp_sample.json")).expect("catalog");
+    let opts = smpmatch::rank::RankOptions::default();
+    c.bench_function("rank 14 pigments", |b| {
+        b.iter(|| smpmatch::rank::rank(&catalog, black_box(hair), black_box(scalp), &opts))
+    });
+    c.bench_function("analyze crown_tan.jpg end to end", |b| {
+        b.iter(|| analyze(black_box(&sel), &AnalyzeOptions::default()).expect("analysis"))
+    });
+}
+
+criterion_group! {
+    name = pipeline;
+    config = Criterion::default().sample_size(20);
+    targets = benches
+}
+criterion_main!(pipeline);
