@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::color::{lab_from_array, Lab};
-use crate::error::{Error, Result};
+use crate::error::{io_message, Error, Result};
 use crate::model::Fading;
 
 /// Catalog schema versions this build reads.
@@ -602,14 +602,6 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Catalog, (String, Vec<Problem>
             }],
         )
     })
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => format!("cannot read: {e}"),
-    }
 }
 
 #[cfg(test)]

@@ -50,9 +50,8 @@ pub fn linear_to_lab(rgb: LinRgb) -> Lab {
 
 /// `#rrggbb` of a Lab colour in sRGB, each channel clamped to the gamut.
 pub fn lab_to_hex(lab: Lab) -> String {
-    let rgb: Srgb<f32> = Srgb::from_linear(lab_to_linear(lab).clamp());
-    let rgb8: Srgb<u8> = rgb.into_format();
-    format!("#{:02x}{:02x}{:02x}", rgb8.red, rgb8.green, rgb8.blue)
+    let [r, g, b] = lab_to_srgb8(lab);
+    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 /// 8-bit sRGB of a Lab colour, clamped (for terminal swatches).

@@ -103,3 +103,12 @@ impl Error {
         }
     }
 }
+
+/// A short, user-facing description of an I/O failure on a file.
+pub(crate) fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}

@@ -15,7 +15,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use serde::Serialize;
 
 use crate::color::{lab_from_srgb16, lab_from_srgb8, Lab};
-use crate::error::{Error, Result};
+use crate::error::{io_message, Error, Result};
 
 /// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
 /// produce 200 MP only in special modes; pass `--max-pixels` to raise it).
@@ -381,14 +381,6 @@ fn orientation_name(o: image::metadata::Orientation) -> &'static str {
         FlipVertical => "flip_vertical",
         Rotate90FlipH => "rotate90_flip_h",
         Rotate270FlipH => "rotate270_flip_h",
-    }
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => format!("cannot read: {e}"),
     }
 }
 
