@@ -537,7 +537,7 @@ pub fn render_text(o: &Output, color: bool) -> String {
             s,
             "  ITA {:.1}° → {} skin",
             sc.ita_deg,
-            sc.skin_category_label()
+            sc.skin_category.label()
         );
     }
     if let Some(r) = &o.ranking {
@@ -590,10 +590,4 @@ pub fn render_text(o: &Output, color: bool) -> String {
         }
     }
     s
-}
-
-impl ScalpOut {
-    fn skin_category_label(&self) -> &'static str {
-        self.skin_category.label()
-    }
 }

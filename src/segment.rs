@@ -208,8 +208,9 @@ pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
     let mut hair = Vec::new();
     let mut scalp = Vec::new();
     let mut other = 0;
+    let centroids: Vec<Lab> = clusters.iter().map(|c| c.lab).collect();
     for &p in &samples {
-        let i = nearest_cluster(p, &clusters);
+        let (i, _) = tones::nearest(p, &centroids);
         match clusters[i].class {
             ClusterClass::Hair => hair.push(p),
             ClusterClass::Scalp => scalp.push(p),
@@ -230,17 +231,6 @@ pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
         confidence,
         warnings,
     }
-}
-
-fn nearest_cluster(p: Lab, clusters: &[SegCluster]) -> usize {
-    let mut best = (0, f32::MAX);
-    for (i, c) in clusters.iter().enumerate() {
-        let d = (p.l - c.lab.l).powi(2) + (p.a - c.lab.a).powi(2) + (p.b - c.lab.b).powi(2);
-        if d < best.1 {
-            best = (i, d);
-        }
-    }
-    best.0
 }
 
 fn weighted_mean(clusters: &[SegCluster], class: ClusterClass) -> Lab {

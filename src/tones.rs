@@ -164,7 +164,8 @@ fn dist2(a: Lab, b: Lab) -> f32 {
     dl * dl + da * da + db * db
 }
 
-fn nearest(p: Lab, centroids: &[Lab]) -> (usize, f32) {
+/// Index of the centroid nearest to `p` (ΔE*ab) and the squared distance.
+pub(crate) fn nearest(p: Lab, centroids: &[Lab]) -> (usize, f32) {
     let mut best = (0, f32::MAX);
     for (i, &c) in centroids.iter().enumerate() {
         let d = dist2(p, c);
