@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::color::{ita_deg, Lab, SkinCategory};
+use crate::color::{ita_deg, mean_linear, Lab, SkinCategory};
 use crate::error::{Error, Result};
 use crate::photo::{LoadLimits, Photo, PhotoInfo, Region};
 use crate::segment::{self, AutoSeparation};
@@ -66,6 +66,20 @@ pub struct InputUse {
     pub pixels_transparent: usize,
 }
 
+/// The look of hair at conversational distance: the optical (linear-light) average of the
+/// hair-bearing area, hair and the skin between hairs together. This is what a treated
+/// area's average of dots and skin must reproduce (docs/model.md § Dot scale).
+#[derive(Debug, Clone, Copy)]
+pub struct Stubble {
+    /// Area average.
+    pub lab: Lab,
+    /// Share of hair among hair and scalp pixels (automatic separation only).
+    pub hair_area_fraction: Option<f32>,
+    /// `auto` (hair and scalp pixels of the photo), or `hair_pixels` (the mean of every
+    /// hair pixel given: a hair region drawn over stubble includes the skin between hairs).
+    pub source: &'static str,
+}
+
 /// Everything measured from the photos.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -81,6 +95,8 @@ pub struct Analysis {
     pub scalp: Option<RoleTones>,
     /// Scalp ITA° and class.
     pub ita: Option<(f32, SkinCategory)>,
+    /// The area look of the hair-bearing area (None without hair pixels).
+    pub stubble: Option<Stubble>,
     /// The automatic separation, when used.
     pub auto: Option<AutoSeparation>,
     /// Everything the user should know.
@@ -238,6 +254,26 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         )
     };
 
+    let stubble = if let Some(sep) = &auto {
+        let n = sep.hair.len() + sep.scalp.len();
+        let mut all = Vec::with_capacity(n);
+        all.extend_from_slice(&sep.hair);
+        all.extend_from_slice(&sep.scalp);
+        mean_linear(&all)
+            .filter(|_| !sep.hair.is_empty())
+            .map(|lab| Stubble {
+                lab,
+                hair_area_fraction: Some(sep.hair.len() as f32 / n.max(1) as f32),
+                source: "auto",
+            })
+    } else {
+        mean_linear(&hair_px).map(|lab| Stubble {
+            lab,
+            hair_area_fraction: None,
+            source: "hair_pixels",
+        })
+    };
+
     let scalp = if scalp_px.is_empty() {
         None
     } else {
@@ -276,6 +312,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         hair,
         scalp,
         ita,
+        stubble,
         auto,
         warnings,
     })

@@ -48,6 +48,35 @@ pub fn linear_to_lab(rgb: LinRgb) -> Lab {
     Lab::from_color(rgb)
 }
 
+/// Optical (area) average of colours: the mean in linear light, which is what the eye sees
+/// when details are too small to resolve. Averaging L*a*b* values instead would be wrong: Lab
+/// is non-linear in light. Returns `None` for no colours.
+pub fn mean_linear(labs: &[Lab]) -> Option<Lab> {
+    if labs.is_empty() {
+        return None;
+    }
+    let mut sum = [0.0f64; 3];
+    for &lab in labs {
+        let c = lab_to_linear(lab);
+        sum[0] += f64::from(c.red);
+        sum[1] += f64::from(c.green);
+        sum[2] += f64::from(c.blue);
+    }
+    let n = labs.len() as f64;
+    Some(linear_to_lab(LinRgb::new(
+        (sum[0] / n) as f32,
+        (sum[1] / n) as f32,
+        (sum[2] / n) as f32,
+    )))
+}
+
+/// Area mix in linear light: a fraction `w` of the area shows `a`, the rest `b`.
+pub fn mix_linear(a: Lab, b: Lab, w: f64) -> Lab {
+    let w = w.clamp(0.0, 1.0) as f32;
+    let (x, y) = (lab_to_linear(a), lab_to_linear(b));
+    linear_to_lab(x * w + y * (1.0 - w))
+}
+
 /// `#rrggbb` of a Lab colour in sRGB, each channel clamped to the gamut.
 pub fn lab_to_hex(lab: Lab) -> String {
     let [r, g, b] = lab_to_srgb8(lab);

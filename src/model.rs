@@ -182,10 +182,21 @@ impl Skin {
 
     /// Colour of skin holding pigment of the given K/S at effective concentration `c`.
     pub fn dot(&self, pigment: &PigmentOptics, c: f64) -> Lab {
-        let c = c.clamp(0.0, 1.0);
+        self.dot_mix(&[(*pigment, c)])
+    }
+
+    /// Colour of skin holding several pigments, each `(optics, concentration)`: equation (4)
+    /// with one term per pigment (Kubelka–Munk mixing is linear in K/S). The concentrations
+    /// are scaled down together if they sum above 1.
+    pub fn dot_mix(&self, parts: &[(PigmentOptics, f64)]) -> Lab {
+        let total: f64 = parts.iter().map(|(_, c)| c.max(0.0)).sum();
+        let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
         let mut out = [0.0; 3];
         for (ch, o) in out.iter_mut().enumerate() {
-            let ks = (1.0 - c) * self.ks_dermis[ch] + c * pigment.ks[ch];
+            let mut ks = (1.0 - total * scale) * self.ks_dermis[ch];
+            for (optics, c) in parts {
+                ks += c.max(0.0) * scale * optics.ks[ch];
+            }
             *o = self.t2[ch] * over_veil(self.veil[ch], r_from_ks(ks));
         }
         from_rgb3(out)
@@ -247,6 +258,36 @@ pub fn retention(fading: &Fading, sun: Sun, months: f64) -> f64 {
     let rate = std::f64::consts::LN_2 / fading.half_life_months.max(1e-9)
         * (1.0 + fading.sun_sensitivity.max(0.0) * sun.level());
     (-rate * months.max(0.0)).exp()
+}
+
+/// Dot size and spacing of a treatment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Dots {
+    /// Healed dot diameter, mm.
+    pub diameter_mm: f64,
+    /// Dots per cm².
+    pub density_per_cm2: f64,
+}
+
+impl Default for Dots {
+    /// 0.5 mm dots at 80 per cm² (assumption, practitioner sources: SMP dots of
+    /// 0.3–0.7 mm healed, placed at roughly one per follicular unit).
+    fn default() -> Self {
+        Dots {
+            diameter_mm: 0.5,
+            density_per_cm2: 80.0,
+        }
+    }
+}
+
+impl Dots {
+    /// Share of the area covered by dots placed at random (a Poisson process, so overlapping
+    /// dots are counted once): `1 − exp(−n · π d² / 4)`.
+    pub fn coverage(&self) -> f64 {
+        let d_cm = self.diameter_mm.max(0.0) / 10.0;
+        let per_dot = std::f64::consts::PI * d_cm * d_cm / 4.0;
+        1.0 - (-self.density_per_cm2.max(0.0) * per_dot).exp()
+    }
 }
 
 /// Effective dermal concentration, healed (month 0), for an ink of `strength` diluted with

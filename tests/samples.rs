@@ -109,3 +109,32 @@ fn regions_recover_painted_tones() {
     assert!(delta_e00(scalp, lab(&sc["skin_lab"])) < 1.5);
     assert!(a.hair.is_none());
 }
+
+#[test]
+fn stubble_look_matches_the_painted_area_mix() {
+    // Ground truth from the generator: hair painted over a known share of the area, so the
+    // area look is that share of hair light plus the rest of skin light (linear RGB).
+    for s in truth().iter().filter(|s| s["use_as"] == "auto") {
+        let path = Path::new("samples").join(s["file"].as_str().expect("file"));
+        let sel = Selection {
+            photo: Some(path.clone()),
+            ..Selection::default()
+        };
+        let a = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
+        let f = s["hair_area_fraction"].as_f64().expect("fraction");
+        let expected = smpmatch::color::mix_linear(lab(&s["hair_lab"]), lab(&s["skin_lab"]), f);
+        let st = a.stubble.expect("stubble");
+        let de = delta_e00(st.lab, expected);
+        let got_f = f64::from(st.hair_area_fraction.expect("fraction"));
+        eprintln!(
+            "{}: stubble ΔE00 {de:.2}, hair fraction {got_f:.3} vs {f:.3}",
+            path.display()
+        );
+        assert!(de < 2.0, "{}: stubble ΔE00 {de}", path.display());
+        assert!(
+            (got_f - f).abs() < 0.08,
+            "{}: fraction {got_f}",
+            path.display()
+        );
+    }
+}
