@@ -39,9 +39,22 @@ fn benches(c: &mut Criterion) {
     let analysis = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
     let (hair, scalp) = analysis.targets().expect("targets");
     let catalog = smpmatch::catalog::load(Path::new("pigments/smp_sample.json")).expect("catalog");
+    let targets = smpmatch::rank::Targets {
+        hair,
+        scalp,
+        stubble: analysis.stubble.map_or(hair, |s| s.lab),
+    };
     let opts = smpmatch::rank::RankOptions::default();
-    c.bench_function("rank 14 pigments", |b| {
-        b.iter(|| smpmatch::rank::rank(&catalog, black_box(hair), black_box(scalp), &opts))
+    c.bench_function(
+        "rank 6 inks + 135 blends, dilution solved, uncertainty",
+        |b| b.iter(|| smpmatch::rank::rank(&catalog, black_box(targets), &opts)),
+    );
+    let singles = smpmatch::rank::RankOptions {
+        blends: false,
+        ..smpmatch::rank::RankOptions::default()
+    };
+    c.bench_function("rank 6 inks, no blends", |b| {
+        b.iter(|| smpmatch::rank::rank(&catalog, black_box(targets), &singles))
     });
     c.bench_function("analyze crown_tan.jpg end to end", |b| {
         b.iter(|| analyze(black_box(&sel), &AnalyzeOptions::default()).expect("analysis"))

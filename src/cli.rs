@@ -10,10 +10,11 @@ use crate::analysis::{analyze, AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
 use crate::catalog;
 use crate::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
 use crate::error::{Error, Result};
-use crate::model::{ModelParams, Sun};
+use crate::model::{Dots, Sun};
 use crate::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
-use crate::rank::{self, parse_months, RankOptions};
-use crate::report::{self, BuildContext, CatalogOut, SettingsOut, SCHEMA_VERSION};
+use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
+use crate::rank::{self, parse_months, RankOptions, Setup, Targets};
+use crate::report::{self, BuildContext, CatalogOut, MatchResult, SettingsOut, SCHEMA_VERSION};
 use crate::tones::{KChoice, ToneOptions};
 
 /// Pigment colour matching for scalp micropigmentation.
@@ -140,9 +141,46 @@ pub struct MatchArgs {
     /// Timeline months, comma-separated (0 = healed).
     #[arg(long, default_value = "0,1,3,6,12,24,36", value_parser = parse_months)]
     months: std::vec::Vec<f64>,
-    /// Show only the best N pigments.
+    /// Show only the best N recipes.
     #[arg(long, value_name = "N")]
     top: Option<usize>,
+    /// Healed dot diameter, mm.
+    #[arg(long, value_name = "MM", default_value_t = Dots::default().diameter_mm,
+          value_parser = parse_positive("dot diameter", 0.05, 3.0))]
+    dot_diameter: f64,
+    /// Dots per cm² of the finished treatment.
+    #[arg(long, value_name = "N", default_value_t = Dots::default().density_per_cm2,
+          value_parser = parse_positive("density", 1.0, 1000.0))]
+    density: f64,
+    /// Sessions in the plan.
+    #[arg(long, default_value_t = DEFAULT_SESSIONS, value_parser = clap::value_parser!(u8).range(2..=3))]
+    sessions: u8,
+    /// Weeks between sessions.
+    #[arg(long, value_name = "WEEKS", default_value_t = DEFAULT_SPACING_WEEKS,
+          value_parser = parse_positive("session spacing", 1.0, 52.0))]
+    session_weeks: f64,
+    /// Do not search two-ink blends.
+    #[arg(long)]
+    no_blends: bool,
+}
+
+/// A clap parser for a number within `[lo, hi]`.
+fn parse_positive(
+    what: &'static str,
+    lo: f64,
+    hi: f64,
+) -> impl Fn(&str) -> std::result::Result<f64, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let v: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{what}: {s:?} is not a number"))?;
+        if v.is_finite() && (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("{what} must lie in {lo}–{hi}, got {s}"))
+        }
+    }
 }
 
 /// `delta-e`.
@@ -221,6 +259,10 @@ fn settings(p: &PhotoArgs) -> SettingsOut {
         max_samples: p.max_samples,
         sun: None,
         months: None,
+        dots: None,
+        sessions: None,
+        session_spacing_weeks: None,
+        blends: None,
     }
 }
 
@@ -242,7 +284,6 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     command: "analyze",
                     settings: settings(&a.photos),
                     catalog: None,
-                    params: None,
                 },
             );
             Ok(ok(if a.photos.json {
@@ -257,21 +298,52 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let (sel, opts) = analysis_inputs(&m.photos);
             let analysis = analyze(&sel, &opts)?;
             let (hair, scalp) = analysis.targets()?;
+            let targets = Targets {
+                hair,
+                scalp,
+                stubble: analysis.stubble.map_or(hair, |s| s.lab),
+            };
+            let dots = Dots {
+                diameter_mm: m.dot_diameter,
+                density_per_cm2: m.density,
+            };
             let ropts = RankOptions {
                 sun: m.sun,
                 months: m.months.clone(),
-                params: ModelParams::default(),
+                dots,
+                blends: !m.no_blends,
+                ..RankOptions::default()
             };
-            let mut ranking = rank::rank(&cat, hair, scalp, &ropts);
-            if let Some(n) = m.top {
-                ranking.truncate(n);
-            }
+            let ranking = rank::rank(&cat, targets, &ropts);
+            let setup = Setup::new(&cat, targets, ropts.params, dots, m.sun, 1.0);
+            let popts = PlanOptions {
+                sessions: usize::from(m.sessions),
+                spacing_weeks: m.session_weeks,
+                dots,
+            };
+            let plan = ranking
+                .candidates
+                .first()
+                .map(|best| plan::plan(&setup, best, &ranking.steps, &popts));
             let mut st = settings(&m.photos);
             st.sun = Some(m.sun);
             st.months = Some(m.months.clone());
+            st.dots = Some(report::DotsOut {
+                diameter_mm: dots.diameter_mm,
+                density_per_cm2: dots.density_per_cm2,
+                coverage: (dots.coverage() * 1e4).round() / 1e4,
+            });
+            st.sessions = Some(usize::from(m.sessions));
+            st.session_spacing_weeks = Some(m.session_weeks);
+            st.blends = Some(!m.no_blends);
             let out = report::build(
                 &analysis,
-                Some(&ranking),
+                Some(MatchResult {
+                    ranking: &ranking,
+                    plan: plan.as_ref(),
+                    params: ropts.params,
+                    top: m.top,
+                }),
                 BuildContext {
                     command: "match",
                     settings: st,
@@ -280,7 +352,6 @@ pub fn run(cli: Cli) -> Result<Printed> {
                         name: cat.name.clone(),
                         pigments: cat.pigments.len(),
                     }),
-                    params: Some(ropts.params),
                 },
             );
             Ok(ok(if m.photos.json {

@@ -19,6 +19,7 @@ pub mod color;
 pub mod error;
 pub mod model;
 pub mod photo;
+pub mod plan;
 pub mod rank;
 pub mod report;
 pub mod segment;

@@ -9,7 +9,7 @@
 //!   skin   R_skin = T² · D                                   (1) epidermis filter over dermis
 //!   dermis D      = r + t²·R_d / (1 − r·R_d),   t = 1 − r    (2) scattering veil over deep dermis
 //!   veil   r      = r0 · (λ / 550 nm)^(−b)                   (3) back-scatter above the pigment
-//!   mix    (K/S)  = (1 − c)·(K/S)_d + c·(K/S)_p              (4) Kubelka–Munk, single constant
+//!   mix    (K/S)  = ((K/S)_d + Σ c_i·(K/S)_i) / (1 + Σ c_i)   (4) Kubelka–Munk, two-constant
 //!   dot    R_dot  = T² · [ r + t²·R_mix / (1 − r·R_mix) ]    (5)
 //!   c(t)   = c_full · strength / (1 + dilution) · retention · exp(−ln2 · t · (1 + s·sun) / T½)
 //! ```
@@ -63,8 +63,11 @@ impl Sun {
 /// Global model parameters (per-pigment fading parameters live in the catalog).
 #[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct ModelParams {
-    /// Effective Kubelka–Munk concentration of undiluted, full-strength ink in the dermis at
-    /// implantation (assumption: the dot's dermis holds ink at its drawdown density).
+    /// Effective concentration of undiluted, full-strength ink in the dot's dermis, relative
+    /// to the masstone (equation 4). A masstone drawdown saturates near the surface
+    /// reflectance, so it understates how strongly ink absorbs: c_full ≫ 1. Assumption, set
+    /// so that the model reproduces practitioners' dilution charts (black stubble on dark
+    /// skin ≈ 4–6:1, grey or light hair ≥ 20:1; see docs/model.md).
     pub c_full: f64,
     /// Fraction of pigment left once healed: about a third is lost within weeks (Bäumler,
     /// Curr. Probl. Dermatol. 48, 2015).
@@ -84,7 +87,7 @@ pub struct ModelParams {
 impl Default for ModelParams {
     fn default() -> Self {
         ModelParams {
-            c_full: 1.0,
+            c_full: 10.0,
             healing_retention: 0.67,
             veil_r550: 0.08,
             scatter_power: 1.4,
@@ -186,18 +189,16 @@ impl Skin {
     }
 
     /// Colour of skin holding several pigments, each `(optics, concentration)`: equation (4)
-    /// with one term per pigment (Kubelka–Munk mixing is linear in K/S). The concentrations
-    /// are scaled down together if they sum above 1.
+    /// with one term per pigment.
     pub fn dot_mix(&self, parts: &[(PigmentOptics, f64)]) -> Lab {
         let total: f64 = parts.iter().map(|(_, c)| c.max(0.0)).sum();
-        let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
         let mut out = [0.0; 3];
         for (ch, o) in out.iter_mut().enumerate() {
-            let mut ks = (1.0 - total * scale) * self.ks_dermis[ch];
+            let mut k = self.ks_dermis[ch];
             for (optics, c) in parts {
-                ks += c.max(0.0) * scale * optics.ks[ch];
+                k += c.max(0.0) * optics.ks[ch];
             }
-            *o = self.t2[ch] * over_veil(self.veil[ch], r_from_ks(ks));
+            *o = self.t2[ch] * over_veil(self.veil[ch], r_from_ks(k / (1.0 + total)));
         }
         from_rgb3(out)
     }
@@ -212,12 +213,12 @@ impl Skin {
     /// Returns the optics and whether they had to be clamped (swatch outside the model).
     pub fn invert(&self, healed: Lab, c: f64) -> (PigmentOptics, bool) {
         let rgb = to_rgb3(healed);
-        let c = c.clamp(1e-6, 1.0);
+        let c = c.max(1e-6);
         let mut ks = [0.0; 3];
         let mut clamped = false;
         for ch in 0..3 {
             let rmix = under_veil(self.veil[ch], rgb[ch] / self.t2[ch]);
-            let k = (ks_from_r(rmix) - (1.0 - c) * self.ks_dermis[ch]) / c;
+            let k = (ks_from_r(rmix) * (1.0 + c) - self.ks_dermis[ch]) / c;
             if !(k.is_finite() && k > 1e-4) {
                 clamped = true;
             }

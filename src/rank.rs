@@ -1,33 +1,57 @@
-//! Ranking catalog pigments against a patient's hair target on their scalp skin.
+//! Ranking: every catalog ink (and two-ink blend) at its best dilution, scored against the
+//! patient's hair on their scalp skin, with an uncertainty and ties.
 //!
-//! For each pigment (documented in `docs/model.md` § Ranking):
+//! A **recipe** is one or two inks, their shares of the ink, and a dilution (parts diluent
+//! per part ink). Its predicted look has two scales (docs/model.md § Dot scale):
 //!
-//! - `timeline`: predicted Lab at each requested month (0 = healed) and its ΔE00 to the hair
-//!   target.
-//! - `score` = [`W_HEALED`] · ΔE00(healed) + (1 − [`W_HEALED`]) · the time-average of ΔE00
-//!   over the first [`SCORE_HORIZON_MONTHS`] months (trapezoid rule, monthly). Lower is
-//!   better. The healed match counts most; the average penalises pigments that drift away.
-//! - `touch_up_months`: the first month at which the predicted look has drifted more than
-//!   [`TOUCH_UP_DE00`] from its healed look, searched up to [`TOUCH_UP_HORIZON_MONTHS`]
-//!   (null if it never does), to 0.1 month.
+//! - the **dot**: skin holding the pigment, seen up close, compared with the hair target;
+//! - the **area**: dots and the skin between them averaged in linear light at the treatment's
+//!   coverage, seen at conversational distance, compared with the patient's stubble look.
+//!
+//! `score` = [`W_DOT`] · S(dot) + (1 − [`W_DOT`]) · S(area), where for each scale
+//! S = [`W_HEALED`] · ΔE00(healed) + (1 − [`W_HEALED`]) · time-average of ΔE00 over the
+//! first [`SCORE_HORIZON_MONTHS`] months (Simpson's rule, step [`SCORE_STEP_MONTHS`]).
+//! Lower is better; the unit is ΔE00.
+
+use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Method, Pigment};
-use crate::color::{delta_e00, lab_from_array, Lab};
+use crate::color::{delta_e00, lab_from_array, mix_linear, Lab};
 use crate::model::{
-    healed_concentration, retention, Fading, ModelParams, PigmentOptics, Skin, Sun,
+    healed_concentration, retention, Dots, Fading, ModelParams, PigmentOptics, Skin, Sun,
 };
 
-/// Weight of the healed ΔE00 in the score.
+/// Weight of the healed ΔE00 in each scale's score.
 pub const W_HEALED: f64 = 0.5;
+/// Weight of the close-up (dot vs hair) scale in the score; the area scale gets the rest.
+pub const W_DOT: f64 = 0.5;
 /// Months averaged by the score.
 pub const SCORE_HORIZON_MONTHS: f64 = 36.0;
-/// Drift from the healed look that calls for a touch-up: the upper end of the 2–3 ΔE00
-/// acceptability range for skin-like colours.
+/// Step of Simpson's rule over the horizon (the looks change smoothly, as exponentials with
+/// half-lives of two years and more, so 6 months integrates to < 0.01 ΔE00).
+pub const SCORE_STEP_MONTHS: f64 = 6.0;
+/// Drift of the dot from its healed look that calls for a touch-up: the upper end of the
+/// 2–3 ΔE00 acceptability range for skin-like colours.
 pub const TOUCH_UP_DE00: f32 = 3.0;
 /// Longest horizon searched for the touch-up.
 pub const TOUCH_UP_HORIZON_MONTHS: f64 = 120.0;
 /// Default timeline months.
 pub const DEFAULT_MONTHS: [f64; 7] = [0.0, 1.0, 3.0, 6.0, 12.0, 24.0, 36.0];
+/// Dilution steps used when the catalog lists none: the shade numbers of common SMP
+/// dilution charts (practitioner sources).
+pub const DEFAULT_DILUTION_STEPS: [f64; 10] =
+    [0.0, 1.0, 2.0, 4.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0];
+/// A blend is reported only if its score beats the best single ink by at least this much:
+/// about one just-perceptible difference, so a blend is never suggested for a gain no one
+/// could see.
+pub const BLEND_MARGIN_DE00: f64 = 1.0;
+/// Lighter first: among clinic steps whose scores lie within this much of the best step's,
+/// the most diluted is used. Less ink heals more evenly and spreads less, and a shade can be
+/// darkened at the next session but never lightened (practitioner rule); half a
+/// just-perceptible difference is not worth more ink.
+pub const LIGHTER_FIRST_DE00: f64 = 0.5;
+/// Default share step of blends (10 %).
+pub const DEFAULT_BLEND_STEP: f64 = 0.1;
 
 /// Settings of the ranking.
 #[derive(Debug, Clone)]
@@ -38,6 +62,14 @@ pub struct RankOptions {
     pub months: Vec<f64>,
     /// Model parameters.
     pub params: ModelParams,
+    /// Dot size and density.
+    pub dots: Dots,
+    /// Search two-ink blends.
+    pub blends: bool,
+    /// Share step of blends, in (0, 0.5].
+    pub blend_step: f64,
+    /// Measurement uncertainty of the photo colours (ΔE00, 1σ), see [`Uncertainty`].
+    pub measurement_de00: f64,
 }
 
 impl Default for RankOptions {
@@ -46,46 +78,63 @@ impl Default for RankOptions {
             sun: Sun::default(),
             months: DEFAULT_MONTHS.to_vec(),
             params: ModelParams::default(),
+            dots: Dots::default(),
+            blends: true,
+            blend_step: DEFAULT_BLEND_STEP,
+            measurement_de00: UNCALIBRATED_DE00,
         }
     }
 }
 
-/// One point of a predicted timeline.
+/// What the patient's photos gave: the targets a recipe is judged against.
 #[derive(Debug, Clone, Copy)]
-pub struct TimePoint {
-    /// Months since the treatment healed.
-    pub month: f64,
-    /// Predicted look.
-    pub lab: Lab,
-    /// ΔE00 to the hair target.
-    pub delta_e00: f32,
+pub struct Targets {
+    /// Hair target (dot scale).
+    pub hair: Lab,
+    /// Stubble look: area average of the hair-bearing area (area scale).
+    pub stubble: Lab,
+    /// Scalp skin.
+    pub scalp: Lab,
 }
 
-/// One ranked pigment.
+/// One ink of a recipe and its share of the ink.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Part {
+    /// Index into the catalog's pigments.
+    pub ink: usize,
+    /// Share of the ink mix, (0, 1]; a recipe's shares sum to 1.
+    pub share: f64,
+}
+
+/// A predicted look at both scales.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    /// The dot: skin holding the pigment.
+    pub dot: Lab,
+    /// The area average of dots and skin.
+    pub area: Lab,
+}
+
+/// A catalog ink prepared for the model.
 #[derive(Debug, Clone)]
-pub struct Candidate {
-    /// The catalog entry.
-    pub pigment: Pigment,
-    /// Dilution used (parts diluent per part ink).
-    pub dilution: f64,
-    /// Effective dermal concentration when healed.
-    pub concentration: f64,
-    /// Fading parameters used.
-    pub fading: Fading,
-    /// Masstone the model used (measured, or derived from a healed swatch).
-    pub masstone: Lab,
-    /// Score (lower is better).
-    pub score: f64,
-    /// Predicted healed look.
-    pub healed: Lab,
-    /// ΔE00 healed look vs hair target.
-    pub delta_e00_healed: f32,
-    /// Months until a touch-up is due.
-    pub touch_up_months: Option<f64>,
-    /// Predicted look over time.
-    pub timeline: Vec<TimePoint>,
-    /// Notes about this candidate (e.g. a healed swatch the model cannot reproduce).
-    pub warnings: Vec<String>,
+struct Ink {
+    optics: PigmentOptics,
+    strength: f64,
+    fading: Fading,
+    clamped: bool,
+}
+
+/// The model set up for one patient, one catalog and one set of parameters: skin solved,
+/// inks' optics derived. Everything a recipe's score needs.
+#[derive(Debug, Clone)]
+pub struct Setup<'a> {
+    catalog: &'a Catalog,
+    inks: Vec<Ink>,
+    skin: Skin,
+    targets: Targets,
+    coverage: f64,
+    sun: Sun,
+    params: ModelParams,
 }
 
 /// The optics of a catalog pigment, and whether its healed swatch had to be clamped.
@@ -103,75 +152,363 @@ pub fn pigment_optics(p: &Pigment, params: &ModelParams) -> (PigmentOptics, bool
     }
 }
 
-/// The predicted look of `optics` at concentration `c0` after `months`.
-fn look(
-    skin: &Skin,
-    optics: &PigmentOptics,
-    c0: f64,
-    fading: &Fading,
-    sun: Sun,
-    months: f64,
-) -> Lab {
-    skin.dot(optics, c0 * retention(fading, sun, months))
+impl<'a> Setup<'a> {
+    /// Solve the skin and derive every ink's optics. `fading_scale` multiplies every
+    /// half-life (1 = as catalogued; used by the uncertainty analysis).
+    pub fn new(
+        catalog: &'a Catalog,
+        targets: Targets,
+        params: ModelParams,
+        dots: Dots,
+        sun: Sun,
+        fading_scale: f64,
+    ) -> Setup<'a> {
+        let inks = catalog
+            .pigments
+            .iter()
+            .map(|p| {
+                let (optics, clamped) = pigment_optics(p, &params);
+                let f = p.fading();
+                Ink {
+                    optics,
+                    strength: p.strength(),
+                    fading: Fading {
+                        half_life_months: f.half_life_months * fading_scale,
+                        ..f
+                    },
+                    clamped,
+                }
+            })
+            .collect();
+        Setup {
+            catalog,
+            inks,
+            skin: Skin::new(targets.scalp, &params),
+            targets,
+            coverage: dots.coverage(),
+            sun,
+            params,
+        }
+    }
+
+    /// The targets.
+    pub fn targets(&self) -> Targets {
+        self.targets
+    }
+
+    /// Area coverage of the dots.
+    pub fn coverage(&self) -> f64 {
+        self.coverage
+    }
+
+    /// Healed effective concentration of a recipe (all inks together).
+    pub fn concentration(&self, parts: &[Part], dilution: f64) -> f64 {
+        parts
+            .iter()
+            .map(|p| {
+                healed_concentration(&self.params, self.inks[p.ink].strength * p.share, dilution)
+            })
+            .sum()
+    }
+
+    /// The dot of a recipe `months` after healing.
+    pub fn dot(&self, parts: &[Part], dilution: f64, months: f64) -> Lab {
+        let mix: Vec<(PigmentOptics, f64)> = parts
+            .iter()
+            .map(|p| {
+                let ink = &self.inks[p.ink];
+                let c = healed_concentration(&self.params, ink.strength * p.share, dilution)
+                    * retention(&ink.fading, self.sun, months);
+                (ink.optics, c)
+            })
+            .collect();
+        self.skin.dot_mix(&mix)
+    }
+
+    /// The area average of `dot` at `coverage`.
+    pub fn area(&self, dot: Lab, coverage: f64) -> Lab {
+        mix_linear(dot, self.targets.scalp, coverage)
+    }
+
+    /// The look of a recipe `months` after healing, at the set coverage.
+    pub fn look(&self, parts: &[Part], dilution: f64, months: f64) -> Look {
+        let dot = self.dot(parts, dilution, months);
+        Look {
+            dot,
+            area: self.area(dot, self.coverage),
+        }
+    }
+
+    /// ΔE00 of a look to the targets: (dot vs hair, area vs stubble).
+    pub fn delta_e00(&self, look: Look) -> (f32, f32) {
+        (
+            delta_e00(look.dot, self.targets.hair),
+            delta_e00(look.area, self.targets.stubble),
+        )
+    }
+
+    /// The score of a recipe (see the module documentation).
+    pub fn score(&self, parts: &[Part], dilution: f64) -> f64 {
+        let n = (SCORE_HORIZON_MONTHS / SCORE_STEP_MONTHS).round() as usize; // even
+        let (mut healed_dot, mut healed_area) = (0.0, 0.0);
+        let (mut sum_dot, mut sum_area) = (0.0, 0.0);
+        for i in 0..=n {
+            let (d, a) = self.delta_e00(self.look(parts, dilution, i as f64 * SCORE_STEP_MONTHS));
+            let (d, a) = (f64::from(d), f64::from(a));
+            if i == 0 {
+                (healed_dot, healed_area) = (d, a);
+            }
+            let w = if i == 0 || i == n {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            sum_dot += w * d;
+            sum_area += w * a;
+        }
+        let (avg_dot, avg_area) = (sum_dot / (3.0 * n as f64), sum_area / (3.0 * n as f64));
+        let s_dot = W_HEALED * healed_dot + (1.0 - W_HEALED) * avg_dot;
+        let s_area = W_HEALED * healed_area + (1.0 - W_HEALED) * avg_area;
+        W_DOT * s_dot + (1.0 - W_DOT) * s_area
+    }
+
+    /// Months until the dot drifts past [`TOUCH_UP_DE00`] from its healed look.
+    pub fn touch_up(&self, parts: &[Part], dilution: f64) -> Option<f64> {
+        let healed = self.dot(parts, dilution, 0.0);
+        touch_up(|m| delta_e00(self.dot(parts, dilution, m), healed))
+    }
 }
 
-/// Score, timeline and touch-up of one pigment at one dilution.
-pub fn evaluate(
-    pigment: &Pigment,
-    dilution: f64,
-    skin: &Skin,
-    target: Lab,
-    opts: &RankOptions,
-) -> Candidate {
-    let params = &opts.params;
-    let (optics, clamped) = pigment_optics(pigment, params);
-    let fading = pigment.fading();
-    let c0 = healed_concentration(params, pigment.strength(), dilution);
-    let at = |m: f64| look(skin, &optics, c0, &fading, opts.sun, m);
-    let healed = at(0.0);
-    let de_healed = delta_e00(healed, target);
+/// The dilution chosen for a recipe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dilution {
+    /// The clinic step used (or the catalog's fixed dilution).
+    pub step: f64,
+    /// The continuous optimum; None for a catalog entry with a fixed dilution.
+    pub optimum: Option<f64>,
+    /// Score at the continuous optimum.
+    pub optimum_score: Option<f64>,
+}
 
-    // Time-average of ΔE00 over the score horizon, trapezoid rule on whole months.
-    let n = SCORE_HORIZON_MONTHS as usize;
-    let de: Vec<f64> = (0..=n)
-        .map(|m| f64::from(delta_e00(at(m as f64), target)))
-        .collect();
-    let avg = (de.iter().sum::<f64>() - 0.5 * (de[0] + de[n])) / n as f64;
-    let score = W_HEALED * f64::from(de_healed) + (1.0 - W_HEALED) * avg;
-
-    let timeline = opts
-        .months
+/// Minimise `score(dilution)` over [0, max(steps)]: the continuous optimum (a grid in
+/// ln(1 + d), where equal steps are equal changes of concentration ratio, then golden-section
+/// search around the best grid point), and the clinic step to use: the most diluted of the
+/// clinic's `steps` whose score is within [`LIGHTER_FIRST_DE00`] of the best step's.
+pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f64) {
+    // Lighter first: the most diluted step within LIGHTER_FIRST_DE00 of the best step.
+    let at_steps: Vec<(f64, f64)> = steps.iter().map(|&d| (d, score(d))).collect();
+    let min = at_steps.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+    let best_step = at_steps
         .iter()
-        .map(|&m| {
-            let lab = at(m);
-            TimePoint {
-                month: m,
-                lab,
-                delta_e00: delta_e00(lab, target),
-            }
-        })
-        .collect();
-
-    let mut warnings = Vec::new();
-    if clamped {
-        warnings.push(format!(
-            "{}: the healed swatch cannot be reproduced by the model on its skin (it is lighter \
-             than the skin in some channel); its optics were clamped",
-            pigment.id
-        ));
+        .copied()
+        .filter(|x| x.1 <= min + LIGHTER_FIRST_DE00)
+        .fold(at_steps[0], |a, b| if b.0 > a.0 { b } else { a });
+    let d_max = steps.iter().copied().fold(0.0, f64::max);
+    let u_max = d_max.ln_1p();
+    const GRID: usize = 16;
+    let su = |u: f64| score(u.exp_m1());
+    let grid: Vec<f64> = (0..=GRID).map(|i| u_max * i as f64 / GRID as f64).collect();
+    let vals: Vec<f64> = grid.iter().map(|&u| su(u)).collect();
+    let i = (0..=GRID)
+        .min_by(|&a, &b| vals[a].total_cmp(&vals[b]))
+        .unwrap_or(0);
+    let (mut lo, mut hi) = (grid[i.saturating_sub(1)], grid[(i + 1).min(GRID)]);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+    let (mut f1, mut f2) = (su(x1), su(x2));
+    while hi - lo > 1e-3 {
+        if f1 <= f2 {
+            hi = x2;
+            (x2, f2) = (x1, f1);
+            x1 = hi - g * (hi - lo);
+            f1 = su(x1);
+        } else {
+            lo = x1;
+            (x1, f1) = (x2, f2);
+            x2 = lo + g * (hi - lo);
+            f2 = su(x2);
+        }
     }
-    Candidate {
-        pigment: pigment.clone(),
-        dilution,
-        concentration: c0,
-        fading,
-        masstone: optics.masstone(),
-        score,
-        healed,
-        delta_e00_healed: de_healed,
-        touch_up_months: touch_up(|m| delta_e00(at(m), healed)),
-        timeline,
-        warnings,
+    let (mut u, mut s) = if f1 <= f2 { (x1, f1) } else { (x2, f2) };
+    if vals[i] < s {
+        (u, s) = (grid[i], vals[i]);
+    }
+    let opt = (u.exp_m1().max(0.0) * 100.0).round() / 100.0;
+    (
+        Dilution {
+            step: best_step.0,
+            optimum: Some(opt),
+            optimum_score: Some(s.min(min)),
+        },
+        best_step.1,
+    )
+}
+
+/// One point of a predicted timeline.
+#[derive(Debug, Clone, Copy)]
+pub struct TimePoint {
+    /// Months since the treatment healed.
+    pub month: f64,
+    /// Predicted look.
+    pub look: Look,
+    /// ΔE00 of the dot to the hair target.
+    pub delta_e00_dot: f32,
+    /// ΔE00 of the area to the stubble look.
+    pub delta_e00_area: f32,
+}
+
+/// One ink of a candidate, for output.
+#[derive(Debug, Clone)]
+pub struct Component {
+    /// The catalog entry.
+    pub pigment: Pigment,
+    /// Share of the ink mix.
+    pub share: f64,
+    /// Fading parameters used.
+    pub fading: Fading,
+    /// Masstone the model used (measured, or derived from a healed swatch).
+    pub masstone: Lab,
+}
+
+/// One ranked recipe.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// `pigment-id`, or `a+b` for a blend.
+    pub id: String,
+    /// The inks, by catalog index and share.
+    pub parts: Vec<Part>,
+    /// The inks, for output.
+    pub components: Vec<Component>,
+    /// Dilution chosen.
+    pub dilution: Dilution,
+    /// Effective dermal concentration when healed.
+    pub concentration: f64,
+    /// Area coverage of the dots.
+    pub coverage: f64,
+    /// Score at `dilution.step` (lower is better).
+    pub score: f64,
+    /// 1σ uncertainty of the score (ΔE00), see [`Uncertainty`].
+    pub uncertainty: f64,
+    /// Whether the score lies within the uncertainty of the best candidate's.
+    pub tied_with_best: bool,
+    /// Predicted healed look.
+    pub healed: Look,
+    /// ΔE00 of the healed dot to the hair target.
+    pub delta_e00_dot: f32,
+    /// ΔE00 of the healed area to the stubble look.
+    pub delta_e00_area: f32,
+    /// Months until a touch-up is due.
+    pub touch_up_months: Option<f64>,
+    /// Predicted look over time.
+    pub timeline: Vec<TimePoint>,
+    /// Notes about this candidate.
+    pub warnings: Vec<String>,
+}
+
+impl Candidate {
+    /// True for a two-ink blend.
+    pub fn is_blend(&self) -> bool {
+        self.parts.len() > 1
+    }
+}
+
+fn recipe_id(catalog: &Catalog, parts: &[Part]) -> String {
+    parts
+        .iter()
+        .map(|p| catalog.pigments[p.ink].id.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+impl Setup<'_> {
+    /// The clinic's dilution steps, or [`DEFAULT_DILUTION_STEPS`].
+    pub fn steps(&self) -> Vec<f64> {
+        self.catalog
+            .dilution_steps
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_DILUTION_STEPS.to_vec())
+    }
+
+    /// The best dilution of a recipe and the score there. Recipes whose inks all carry a
+    /// fixed `dilution` in the catalog are not diluted further.
+    pub fn best_dilution(&self, parts: &[Part], steps: &[f64]) -> (Dilution, f64) {
+        let fixed = parts
+            .iter()
+            .map(|p| self.catalog.pigments[p.ink].dilution)
+            .collect::<Option<Vec<f64>>>()
+            .and_then(|v| v.first().copied());
+        match fixed {
+            Some(d) => (
+                Dilution {
+                    step: d,
+                    optimum: None,
+                    optimum_score: None,
+                },
+                self.score(parts, d),
+            ),
+            None => solve_dilution(|d| self.score(parts, d), steps),
+        }
+    }
+
+    /// Everything about one recipe at one dilution.
+    pub fn evaluate(&self, parts: &[Part], dilution: Dilution, months: &[f64]) -> Candidate {
+        let d = dilution.step;
+        let healed = self.look(parts, d, 0.0);
+        let (de_dot, de_area) = self.delta_e00(healed);
+        let timeline = months
+            .iter()
+            .map(|&m| {
+                let look = self.look(parts, d, m);
+                let (dd, da) = self.delta_e00(look);
+                TimePoint {
+                    month: m,
+                    look,
+                    delta_e00_dot: dd,
+                    delta_e00_area: da,
+                }
+            })
+            .collect();
+        let mut warnings = Vec::new();
+        let components = parts
+            .iter()
+            .map(|p| {
+                let ink = &self.inks[p.ink];
+                let pigment = self.catalog.pigments[p.ink].clone();
+                if ink.clamped {
+                    warnings.push(format!(
+                        "{}: the healed swatch cannot be reproduced by the model on its skin (it \
+                         is lighter than the skin in some channel); its optics were clamped",
+                        pigment.id
+                    ));
+                }
+                Component {
+                    pigment,
+                    share: p.share,
+                    fading: ink.fading,
+                    masstone: ink.optics.masstone(),
+                }
+            })
+            .collect();
+        Candidate {
+            id: recipe_id(self.catalog, parts),
+            parts: parts.to_vec(),
+            components,
+            dilution,
+            concentration: self.concentration(parts, d),
+            coverage: self.coverage,
+            score: self.score(parts, d),
+            uncertainty: 0.0,
+            tied_with_best: false,
+            healed,
+            delta_e00_dot: de_dot,
+            delta_e00_area: de_area,
+            touch_up_months: self.touch_up(parts, d),
+            timeline,
+            warnings,
+        }
     }
 }
 
@@ -198,21 +535,314 @@ pub fn touch_up(drift: impl Fn(f64) -> f32) -> Option<f64> {
     None
 }
 
-/// Rank every pigment of `catalog` (at its listed dilution), best first. Ties in score are
-/// broken by pigment id so the order is deterministic.
-pub fn rank(catalog: &Catalog, hair_target: Lab, scalp: Lab, opts: &RankOptions) -> Vec<Candidate> {
-    let skin = Skin::new(scalp, &opts.params);
-    let mut out: Vec<Candidate> = catalog
-        .pigments
-        .iter()
-        .map(|p| evaluate(p, p.dilution(), &skin, hair_target, opts))
+/// The blends searched and the best of them.
+#[derive(Debug, Clone)]
+pub struct BlendSearch {
+    /// Blend recipes scored.
+    pub considered: usize,
+    /// The best blend, whether or not it made the ranking.
+    pub best_id: Option<String>,
+    /// Its score minus the best single ink's (negative: the blend is better).
+    pub best_gain_de00: Option<f64>,
+}
+
+/// A full ranking.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    /// Recipes, best first: every single ink, and blends that beat the best single ink by
+    /// [`BLEND_MARGIN_DE00`].
+    pub candidates: Vec<Candidate>,
+    /// The blend search.
+    pub blends: BlendSearch,
+    /// The uncertainty analysis.
+    pub uncertainty: Uncertainty,
+    /// The clinic steps used.
+    pub steps: Vec<f64>,
+}
+
+/// Rank every ink of `catalog` at its best dilution, then blends. Ties in score are broken by
+/// id, so the order is deterministic.
+pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking {
+    let setup = Setup::new(catalog, targets, opts.params, opts.dots, opts.sun, 1.0);
+    let steps = setup.steps();
+    let n = catalog.pigments.len();
+    let singles: Vec<(Vec<Part>, Dilution, f64)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let parts = vec![Part { ink: i, share: 1.0 }];
+            let (d, s) = setup.best_dilution(&parts, &steps);
+            (parts, d, s)
+        })
         .collect();
-    out.sort_by(|a, b| {
-        a.score
-            .total_cmp(&b.score)
-            .then_with(|| a.pigment.id.cmp(&b.pigment.id))
-    });
-    out
+    let best_single = singles.iter().map(|x| x.2).fold(f64::INFINITY, f64::min);
+
+    // Blends: every pair of inks that can be diluted, at each share step.
+    let mut recipes: Vec<Vec<Part>> = Vec::new();
+    if opts.blends && n >= 2 {
+        let k = (1.0 / opts.blend_step.clamp(0.01, 0.5)).round() as usize;
+        for i in 0..n {
+            for j in i + 1..n {
+                if catalog.pigments[i].dilution.is_some() || catalog.pigments[j].dilution.is_some()
+                {
+                    continue;
+                }
+                for s in 1..k {
+                    let a = s as f64 / k as f64;
+                    recipes.push(vec![
+                        Part { ink: i, share: a },
+                        Part {
+                            ink: j,
+                            share: 1.0 - a,
+                        },
+                    ]);
+                }
+            }
+        }
+    }
+    let blends: Vec<(Vec<Part>, Dilution, f64)> = recipes
+        .into_par_iter()
+        .map(|parts| {
+            let (d, s) = setup.best_dilution(&parts, &steps);
+            (parts, d, s)
+        })
+        .collect();
+    let mut search = BlendSearch {
+        considered: blends.len(),
+        best_id: None,
+        best_gain_de00: None,
+    };
+    if let Some(b) = blends.iter().min_by(|a, b| a.2.total_cmp(&b.2)) {
+        search.best_id = Some(blend_label(catalog, &b.0));
+        search.best_gain_de00 = Some(b.2 - best_single);
+    }
+    // Keep, per pair, the best share if it clears the margin.
+    let mut kept: Vec<(Vec<Part>, Dilution, f64)> = Vec::new();
+    for b in blends
+        .into_iter()
+        .filter(|b| b.2 <= best_single - BLEND_MARGIN_DE00)
+    {
+        match kept
+            .iter_mut()
+            .find(|k| k.0[0].ink == b.0[0].ink && k.0[1].ink == b.0[1].ink)
+        {
+            Some(k) if k.2 <= b.2 => {}
+            Some(k) => *k = b,
+            None => kept.push(b),
+        }
+    }
+
+    let mut candidates: Vec<Candidate> = singles
+        .into_iter()
+        .chain(kept)
+        .map(|(parts, d, _)| setup.evaluate(&parts, d, &opts.months))
+        .collect();
+    candidates.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| a.id.cmp(&b.id)));
+    let uncertainty = Uncertainty::analyse(catalog, targets, opts, &mut candidates);
+    Ranking {
+        candidates,
+        blends: search,
+        uncertainty,
+        steps,
+    }
+}
+
+/// "70 % a + 30 % b".
+pub fn blend_label(catalog: &Catalog, parts: &[Part]) -> String {
+    parts
+        .iter()
+        .map(|p| format!("{:.0} % {}", 100.0 * p.share, catalog.pigments[p.ink].id))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Photo colour uncertainty without a calibration profile (ΔE00, 1σ): an assumption for
+/// phone photos under clinic light, where white balance and rendering errors of several
+/// ΔE00 are common; a calibration profile replaces it by its measured residual.
+pub const UNCALIBRATED_DE00: f64 = 2.0;
+
+/// One source of uncertainty and the range it spans.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Parameter name.
+    pub name: &'static str,
+    /// Low and high values tried.
+    pub low: f64,
+    /// See `low`.
+    pub high: f64,
+    /// Where the range comes from.
+    pub basis: &'static str,
+}
+
+/// Uncertainty of the scores: each source is moved to the low and high ends of its
+/// plausible range (read as ±1σ), every candidate is re-scored at its chosen recipe, and
+/// the larger of the two score changes per source is added in quadrature. Ties use the
+/// same rule on the *difference* to the best score, since sources that move every score
+/// alike (a lighting cast, say) should not make candidates look tied.
+#[derive(Debug, Clone)]
+pub struct Uncertainty {
+    /// The sources.
+    pub sources: Vec<Source>,
+    /// Target shift used for the measurement sources (ΔE00-scale, per L*, a*, b* axis).
+    pub target_shift: f64,
+}
+
+impl Uncertainty {
+    fn analyse(
+        catalog: &Catalog,
+        targets: Targets,
+        opts: &RankOptions,
+        candidates: &mut [Candidate],
+    ) -> Uncertainty {
+        let p = opts.params;
+        let u = opts.measurement_de00.max(0.0);
+        let sources = vec![
+            Source {
+                name: "c_full",
+                low: p.c_full * 0.7,
+                high: p.c_full * 1.3,
+                basis: "assumption: ±30 % of the ink load reaching the dermis",
+            },
+            Source {
+                name: "healing_retention",
+                low: 0.5,
+                high: 0.8,
+                basis: "Bäumler 2015: about a third lost in weeks; range an assumption",
+            },
+            Source {
+                name: "veil_r550",
+                low: p.veil_r550 * 0.6,
+                high: p.veil_r550 * 1.4,
+                basis: "assumption: implant depth varies",
+            },
+            Source {
+                name: "scatter_power",
+                low: 1.0,
+                high: 1.8,
+                basis: "Jacques 2013: skin scattering power varies by site and person",
+            },
+            Source {
+                name: "dermis_rgb",
+                low: 0.85,
+                high: 1.15,
+                basis: "assumption: ±15 % dermal reflectance",
+            },
+            Source {
+                name: "half_life_scale",
+                low: 0.7,
+                high: 1.3,
+                basis: "assumption: ±30 % on every pigment's fading half-life",
+            },
+            Source {
+                name: "colour_l",
+                low: -u,
+                high: u,
+                basis: "photo colour uncertainty (uncalibrated: assumption; else the calibration residual), on L*",
+            },
+            Source {
+                name: "colour_a",
+                low: -u,
+                high: u,
+                basis: "as colour_l, on a*",
+            },
+            Source {
+                name: "colour_b",
+                low: -u,
+                high: u,
+                basis: "as colour_l, on b*",
+            },
+        ];
+        let setup_for = |src: &Source, v: f64| -> (ModelParams, f64, Targets) {
+            let mut q = p;
+            let mut fading = 1.0;
+            let mut t = targets;
+            let shift = |t: &mut Targets, dl: f32, da: f32, db: f32| {
+                for lab in [&mut t.hair, &mut t.stubble, &mut t.scalp] {
+                    lab.l += dl;
+                    lab.a += da;
+                    lab.b += db;
+                }
+            };
+            match src.name {
+                "c_full" => q.c_full = v,
+                "healing_retention" => q.healing_retention = v,
+                "veil_r550" => q.veil_r550 = v,
+                "scatter_power" => q.scatter_power = v,
+                "dermis_rgb" => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
+                "half_life_scale" => fading = v,
+                "colour_l" => shift(&mut t, v as f32, 0.0, 0.0),
+                "colour_a" => shift(&mut t, 0.0, v as f32, 0.0),
+                _ => shift(&mut t, 0.0, 0.0, v as f32),
+            }
+            (q, fading, t)
+        };
+        // scores[source][end][candidate]
+        let scores: Vec<[Vec<f64>; 2]> = sources
+            .par_iter()
+            .map(|src| {
+                [src.low, src.high].map(|v| {
+                    let (q, f, t) = setup_for(src, v);
+                    let s = Setup::new(catalog, t, q, opts.dots, opts.sun, f);
+                    candidates
+                        .iter()
+                        .map(|c| s.score(&c.parts, c.dilution.step))
+                        .collect()
+                })
+            })
+            .collect();
+        let best = 0;
+        for i in 0..candidates.len() {
+            let (mut var, mut var_d) = (0.0, 0.0);
+            for ends in &scores {
+                let dev = ends
+                    .iter()
+                    .map(|e| (e[i] - candidates[i].score).abs())
+                    .fold(0.0, f64::max);
+                let dev_d = ends
+                    .iter()
+                    .map(|e| {
+                        ((e[i] - e[best]) - (candidates[i].score - candidates[best].score)).abs()
+                    })
+                    .fold(0.0, f64::max);
+                var += dev * dev;
+                var_d += dev_d * dev_d;
+            }
+            candidates[i].uncertainty = var.sqrt();
+            let gap = candidates[i].score - candidates[best].score;
+            candidates[i].tied_with_best = i != best && gap <= var_d.sqrt();
+        }
+        Uncertainty {
+            sources,
+            target_shift: u,
+        }
+    }
+}
+
+/// Plain-words summary of the ties.
+pub fn ties_summary(candidates: &[Candidate]) -> String {
+    let Some(best) = candidates.first() else {
+        return "the catalog is empty".into();
+    };
+    let tied: Vec<&str> = candidates
+        .iter()
+        .filter(|c| c.tied_with_best)
+        .map(|c| c.id.as_str())
+        .collect();
+    if tied.is_empty() {
+        format!(
+            "{} is the clear best: no other candidate scores within the uncertainty (±{:.1} \
+             ΔE00) of it",
+            best.id, best.uncertainty
+        )
+    } else {
+        format!(
+            "{} scores best, but {} {} within the uncertainty of the model and the photo \
+             colours: the difference is not meaningful, so choose among them by stock, \
+             experience or a test patch",
+            best.id,
+            tied.join(", "),
+            if tied.len() == 1 { "is" } else { "are" }
+        )
+    }
 }
 
 /// Parse `--months` (comma-separated, non-negative, at most 1200).
@@ -253,5 +883,26 @@ mod tests {
         assert!(parse_months("-1").is_err());
         assert!(parse_months("").is_err());
         assert!(parse_months("x").is_err());
+    }
+
+    #[test]
+    fn solver_finds_a_known_minimum() {
+        // A parabola in d with its minimum at d = 7.3 (between steps 6 and 10).
+        let f = |d: f64| (d - 7.3) * (d - 7.3) / 20.0 + 1.0;
+        let steps = [0.0, 1.0, 2.0, 4.0, 6.0, 10.0, 15.0, 20.0];
+        let (d, s) = solve_dilution(f, &steps);
+        let opt = d.optimum.expect("solved");
+        assert!((opt - 7.3).abs() < 0.05, "{opt}");
+        // f(6) = 1.085 is the best step; f(10) = 1.365 is within 0.5 of it, f(15) = 3.96 is not:
+        // lighter first picks 10.
+        assert_eq!(d.step, 10.0);
+        assert!((s - f(10.0)).abs() < 1e-12);
+        // A sharp minimum: only the best step qualifies.
+        let (d, _) = solve_dilution(|d: f64| (d - 6.0).abs(), &steps);
+        assert_eq!(d.step, 6.0);
+        // Minimum at the end of the range.
+        let (d, _) = solve_dilution(|d: f64| -d, &steps);
+        assert_eq!(d.step, 20.0);
+        assert!((d.optimum.expect("solved") - 20.0).abs() < 0.05);
     }
 }

@@ -10,17 +10,18 @@ use crate::catalog::Problem;
 use crate::color::{lab_to_array, lab_to_hex, lab_to_srgb8, round, Lab};
 use crate::model::{Fading, ModelParams, Sun};
 use crate::photo::Region;
-use crate::rank::Candidate;
+use crate::plan::Plan;
+use crate::rank::{self, Candidate, Ranking};
 use crate::segment::ClusterClass;
 use crate::tones::{Role, RoleTones, Trim};
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The document printed by `analyze --json` and `match --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Output {
-    /// Output format version (1).
+    /// Output format version (2).
     pub schema_version: u32,
     /// `analyze` or `match`.
     pub command: String,
@@ -36,15 +37,27 @@ pub struct Output {
     pub hair: Option<RoleOut>,
     /// Scalp tones, ITA and skin class; null when no scalp pixels were selected (analyze only).
     pub scalp: Option<ScalpOut>,
+    /// The stubble look: the area average of the hair-bearing area; null without hair pixels.
+    pub stubble: Option<StubbleOut>,
     /// `match` only: the catalog used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub catalog: Option<CatalogOut>,
     /// `match` only: the model parameters used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelOut>,
-    /// `match` only: pigments, best first.
+    /// `match` only: recipes (single inks and qualifying blends) at their best dilution, best
+    /// first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranking: Option<Vec<CandidateOut>>,
+    /// `match` only: the two-ink blend search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blends: Option<BlendsOut>,
+    /// `match` only: how sure the ranking is, in plain words and as tied ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<ConfidenceOut>,
+    /// `match` only: the treatment plan for the best recipe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanOut>,
     /// Plain-language warnings (for people; their wording may change between versions).
     pub warnings: Vec<String>,
 }
@@ -107,6 +120,42 @@ pub struct SettingsOut {
     /// `match` only: timeline months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub months: Option<Vec<f64>>,
+    /// `match` only: dot size and density of the finished treatment, and their coverage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dots: Option<DotsOut>,
+    /// `match` only: number of sessions planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<usize>,
+    /// `match` only: weeks between sessions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_spacing_weeks: Option<f64>,
+    /// `match` only: whether two-ink blends were searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blends: Option<bool>,
+}
+
+/// Dot size, density and area coverage.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DotsOut {
+    /// Healed dot diameter, mm.
+    pub diameter_mm: f64,
+    /// Dots per cm².
+    pub density_per_cm2: f64,
+    /// Share of the area covered: 1 − exp(−density · π d² / 4).
+    pub coverage: f64,
+}
+
+/// The stubble look.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct StubbleOut {
+    /// Area average [L*, a*, b*] (linear-light mean).
+    pub lab: [f64; 3],
+    /// sRGB hex.
+    pub hex: String,
+    /// Share of hair among hair and scalp pixels (automatic separation; else null).
+    pub hair_area_fraction: Option<f64>,
+    /// `auto` or `hair_pixels` (the mean of every hair pixel given).
+    pub source: String,
 }
 
 /// The automatic separation.
@@ -197,46 +246,171 @@ pub struct CatalogOut {
 pub struct ModelOut {
     /// Global optical parameters.
     pub params: ModelParams,
-    /// Weight of the healed ΔE00 in the score.
+    /// Weight of the healed ΔE00 in each scale's score.
     pub score_weight_healed: f64,
+    /// Weight of the dot scale in the score (the area scale gets the rest).
+    pub score_weight_dot: f64,
     /// Months averaged by the score.
     pub score_horizon_months: f64,
+    /// Simpson step of the time average, months.
+    pub score_step_months: f64,
     /// Drift ΔE00 that calls for a touch-up.
     pub touch_up_delta_e00: f64,
     /// Longest touch-up horizon, months.
     pub touch_up_horizon_months: f64,
+    /// Dilution steps used (the catalog's, or the default chart).
+    pub dilution_steps: Vec<f64>,
+    /// A blend must beat the best single ink's score by this much to be ranked.
+    pub blend_margin_de00: f64,
+    /// Sources of uncertainty and the ranges tried.
+    pub uncertainty_sources: Vec<SourceOut>,
 }
 
-/// A ranked pigment.
+/// One source of uncertainty.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SourceOut {
+    /// Parameter.
+    pub name: String,
+    /// Low end tried.
+    pub low: f64,
+    /// High end tried.
+    pub high: f64,
+    /// Where the range comes from.
+    pub basis: String,
+}
+
+/// The blend search.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BlendsOut {
+    /// Blend recipes scored (pairs × share steps).
+    pub considered: usize,
+    /// Blends in the ranking.
+    pub ranked: usize,
+    /// The best blend found, e.g. `60 % dark-brown + 40 % carbon-black`; null if none.
+    pub best: Option<String>,
+    /// Its score minus the best single ink's score (negative: better).
+    pub best_gain_de00: Option<f64>,
+}
+
+/// Confidence in the ranking.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ConfidenceOut {
+    /// Id of the best recipe.
+    pub best: String,
+    /// Ids tied with the best (score gap within the uncertainty of the difference).
+    pub tied_with_best: Vec<String>,
+    /// Plain-language summary (wording may change between versions).
+    pub summary: String,
+}
+
+/// The treatment plan.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PlanOut {
+    /// Recipe id planned (the best).
+    pub pigment_id: String,
+    /// Sessions in order.
+    pub sessions: Vec<SessionOut>,
+    /// Months after the last session has healed until a touch-up is due, under the chosen
+    /// sun exposure; null if not within the horizon.
+    pub touch_up_months: Option<f64>,
+    /// Density that best reproduces the stubble look with this recipe, dots per cm².
+    pub suggested_density_per_cm2: f64,
+    /// Coverage at that density.
+    pub suggested_coverage: f64,
+    /// ΔE00 of the area look to the stubble look at that density.
+    pub suggested_delta_e00: f64,
+}
+
+/// One session.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SessionOut {
+    /// 1-based.
+    pub index: usize,
+    /// Week, counted from the first session.
+    pub week: f64,
+    /// Recipe applied.
+    pub pigment_id: String,
+    /// Parts diluent per part ink.
+    pub dilution: f64,
+    /// Dots per cm² in place after the session.
+    pub density_per_cm2: f64,
+    /// Area coverage after the session.
+    pub coverage: f64,
+    /// Predicted area look once healed [L*, a*, b*].
+    pub lab: [f64; 3],
+    /// sRGB hex of `lab`.
+    pub hex: String,
+    /// ΔE00 of `lab` to the stubble look.
+    pub delta_e00: f64,
+    /// Predicted dot once healed.
+    pub dot_lab: [f64; 3],
+    /// ΔE00 of the dot to the hair target.
+    pub delta_e00_dot: f64,
+    /// What the session is for.
+    pub purpose: String,
+}
+
+/// A ranked recipe: one ink, or a blend of two, at its best dilution.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CandidateOut {
     /// 1 = best.
     pub rank: usize,
+    /// Catalog id, or `a+b` for a blend.
+    pub pigment_id: String,
+    /// `single` or `blend`.
+    pub kind: String,
+    /// Name shown to people (a blend: shares and names).
+    pub name: String,
+    /// The inks and their shares of the ink mix.
+    pub components: Vec<ComponentOut>,
+    /// Dilution to use: the best of the clinic's steps (parts diluent per part ink).
+    pub dilution: f64,
+    /// Continuous optimum of the dilution; null for catalog entries with a fixed dilution.
+    pub dilution_optimum: Option<f64>,
+    /// Score at the continuous optimum; null like `dilution_optimum`.
+    pub score_at_optimum: Option<f64>,
+    /// Area coverage of the dots.
+    pub coverage: f64,
+    /// Score at `dilution`: lower is better, in ΔE00 (see docs/model.md).
+    pub score: f64,
+    /// 1σ uncertainty of the score, ΔE00.
+    pub uncertainty: f64,
+    /// True when this score lies within the uncertainty of the best score.
+    pub tied_with_best: bool,
+    /// ΔE00 of the healed dot to the hair target (close up).
+    pub delta_e00_dot: f64,
+    /// ΔE00 of the healed area average to the stubble look (at a distance).
+    pub delta_e00_area: f64,
+    /// Predicted healed dot [L*, a*, b*].
+    pub healed_lab: [f64; 3],
+    /// sRGB hex of the healed dot.
+    pub healed_hex: String,
+    /// Predicted healed area average [L*, a*, b*].
+    pub area_lab: [f64; 3],
+    /// sRGB hex of the area average.
+    pub area_hex: String,
+    /// Months until the dot drifts past the touch-up threshold; null if not within the
+    /// horizon.
+    pub touch_up_months: Option<f64>,
+    /// Predicted look over time.
+    pub timeline: Vec<TimePointOut>,
+}
+
+/// One ink of a recipe.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ComponentOut {
     /// Catalog id.
     pub pigment_id: String,
     /// Catalog name.
     pub name: String,
+    /// Share of the ink mix.
+    pub share: f64,
     /// `carbon`, `iron_oxide` or `other`.
     pub base: crate::catalog::Base,
     /// How the catalog colour was obtained (`illustrative` values are not measurements).
     pub measurement_method: crate::catalog::Method,
-    /// Dilution used, parts diluent per part ink.
-    pub dilution: f64,
-    /// Score: lower is better (see docs/model.md).
-    pub score: f64,
-    /// ΔE00 of the healed look to the hair target.
-    pub delta_e00_healed: f64,
-    /// Predicted healed look [L*, a*, b*].
-    pub healed_lab: [f64; 3],
-    /// sRGB hex of the healed look.
-    pub healed_hex: String,
-    /// Months until the look drifts past the touch-up threshold; null if not within the
-    /// horizon.
-    pub touch_up_months: Option<f64>,
     /// Fading parameters used.
     pub fading: Fading,
-    /// Predicted look over time.
-    pub timeline: Vec<TimePointOut>,
 }
 
 /// One timeline point.
@@ -244,18 +418,22 @@ pub struct CandidateOut {
 pub struct TimePointOut {
     /// Months since healing.
     pub month: f64,
-    /// Predicted look [L*, a*, b*].
+    /// Predicted dot [L*, a*, b*].
     pub lab: [f64; 3],
-    /// sRGB hex.
+    /// sRGB hex of the dot.
     pub hex: String,
-    /// ΔE00 to the hair target.
+    /// ΔE00 of the dot to the hair target.
     pub delta_e00: f64,
+    /// Predicted area average [L*, a*, b*].
+    pub area_lab: [f64; 3],
+    /// ΔE00 of the area average to the stubble look.
+    pub delta_e00_area: f64,
 }
 
 /// `delta-e --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeltaEOut {
-    /// Output format version (1).
+    /// Output format version (2).
     pub schema_version: u32,
     /// `delta-e`.
     pub command: String,
@@ -270,7 +448,7 @@ pub struct DeltaEOut {
 /// `catalog validate --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ValidateOut {
-    /// Output format version (1).
+    /// Output format version (2).
     pub schema_version: u32,
     /// `catalog validate`.
     pub command: String,
@@ -332,6 +510,19 @@ fn role_out(t: &RoleTones, source: &str) -> RoleOut {
     }
 }
 
+/// The results of `match`, for [`build`].
+#[derive(Debug, Clone, Copy)]
+pub struct MatchResult<'a> {
+    /// The ranking (all candidates; `top` truncates the output only).
+    pub ranking: &'a Ranking,
+    /// The plan for the best candidate.
+    pub plan: Option<&'a Plan>,
+    /// Model parameters used.
+    pub params: ModelParams,
+    /// Candidates to print (None: all).
+    pub top: Option<usize>,
+}
+
 /// Settings for [`build`].
 #[derive(Debug, Clone)]
 pub struct BuildContext<'a> {
@@ -341,19 +532,26 @@ pub struct BuildContext<'a> {
     pub settings: SettingsOut,
     /// Catalog (match).
     pub catalog: Option<CatalogOut>,
-    /// Model params (match).
-    pub params: Option<ModelParams>,
+}
+
+fn arr(lab: Lab) -> [f64; 3] {
+    lab_to_array(lab)
 }
 
 /// Assemble the output document.
-pub fn build(a: &Analysis, ranking: Option<&[Candidate]>, ctx: BuildContext<'_>) -> Output {
+pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) -> Output {
     let mut warnings = a.warnings.clone();
-    if let Some(r) = ranking {
-        for c in r {
-            warnings.extend(c.warnings.iter().cloned());
+    if let Some(m) = &m {
+        let cands = &m.ranking.candidates;
+        for w in cands.iter().flat_map(|c| c.warnings.iter()) {
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
         }
-        if r.iter()
-            .any(|c| c.pigment.measurement.method == crate::catalog::Method::Illustrative)
+        if cands
+            .iter()
+            .flat_map(|c| c.components.iter())
+            .any(|x| x.pigment.measurement.method == crate::catalog::Method::Illustrative)
         {
             warnings.push(
                 "the catalog holds illustrative (not measured) colours; calibrate it before \
@@ -421,46 +619,163 @@ pub fn build(a: &Analysis, ranking: Option<&[Candidate]>, ctx: BuildContext<'_>)
                 skin_category: cat,
             }
         }),
-        catalog: ctx.catalog,
-        model: ctx.params.map(|params| ModelOut {
-            params,
-            score_weight_healed: crate::rank::W_HEALED,
-            score_horizon_months: crate::rank::SCORE_HORIZON_MONTHS,
-            touch_up_delta_e00: f64::from(crate::rank::TOUCH_UP_DE00),
-            touch_up_horizon_months: crate::rank::TOUCH_UP_HORIZON_MONTHS,
+        stubble: a.stubble.map(|st| StubbleOut {
+            lab: arr(st.lab),
+            hex: lab_to_hex(st.lab),
+            hair_area_fraction: st.hair_area_fraction.map(|f| round(f, 4)),
+            source: st.source.into(),
         }),
-        ranking: ranking.map(|r| {
-            r.iter()
+        catalog: ctx.catalog,
+        model: m.as_ref().map(|m| ModelOut {
+            params: m.params,
+            score_weight_healed: rank::W_HEALED,
+            score_weight_dot: rank::W_DOT,
+            score_horizon_months: rank::SCORE_HORIZON_MONTHS,
+            score_step_months: rank::SCORE_STEP_MONTHS,
+            touch_up_delta_e00: f64::from(rank::TOUCH_UP_DE00),
+            touch_up_horizon_months: rank::TOUCH_UP_HORIZON_MONTHS,
+            dilution_steps: m.ranking.steps.clone(),
+            blend_margin_de00: rank::BLEND_MARGIN_DE00,
+            uncertainty_sources: m
+                .ranking
+                .uncertainty
+                .sources
+                .iter()
+                .map(|s| SourceOut {
+                    name: s.name.into(),
+                    low: r4(s.low),
+                    high: r4(s.high),
+                    basis: s.basis.into(),
+                })
+                .collect(),
+        }),
+        ranking: m.as_ref().map(|m| {
+            let n = m.top.unwrap_or(usize::MAX);
+            m.ranking
+                .candidates
+                .iter()
+                .take(n)
                 .enumerate()
                 .map(|(i, c)| candidate_out(i + 1, c))
                 .collect()
         }),
+        blends: m.as_ref().map(|m| BlendsOut {
+            considered: m.ranking.blends.considered,
+            ranked: m.ranking.candidates.iter().filter(|c| c.is_blend()).count(),
+            best: m.ranking.blends.best_id.clone(),
+            best_gain_de00: m.ranking.blends.best_gain_de00.map(r3),
+        }),
+        confidence: m.as_ref().and_then(|m| {
+            let c = &m.ranking.candidates;
+            c.first().map(|best| ConfidenceOut {
+                best: best.id.clone(),
+                tied_with_best: c
+                    .iter()
+                    .filter(|x| x.tied_with_best)
+                    .map(|x| x.id.clone())
+                    .collect(),
+                summary: rank::ties_summary(c),
+            })
+        }),
+        plan: m.as_ref().and_then(|m| m.plan).map(plan_out),
         warnings,
+    }
+}
+
+fn r3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+fn r4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn plan_out(p: &Plan) -> PlanOut {
+    PlanOut {
+        pigment_id: p.recommendation.clone(),
+        sessions: p
+            .sessions
+            .iter()
+            .map(|s| SessionOut {
+                index: s.index,
+                week: s.week,
+                pigment_id: s.pigment_id.clone(),
+                dilution: s.dilution,
+                density_per_cm2: s.density_per_cm2,
+                coverage: r4(s.coverage),
+                lab: arr(s.predicted.area),
+                hex: lab_to_hex(s.predicted.area),
+                delta_e00: round(s.delta_e00, 2),
+                dot_lab: arr(s.predicted.dot),
+                delta_e00_dot: round(s.delta_e00_dot, 2),
+                purpose: s.purpose.into(),
+            })
+            .collect(),
+        touch_up_months: p.touch_up_months,
+        suggested_density_per_cm2: p.suggested_density_per_cm2,
+        suggested_coverage: r4(p.suggested_coverage),
+        suggested_delta_e00: round(p.suggested_delta_e00, 2),
+    }
+}
+
+/// Human name of a candidate: the ink's name, or "70 % Name A + 30 % Name B".
+pub fn candidate_name(c: &Candidate) -> String {
+    if c.is_blend() {
+        c.components
+            .iter()
+            .map(|x| format!("{:.0} % {}", 100.0 * x.share, x.pigment.name))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else {
+        c.components
+            .first()
+            .map(|x| x.pigment.name.clone())
+            .unwrap_or_default()
     }
 }
 
 fn candidate_out(rank: usize, c: &Candidate) -> CandidateOut {
     CandidateOut {
         rank,
-        pigment_id: c.pigment.id.clone(),
-        name: c.pigment.name.clone(),
-        base: c.pigment.base,
-        measurement_method: c.pigment.measurement.method,
-        dilution: c.dilution,
-        score: round(c.score as f32, 3),
-        delta_e00_healed: round(c.delta_e00_healed, 2),
-        healed_lab: lab_to_array(c.healed),
-        healed_hex: lab_to_hex(c.healed),
+        pigment_id: c.id.clone(),
+        kind: if c.is_blend() { "blend" } else { "single" }.into(),
+        name: candidate_name(c),
+        components: c
+            .components
+            .iter()
+            .map(|x| ComponentOut {
+                pigment_id: x.pigment.id.clone(),
+                name: x.pigment.name.clone(),
+                share: r4(x.share),
+                base: x.pigment.base,
+                measurement_method: x.pigment.measurement.method,
+                fading: x.fading,
+            })
+            .collect(),
+        dilution: c.dilution.step,
+        dilution_optimum: c.dilution.optimum,
+        score_at_optimum: c.dilution.optimum_score.map(r3),
+        coverage: r4(c.coverage),
+        score: r3(c.score),
+        uncertainty: r3(c.uncertainty),
+        tied_with_best: c.tied_with_best,
+        delta_e00_dot: round(c.delta_e00_dot, 2),
+        delta_e00_area: round(c.delta_e00_area, 2),
+        healed_lab: arr(c.healed.dot),
+        healed_hex: lab_to_hex(c.healed.dot),
+        area_lab: arr(c.healed.area),
+        area_hex: lab_to_hex(c.healed.area),
         touch_up_months: c.touch_up_months,
-        fading: c.fading,
         timeline: c
             .timeline
             .iter()
             .map(|t| TimePointOut {
                 month: t.month,
-                lab: lab_to_array(t.lab),
-                hex: lab_to_hex(t.lab),
-                delta_e00: round(t.delta_e00, 2),
+                lab: arr(t.look.dot),
+                hex: lab_to_hex(t.look.dot),
+                delta_e00: round(t.delta_e00_dot, 2),
+                area_lab: arr(t.look.area),
+                delta_e00_area: round(t.delta_e00_area, 2),
             })
             .collect(),
     }
@@ -540,47 +855,145 @@ pub fn render_text(o: &Output, color: bool) -> String {
             sc.skin_category.label()
         );
     }
-    if let Some(r) = &o.ranking {
-        let months: Vec<String> = r
-            .first()
-            .map(|c| {
-                c.timeline
-                    .iter()
-                    .map(|t| format!("{:>6}", format!("{}m", t.month)))
-                    .collect()
-            })
+    if let Some(st) = &o.stubble {
+        let frac = st
+            .hair_area_fraction
+            .map(|f| format!(", hair covers {:.0} % of the area", 100.0 * f))
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "\n  # pigment                      healed        ΔE00  score  touch-up {}",
-            months.join(" ")
+            "\nstubble look (area average): {} {}{frac}",
+            sw(st.lab),
+            fmt_lab(st.lab)
         );
-        for c in r {
-            let tu = c
-                .touch_up_months
-                .map(|m| format!("{:5.1} y", m / 12.0))
-                .unwrap_or_else(|| "   never".into());
-            let de: Vec<String> = c
-                .timeline
-                .iter()
-                .map(|t| format!("{:6.1}", t.delta_e00))
-                .collect();
-            let name: String = c.name.chars().take(28).collect();
+    }
+    if let Some(r) = &o.ranking {
+        if let Some(d) = &o.settings.dots {
             let _ = writeln!(
                 s,
-                "{:>3} {:<28} {} {:6.1} {:6.2} {:>9} {}",
-                c.rank,
-                name,
-                sw(c.healed_lab),
-                c.delta_e00_healed,
-                c.score,
-                tu,
-                de.join(" ")
+                "\nrecipes at their best dilution ({} mm dots at {}/cm², {:.0} % coverage; \
+                 ΔE00 dot = close up vs hair, area = at a distance vs stubble):",
+                d.diameter_mm,
+                d.density_per_cm2,
+                100.0 * d.coverage
             );
         }
         let _ = writeln!(
             s,
-            "  (ΔE00 to the hair target; timeline columns are months after healing)"
+            "  # recipe                              dilution    dot    area  ΔE00 dot  ΔE00 area  score ± unc   touch-up"
+        );
+        for c in r {
+            let tu = c
+                .touch_up_months
+                .map(|m| format!("{:4.1} y", m / 12.0))
+                .unwrap_or_else(|| " never".into());
+            let name: String = c.name.chars().take(34).collect();
+            let dil = match c.dilution_optimum {
+                Some(opt) => format!("{:>3}:1 ({:>4.1})", c.dilution, opt),
+                None => format!("{:>3}:1 fixed", c.dilution),
+            };
+            let _ = writeln!(
+                s,
+                "{:>3} {:<34} {:<12} {} {} {:8.1} {:10.1} {:6.2} ± {:<4.2} {}{:>8}",
+                c.rank,
+                name,
+                dil,
+                sw(c.healed_lab),
+                sw(c.area_lab),
+                c.delta_e00_dot,
+                c.delta_e00_area,
+                c.score,
+                c.uncertainty,
+                if c.tied_with_best { "tied" } else { "    " },
+                tu,
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  (dilution: the clinic step to use, the continuous optimum in brackets)"
+        );
+        if let Some(best) = r.first() {
+            let cols: Vec<String> = best
+                .timeline
+                .iter()
+                .map(|t| format!("{}m {:.1}", t.month, t.delta_e00_area))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {} over time, ΔE00 area: {}",
+                best.pigment_id,
+                cols.join(" · ")
+            );
+        }
+    }
+    if let Some(b) = &o.blends {
+        if b.considered > 0 {
+            let gain = match (&b.best, b.best_gain_de00) {
+                (Some(id), Some(g)) if b.ranked > 0 => {
+                    format!("best {id}, {:.1} ΔE00 better than the best single ink", -g)
+                }
+                (Some(id), Some(g)) => format!(
+                    "none beats the best single ink by {} ΔE00 (best {id}: {:+.1})",
+                    crate::rank::BLEND_MARGIN_DE00,
+                    g
+                ),
+                _ => String::new(),
+            };
+            let _ = writeln!(s, "  blends: {} tried; {gain}", b.considered);
+        }
+    }
+    if let Some(c) = &o.confidence {
+        let _ = writeln!(s, "\nconfidence: {}", c.summary);
+    }
+    if let Some(p) = &o.plan {
+        let _ = writeln!(
+            s,
+            "\nplan for {} ({} sessions):",
+            p.pigment_id,
+            p.sessions.len()
+        );
+        let _ = writeln!(
+            s,
+            "  session  week  dilution  dots/cm²  coverage  healed look  ΔE00 area  ΔE00 dot  purpose"
+        );
+        for x in &p.sessions {
+            let _ = writeln!(
+                s,
+                "  {:>7} {:>5} {:>7}:1 {:>9} {:>8.0} %  {}  {:>9.1} {:>9.1}  {}",
+                x.index,
+                x.week,
+                x.dilution,
+                x.density_per_cm2,
+                100.0 * x.coverage,
+                sw(x.lab),
+                x.delta_e00,
+                x.delta_e00_dot,
+                x.purpose
+            );
+        }
+        let sun = o
+            .settings
+            .sun
+            .map(|s| format!("{s:?}").to_lowercase())
+            .unwrap_or_default();
+        let _ = match p.touch_up_months {
+            Some(m) => writeln!(
+                s,
+                "  touch-up: about {:.1} years ({m} months) after the last session, at {sun} sun",
+                m / 12.0
+            ),
+            None => writeln!(
+                s,
+                "  touch-up: not needed within {} years at {sun} sun",
+                crate::rank::TOUCH_UP_HORIZON_MONTHS / 12.0
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "  density for the closest stubble look: {} dots/cm² ({:.0} % coverage, ΔE00 {:.1})",
+            p.suggested_density_per_cm2,
+            100.0 * p.suggested_coverage,
+            p.suggested_delta_e00
         );
     }
     if !o.warnings.is_empty() {

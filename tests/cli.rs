@@ -49,7 +49,7 @@ fn match_json_has_the_documented_keys() {
         String::from_utf8_lossy(&o.stderr)
     );
     let v = json_stdout(&o);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     let input = &v["inputs"][0];
     for k in ["path", "width", "height", "color_space"] {
         assert!(!input[k].is_null(), "inputs[0].{k}");
@@ -70,7 +70,9 @@ fn match_json_has_the_documented_keys() {
     assert_eq!(v["scalp"]["skin_category"], "light");
     assert!(v["warnings"].is_array());
     let ranking = v["ranking"].as_array().expect("ranking");
-    assert_eq!(ranking.len(), 14);
+    // Every single ink of the catalog, plus any blend that clears the margin.
+    let singles = ranking.iter().filter(|r| r["kind"] == "single").count();
+    assert_eq!(singles, 6);
     let scores: Vec<f64> = ranking
         .iter()
         .map(|r| r["score"].as_f64().expect("score"))
@@ -79,16 +81,73 @@ fn match_json_has_the_documented_keys() {
         scores.windows(2).all(|w| w[0] <= w[1]),
         "sorted best first: {scores:?}"
     );
+    let steps: Vec<f64> = v["model"]["dilution_steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|x| x.as_f64().expect("step"))
+        .collect();
     for r in ranking {
         assert!(r["pigment_id"].is_string() && r["name"].is_string());
         assert!(r["touch_up_months"].is_null() || r["touch_up_months"].is_number());
+        // The dilution used is one of the clinic's steps.
+        let d = r["dilution"].as_f64().expect("dilution");
+        assert!(steps.contains(&d), "{d} not a clinic step");
+        assert!(r["dilution_optimum"].is_number() || r["dilution_optimum"].is_null());
+        let cov = r["coverage"].as_f64().expect("coverage");
+        assert!(cov > 0.0 && cov < 1.0);
+        for k in ["delta_e00_dot", "delta_e00_area", "uncertainty", "score"] {
+            assert!(r[k].as_f64().expect(k) >= 0.0, "{k}");
+        }
+        assert!(r["tied_with_best"].is_boolean());
+        let shares: f64 = r["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .map(|c| c["share"].as_f64().expect("share"))
+            .sum();
+        assert!((shares - 1.0).abs() < 1e-9);
         let tl = r["timeline"].as_array().expect("timeline");
         assert_eq!(tl.len(), 7);
         for p in tl {
             assert!(p["month"].is_number() && p["delta_e00"].is_number());
+            assert!(p["delta_e00_area"].is_number());
             assert_eq!(p["lab"].as_array().expect("lab").len(), 3);
         }
     }
+    assert_eq!(ranking[0]["tied_with_best"], false);
+    assert!(v["confidence"]["summary"].is_string());
+    assert_eq!(v["confidence"]["best"], ranking[0]["pigment_id"]);
+    assert!(v["blends"]["considered"].as_u64().expect("considered") > 0);
+    assert!(v["stubble"]["lab"].is_array());
+
+    let plan = &v["plan"];
+    assert_eq!(plan["pigment_id"], ranking[0]["pigment_id"]);
+    let sessions = plan["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 3);
+    let mut last_l = f64::INFINITY;
+    for (i, s) in sessions.iter().enumerate() {
+        assert_eq!(s["index"], i + 1);
+        assert_eq!(s["week"].as_f64(), Some(3.0 * i as f64));
+        for k in ["pigment_id", "dilution", "lab", "delta_e00"] {
+            assert!(!s[k].is_null(), "sessions[{i}].{k}");
+        }
+        // Sessions only ever darken the treated area.
+        let l = s["lab"][0].as_f64().expect("L*");
+        assert!(
+            l <= last_l + 1e-9,
+            "session {i} lighter than the one before"
+        );
+        last_l = l;
+    }
+    // The first session is never darker (less diluted) than the recommendation.
+    assert!(
+        sessions[0]["dilution"].as_f64() >= ranking[0]["dilution"].as_f64(),
+        "{plan}"
+    );
+    assert_eq!(sessions[2]["dilution"], ranking[0]["dilution"]);
+    assert!(plan["touch_up_months"].is_number() || plan["touch_up_months"].is_null());
+    assert!(plan["suggested_density_per_cm2"].as_f64().expect("density") > 0.0);
 }
 
 #[test]

@@ -1,0 +1,202 @@
+//! The treatment plan: sessions, the density that best reproduces the stubble look, and the
+//! touch-up date (docs/model.md § Plan).
+//!
+//! SMP is done in 2–3 sessions a few weeks apart, lighter first. The plan builds the
+//! recommended recipe's density over the sessions and starts one clinic dilution step
+//! lighter:
+//!
+//! | sessions | cumulative share of the density | shade |
+//! |---|---|---|
+//! | 2 | 60 %, 100 % | lighter step, then the recommendation |
+//! | 3 | 50 %, 85 %, 100 % | lighter step, then the recommendation twice |
+//!
+//! Each session works the whole area, so dots laid before are re-implanted with the session's
+//! shade; the shades never lighten, and a re-implanted dot takes the darker shade
+//! (assumption). Fading between sessions (weeks) is ignored next to healing.
+
+use crate::color::delta_e00;
+use crate::model::Dots;
+use crate::rank::{Candidate, Look, Setup};
+
+/// Default weeks between sessions.
+pub const DEFAULT_SPACING_WEEKS: f64 = 3.0;
+/// Default number of sessions.
+pub const DEFAULT_SESSIONS: u8 = 3;
+/// Density range searched for the stubble look, dots per cm².
+pub const DENSITY_RANGE: (f64, f64) = (10.0, 400.0);
+
+/// Plan settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    /// 2 or 3.
+    pub sessions: usize,
+    /// Weeks between sessions.
+    pub spacing_weeks: f64,
+    /// Dots of the finished treatment.
+    pub dots: Dots,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            sessions: usize::from(DEFAULT_SESSIONS),
+            spacing_weeks: DEFAULT_SPACING_WEEKS,
+            dots: Dots::default(),
+        }
+    }
+}
+
+/// One session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// 1-based.
+    pub index: usize,
+    /// Week of the session, counted from the first.
+    pub week: f64,
+    /// Recipe id applied.
+    pub pigment_id: String,
+    /// Dilution applied (parts diluent per part ink).
+    pub dilution: f64,
+    /// Dots per cm² in place after this session.
+    pub density_per_cm2: f64,
+    /// Area coverage after this session.
+    pub coverage: f64,
+    /// Predicted look once this session has healed.
+    pub predicted: Look,
+    /// ΔE00 of the predicted area look to the stubble look.
+    pub delta_e00: f32,
+    /// ΔE00 of the predicted dot to the hair target.
+    pub delta_e00_dot: f32,
+    /// What the session is for.
+    pub purpose: &'static str,
+}
+
+/// The plan for the recommended recipe.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Recipe id.
+    pub recommendation: String,
+    /// Sessions in order.
+    pub sessions: Vec<Session>,
+    /// Months after the last session has healed until a touch-up is due (None: not within
+    /// the horizon).
+    pub touch_up_months: Option<f64>,
+    /// Density that best reproduces the stubble look with the recommended recipe.
+    pub suggested_density_per_cm2: f64,
+    /// Coverage at the suggested density.
+    pub suggested_coverage: f64,
+    /// ΔE00 of the healed area look to the stubble look at the suggested density.
+    pub suggested_delta_e00: f32,
+}
+
+const SHARES_2: [f64; 2] = [0.6, 1.0];
+const SHARES_3: [f64; 3] = [0.5, 0.85, 1.0];
+
+/// The next step lighter than `d` (more diluent), or `d` if there is none.
+fn lighter_step(steps: &[f64], d: f64) -> f64 {
+    steps
+        .iter()
+        .copied()
+        .filter(|&s| s > d + 1e-9)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.min(s))))
+        .unwrap_or(d)
+}
+
+/// Build the plan for candidate `c` (normally the best).
+pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions) -> Plan {
+    let shares: &[f64] = if opts.sessions <= 2 {
+        &SHARES_2
+    } else {
+        &SHARES_3
+    };
+    let rec = c.dilution.step;
+    let first = if c.dilution.optimum.is_some() {
+        lighter_step(steps, rec)
+    } else {
+        rec
+    };
+    let t = setup.targets();
+    let sessions = shares
+        .iter()
+        .enumerate()
+        .map(|(i, &share)| {
+            let dilution = if i == 0 { first } else { rec };
+            let dots = Dots {
+                density_per_cm2: opts.dots.density_per_cm2 * share,
+                ..opts.dots
+            };
+            let dot = setup.dot(&c.parts, dilution, 0.0);
+            let area = setup.area(dot, dots.coverage());
+            Session {
+                index: i + 1,
+                week: opts.spacing_weeks * i as f64,
+                pigment_id: c.id.clone(),
+                dilution,
+                density_per_cm2: (dots.density_per_cm2 * 10.0).round() / 10.0,
+                coverage: dots.coverage(),
+                predicted: Look { dot, area },
+                delta_e00: delta_e00(area, t.stubble),
+                delta_e00_dot: delta_e00(dot, t.hair),
+                purpose: match (i, shares.len()) {
+                    (0, _) => "base layer: one step lighter, part of the density",
+                    (i, n) if i + 1 == n => "final density and shade",
+                    _ => "darken to the recommended shade and build density",
+                },
+            }
+        })
+        .collect();
+    let (density, de) = best_density(setup, c, opts.dots);
+    let best = Dots {
+        density_per_cm2: density,
+        ..opts.dots
+    };
+    Plan {
+        recommendation: c.id.clone(),
+        sessions,
+        touch_up_months: c.touch_up_months,
+        suggested_density_per_cm2: density,
+        suggested_coverage: best.coverage(),
+        suggested_delta_e00: de,
+    }
+}
+
+/// The density in [`DENSITY_RANGE`] whose healed area look is closest (ΔE00) to the stubble
+/// look, rounded to 5 dots per cm². The area look darkens monotonically with density, so the
+/// ΔE00 is unimodal and a golden-section search finds it.
+pub fn best_density(setup: &Setup<'_>, c: &Candidate, dots: Dots) -> (f64, f32) {
+    let dot = setup.dot(&c.parts, c.dilution.step, 0.0);
+    let stubble = setup.targets().stubble;
+    let de = |n: f64| {
+        let cov = Dots {
+            density_per_cm2: n,
+            ..dots
+        }
+        .coverage();
+        f64::from(delta_e00(setup.area(dot, cov), stubble))
+    };
+    let (mut lo, mut hi) = DENSITY_RANGE;
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    while hi - lo > 0.5 {
+        let (x1, x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+        if de(x1) <= de(x2) {
+            hi = x2;
+        } else {
+            lo = x1;
+        }
+    }
+    let n = ((0.5 * (lo + hi)) / 5.0).round() * 5.0;
+    (n, de(n) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lighter_step_is_the_next_step_up() {
+        let steps = [0.0, 2.0, 4.0, 6.0, 10.0];
+        assert_eq!(lighter_step(&steps, 4.0), 6.0);
+        assert_eq!(lighter_step(&steps, 5.0), 6.0);
+        assert_eq!(lighter_step(&steps, 10.0), 10.0);
+    }
+}
