@@ -81,6 +81,23 @@ fn specs() -> Vec<Spec> {
             seed: 2,
         },
         Spec {
+            file: "shaved_grey_dark.jpg",
+            title: "Shaved-head close-up, dark skin, greying (salt-and-pepper) stubble",
+            width: 1200,
+            height: 900,
+            // Dark skin (ITA −38.7°, 'dark'); greying stubble read as a neutral dark grey,
+            // lighter than black hair (L* 18.4) but still darker than the skin.
+            skin: [38.0, 10.0, 15.0],
+            hair: [26.0, 0.3, 1.0],
+            style: HairStyle::Stubble {
+                r_min: 3.5,
+                r_max: 5.5,
+            },
+            count: 5200,
+            use_as: "auto",
+            seed: 6,
+        },
+        Spec {
             file: "crown_tan.jpg",
             title: "Thinning crown with longer dark-brown hair, tan skin",
             width: 1600,

@@ -660,6 +660,19 @@ pub fn blend_label(catalog: &Catalog, parts: &[Part]) -> String {
 /// ΔE00 are common; a calibration profile replaces it by its measured residual.
 pub const UNCALIBRATED_DE00: f64 = 2.0;
 
+/// Uncertainty of a catalog colour (ΔE00-scale, per L*, a*, b* axis, 1σ), by how it was
+/// obtained. Assumptions: instrument repeatability on a drawdown ≈ 0.5; a photographed healed
+/// swatch ≈ 1; a manufacturer's figure (unknown instrument and batch) ≈ 1.5; an illustrative
+/// value is a guess ≈ 3.
+pub fn pigment_uncertainty_de00(p: &Pigment) -> f64 {
+    match p.measurement.method {
+        Method::MasstoneDrawdown => 0.5,
+        Method::HealedSwatch => 1.0,
+        Method::Manufacturer => 1.5,
+        Method::Illustrative => 3.0,
+    }
+}
+
 /// One source of uncertainty and the range it spans.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -789,9 +802,36 @@ impl Uncertainty {
                 })
             })
             .collect();
+        // Each ink's own colour is uncertain too, independently of the others': perturb each
+        // component's catalog Lab by ± its uncertainty on each axis.
+        let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, 1.0);
+        let own: Vec<f64> = candidates
+            .par_iter()
+            .map(|c| {
+                let mut var = 0.0;
+                for part in &c.parts {
+                    let u = pigment_uncertainty_de00(&catalog.pigments[part.ink]);
+                    for axis in 0..3 {
+                        let dev = [-u, u]
+                            .iter()
+                            .map(|&du| {
+                                let mut cat = catalog.clone();
+                                cat.pigments[part.ink].lab[axis] += du;
+                                let s = Setup::new(&cat, targets, p, opts.dots, opts.sun, 1.0);
+                                (s.score(&c.parts, c.dilution.step)
+                                    - base.score(&c.parts, c.dilution.step))
+                                .abs()
+                            })
+                            .fold(0.0, f64::max);
+                        var += dev * dev;
+                    }
+                }
+                var
+            })
+            .collect();
         let best = 0;
         for i in 0..candidates.len() {
-            let (mut var, mut var_d) = (0.0, 0.0);
+            let (mut var, mut var_d) = (own[i], own[i] + own[best]);
             for ends in &scores {
                 let dev = ends
                     .iter()
