@@ -57,7 +57,7 @@ impl Base {
             // Assumption: calibrated to the 3–6 year touch-up interval practitioners quote for
             // SMP; carbon black is the most light-stable tattoo pigment.
             Base::Carbon => Fading {
-                half_life_months: 60.0,
+                half_life_months: 40.0,
                 sun_sensitivity: 0.3,
             },
             // Kat et al., JPRAS 2006: iron-oxide areola tattoos, 32 % faded at 14 months

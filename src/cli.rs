@@ -315,7 +315,14 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 ..RankOptions::default()
             };
             let ranking = rank::rank(&cat, targets, &ropts);
-            let setup = Setup::new(&cat, targets, ropts.params, dots, m.sun, 1.0);
+            let setup = Setup::new(
+                &cat,
+                targets,
+                ropts.params,
+                dots,
+                m.sun,
+                ropts.half_life_scale,
+            );
             let popts = PlanOptions {
                 sessions: usize::from(m.sessions),
                 spacing_weeks: m.session_weeks,

@@ -87,6 +87,8 @@ pub struct Plan {
     pub suggested_coverage: f64,
     /// ΔE00 of the healed area look to the stubble look at the suggested density.
     pub suggested_delta_e00: f32,
+    /// What the technician should know about this plan.
+    pub warnings: Vec<String>,
 }
 
 const SHARES_2: [f64; 2] = [0.6, 1.0];
@@ -150,6 +152,22 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
         density_per_cm2: density,
         ..opts.dots
     };
+    let mut warnings = Vec::new();
+    if density >= DENSITY_RANGE.1 {
+        warnings.push(format!(
+            "the stubble look (L* {:.1}) is darker than {} can reach even at {} dots/cm²: \
+             SMP reproduces shaved stubble, not long hair; photograph the patient's shaved \
+             stubble, or read the dot-scale ΔE00 only",
+            t.stubble.l, c.id, DENSITY_RANGE.1
+        ));
+    }
+    if t.hair.l >= t.scalp.l {
+        warnings.push(format!(
+            "the hair target (L* {:.1}) is not darker than the scalp (L* {:.1}): pigment only \
+             darkens skin, so no recipe can match it; the plan shows the faintest option",
+            t.hair.l, t.scalp.l
+        ));
+    }
     Plan {
         recommendation: c.id.clone(),
         sessions,
@@ -157,6 +175,7 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
         suggested_density_per_cm2: density,
         suggested_coverage: best.coverage(),
         suggested_delta_e00: de,
+        warnings,
     }
 }
 

@@ -70,6 +70,8 @@ pub struct RankOptions {
     pub blend_step: f64,
     /// Measurement uncertainty of the photo colours (ΔE00, 1σ), see [`Uncertainty`].
     pub measurement_de00: f64,
+    /// Multiplies every pigment's fading half-life (1 = as catalogued).
+    pub half_life_scale: f64,
 }
 
 impl Default for RankOptions {
@@ -82,6 +84,7 @@ impl Default for RankOptions {
             blends: true,
             blend_step: DEFAULT_BLEND_STEP,
             measurement_de00: UNCALIBRATED_DE00,
+            half_life_scale: 1.0,
         }
     }
 }
@@ -563,7 +566,14 @@ pub struct Ranking {
 /// Rank every ink of `catalog` at its best dilution, then blends. Ties in score are broken by
 /// id, so the order is deterministic.
 pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking {
-    let setup = Setup::new(catalog, targets, opts.params, opts.dots, opts.sun, 1.0);
+    let setup = Setup::new(
+        catalog,
+        targets,
+        opts.params,
+        opts.dots,
+        opts.sun,
+        opts.half_life_scale,
+    );
     let steps = setup.steps();
     let n = catalog.pigments.len();
     let singles: Vec<(Vec<Part>, Dilution, f64)> = (0..n)
@@ -766,7 +776,7 @@ impl Uncertainty {
         ];
         let setup_for = |src: &Source, v: f64| -> (ModelParams, f64, Targets) {
             let mut q = p;
-            let mut fading = 1.0;
+            let mut fading = opts.half_life_scale;
             let mut t = targets;
             let shift = |t: &mut Targets, dl: f32, da: f32, db: f32| {
                 for lab in [&mut t.hair, &mut t.stubble, &mut t.scalp] {
@@ -781,7 +791,7 @@ impl Uncertainty {
                 "veil_r550" => q.veil_r550 = v,
                 "scatter_power" => q.scatter_power = v,
                 "dermis_rgb" => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
-                "half_life_scale" => fading = v,
+                "half_life_scale" => fading = v * opts.half_life_scale,
                 "colour_l" => shift(&mut t, v as f32, 0.0, 0.0),
                 "colour_a" => shift(&mut t, 0.0, v as f32, 0.0),
                 _ => shift(&mut t, 0.0, 0.0, v as f32),
@@ -804,7 +814,8 @@ impl Uncertainty {
             .collect();
         // Each ink's own colour is uncertain too, independently of the others': perturb each
         // component's catalog Lab by ± its uncertainty on each axis.
-        let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, 1.0);
+        let hl = opts.half_life_scale;
+        let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, hl);
         let own: Vec<f64> = candidates
             .par_iter()
             .map(|c| {
@@ -817,7 +828,7 @@ impl Uncertainty {
                             .map(|&du| {
                                 let mut cat = catalog.clone();
                                 cat.pigments[part.ink].lab[axis] += du;
-                                let s = Setup::new(&cat, targets, p, opts.dots, opts.sun, 1.0);
+                                let s = Setup::new(&cat, targets, p, opts.dots, opts.sun, hl);
                                 (s.score(&c.parts, c.dilution.step)
                                     - base.score(&c.parts, c.dilution.step))
                                 .abs()

@@ -548,6 +548,9 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
                 warnings.push(w.clone());
             }
         }
+        if let Some(p) = m.plan {
+            warnings.extend(p.warnings.iter().cloned());
+        }
         if cands
             .iter()
             .flat_map(|c| c.components.iter())

@@ -365,3 +365,90 @@ fn schema_files_match_the_types() {
         );
     }
 }
+
+#[test]
+fn plan_flags_shape_the_plan() {
+    let o = run(&[
+        "match",
+        "samples/shaved_grey_dark.jpg",
+        "--catalog",
+        CATALOG,
+        "--json",
+        "--sessions",
+        "2",
+        "--session-weeks",
+        "4",
+        "--density",
+        "120",
+        "--dot-diameter",
+        "0.4",
+        "--no-blends",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json_stdout(&o);
+    let sessions = v["plan"]["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[1]["week"].as_f64(), Some(4.0));
+    assert_eq!(sessions[1]["density_per_cm2"].as_f64(), Some(120.0));
+    // Coverage of 120 dots of 0.4 mm per cm²: 1 − exp(−120 · π · 0.04² / 4).
+    let expected = 1.0 - (-120.0 * std::f64::consts::PI * 0.04 * 0.04 / 4.0f64).exp();
+    let cov = v["settings"]["dots"]["coverage"]
+        .as_f64()
+        .expect("coverage");
+    assert!((cov - expected).abs() < 1e-4, "{cov} vs {expected}");
+    assert_eq!(v["blends"]["considered"], 0);
+    assert!(v["ranking"]
+        .as_array()
+        .expect("ranking")
+        .iter()
+        .all(|r| r["kind"] == "single"));
+
+    for bad in [
+        vec!["--sessions", "5"],
+        vec!["--density", "0"],
+        vec!["--dot-diameter", "nan"],
+        vec!["--session-weeks", "-1"],
+    ] {
+        let mut args = vec!["match", SHAVED, "--catalog", CATALOG, "--json"];
+        args.extend(bad.iter().copied());
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert_eq!(json_error(&o)["error"]["kind"], "usage");
+    }
+}
+
+#[test]
+fn long_hair_close_up_warns_that_it_is_not_a_stubble_look() {
+    let o = run(&[
+        "match",
+        "--hair",
+        "samples/hair_closeup.jpg",
+        "--scalp",
+        "samples/scalp_closeup.jpg",
+        "--catalog",
+        CATALOG,
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let v = json_stdout(&o);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("stubble")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn text_output_shows_the_plan_table() {
+    let o = run(&["match", SHAVED, "--catalog", CATALOG, "--color", "never"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for needle in ["plan for", "session", "touch-up", "confidence:", "dilution"] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}

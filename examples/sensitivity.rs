@@ -1,0 +1,163 @@
+//! The sensitivity table of docs/model.md: how the top-3 ranking of each shipped sample
+//! changes when each model parameter moves ±50 %.
+//!
+//! `cargo run --release --example sensitivity` prints the Markdown table.
+
+use std::path::PathBuf;
+
+use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
+use smpmatch::model::{Dots, ModelParams};
+use smpmatch::rank::{rank, RankOptions, Targets};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let catalog = smpmatch::catalog::load(std::path::Path::new("pigments/smp_sample.json"))?;
+    let samples: Vec<(&str, Selection)> = vec![
+        ("shaved_light", auto("shaved_light.jpg")),
+        ("shaved_dark", auto("shaved_dark.jpg")),
+        ("shaved_grey_dark", auto("shaved_grey_dark.jpg")),
+        ("crown_tan", auto("crown_tan.jpg")),
+        (
+            "close-ups",
+            Selection {
+                hair_photos: vec![PathBuf::from("samples/hair_closeup.jpg")],
+                scalp_photos: vec![PathBuf::from("samples/scalp_closeup.jpg")],
+                ..Selection::default()
+            },
+        ),
+    ];
+    let mut targets = Vec::new();
+    for (_, sel) in &samples {
+        let a = analyze(sel, &AnalyzeOptions::default())?;
+        let (hair, scalp) = a.targets()?;
+        targets.push(Targets {
+            hair,
+            scalp,
+            stubble: a.stubble.map_or(hair, |s| s.lab),
+        });
+    }
+    let top3 = |opts: &RankOptions, t: Targets| -> String {
+        rank(&catalog, t, opts)
+            .candidates
+            .iter()
+            .take(3)
+            .map(|c| format!("{} {}:1", c.id, c.dilution.step))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let base = RankOptions::default();
+    let baseline: Vec<String> = targets.iter().map(|&t| top3(&base, t)).collect();
+
+    print!("| parameter | change |");
+    for (name, _) in &samples {
+        print!(" {name} |");
+    }
+    println!();
+    print!("|---|---|");
+    for _ in &samples {
+        print!("---|");
+    }
+    println!();
+    print!("| (defaults) | — |");
+    for b in &baseline {
+        print!(" {b} |");
+    }
+    println!();
+
+    let p = ModelParams::default();
+    let d = Dots::default();
+    type Vary = Box<dyn Fn(f64) -> RankOptions>;
+    let rows: Vec<(&str, Vary)> = vec![
+        (
+            "c_full",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    c_full: p.c_full * f,
+                    ..p
+                })
+            }),
+        ),
+        (
+            "healing_retention",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    healing_retention: (p.healing_retention * f).min(1.0),
+                    ..p
+                })
+            }),
+        ),
+        (
+            "veil_r550",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    veil_r550: p.veil_r550 * f,
+                    ..p
+                })
+            }),
+        ),
+        (
+            "scatter_power",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    scatter_power: p.scatter_power * f,
+                    ..p
+                })
+            }),
+        ),
+        (
+            "dermis_rgb",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    dermis_rgb: p.dermis_rgb.map(|x| x * f),
+                    ..p
+                })
+            }),
+        ),
+        (
+            "fading half-lives",
+            Box::new(|f| RankOptions {
+                half_life_scale: f,
+                ..RankOptions::default()
+            }),
+        ),
+        (
+            "dot density",
+            Box::new(move |f| RankOptions {
+                dots: Dots {
+                    density_per_cm2: d.density_per_cm2 * f,
+                    ..d
+                },
+                ..RankOptions::default()
+            }),
+        ),
+    ];
+    for (name, vary) in &rows {
+        for (label, f) in [("−50 %", 0.5), ("+50 %", 1.5)] {
+            let opts = vary(f);
+            print!("| {name} | {label} |");
+            for (i, &t) in targets.iter().enumerate() {
+                let got = top3(&opts, t);
+                if got == baseline[i] {
+                    print!(" same |");
+                } else {
+                    print!(" {got} |");
+                }
+            }
+            println!();
+        }
+    }
+    Ok(())
+}
+
+fn auto(file: &str) -> Selection {
+    Selection {
+        photo: Some(PathBuf::from("samples").join(file)),
+        ..Selection::default()
+    }
+}
+
+fn with_params(params: ModelParams) -> RankOptions {
+    RankOptions {
+        params,
+        ..RankOptions::default()
+    }
+}
