@@ -22,6 +22,8 @@ use crate::rank::{Candidate, Look, Setup};
 pub const DEFAULT_SPACING_WEEKS: f64 = 3.0;
 /// Default number of sessions.
 pub const DEFAULT_SESSIONS: u8 = 3;
+/// Above this dot ΔE00 the plan explains why the dots cannot match the hair close up.
+pub const DOT_WARN_DE00: f32 = 6.0;
 /// Density range searched for the stubble look, dots per cm².
 pub const DENSITY_RANGE: (f64, f64) = (10.0, 400.0);
 
@@ -159,6 +161,15 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
              SMP reproduces shaved stubble, not long hair; photograph the patient's shaved \
              stubble, or read the dot-scale ΔE00 only",
             t.stubble.l, c.id, DENSITY_RANGE.1
+        ));
+    }
+    if c.delta_e00_dot > DOT_WARN_DE00 && c.healed.dot.l > t.hair.l + 5.0 {
+        warnings.push(format!(
+            "close up, the healed dots (L* {:.0}) stay lighter than the hair (L* {:.0}), ΔE00 \
+             {:.0}: pigment seen through skin cannot be as dark as hair on this skin, so expect \
+             a softer shadow than the stubble; density, not a darker ink, closes the gap at a \
+             distance",
+            c.healed.dot.l, t.hair.l, c.delta_e00_dot
         ));
     }
     if t.hair.l >= t.scalp.l {
