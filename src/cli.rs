@@ -307,7 +307,11 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 diameter_mm: m.dot_diameter,
                 density_per_cm2: m.density,
             };
+            let target_standard_error = analysis.hair.as_ref().map_or(0.0, |h| {
+                f64::from(h.target_spread_de00) / (h.target_pixels.max(1) as f64).sqrt()
+            });
             let ropts = RankOptions {
+                target_standard_error,
                 sun: m.sun,
                 months: m.months.clone(),
                 dots,

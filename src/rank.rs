@@ -72,6 +72,8 @@ pub struct RankOptions {
     pub measurement_de00: f64,
     /// Multiplies every pigment's fading half-life (1 = as catalogued).
     pub half_life_scale: f64,
+    /// Standard error of the hair target (ΔE00): its cluster's spread / √pixels.
+    pub target_standard_error: f64,
 }
 
 impl Default for RankOptions {
@@ -85,6 +87,7 @@ impl Default for RankOptions {
             blend_step: DEFAULT_BLEND_STEP,
             measurement_de00: UNCALIBRATED_DE00,
             half_life_scale: 1.0,
+            target_standard_error: 0.0,
         }
     }
 }
@@ -756,6 +759,12 @@ impl Uncertainty {
                 basis: "assumption: ±30 % on every pigment's fading half-life",
             },
             Source {
+                name: "hair_target_sampling",
+                low: -opts.target_standard_error,
+                high: opts.target_standard_error,
+                basis: "spread of the hair target's cluster / √pixels (hair target only)",
+            },
+            Source {
                 name: "colour_l",
                 low: -u,
                 high: u,
@@ -792,6 +801,12 @@ impl Uncertainty {
                 "scatter_power" => q.scatter_power = v,
                 "dermis_rgb" => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
                 "half_life_scale" => fading = v * opts.half_life_scale,
+                "hair_target_sampling" => {
+                    let d = (v / 3f64.sqrt()) as f32;
+                    t.hair.l += d;
+                    t.hair.a += d;
+                    t.hair.b += d;
+                }
                 "colour_l" => shift(&mut t, v as f32, 0.0, 0.0),
                 "colour_a" => shift(&mut t, 0.0, v as f32, 0.0),
                 _ => shift(&mut t, 0.0, 0.0, v as f32),

@@ -153,6 +153,8 @@ pub struct RoleTones {
     pub target: Lab,
     /// RMS ΔE00 of the principal mode's pixels around the target: the measurement spread.
     pub target_spread_de00: f32,
+    /// Pixels behind the target (its principal mode).
+    pub target_pixels: usize,
     /// Problems worth telling the user.
     pub warnings: Vec<String>,
 }
@@ -486,6 +488,7 @@ pub fn extract(
         tones,
         target,
         target_spread_de00: var.sqrt() as f32,
+        target_pixels: mode_n,
         warnings,
     })
 }
