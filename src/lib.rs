@@ -13,7 +13,9 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod calibrate;
 pub mod catalog;
+pub mod chart;
 pub mod cli;
 pub mod color;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod plan;
 pub mod rank;
 pub mod report;
 pub mod segment;
+pub mod synth;
 pub mod tones;
 
 pub use error::{Error, Result};

@@ -328,6 +328,93 @@ impl Photo {
     }
 }
 
+/// Linear-light RGB pixels of a downsampled photo, for chart detection.
+#[derive(Debug, Clone)]
+pub struct LinearImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Row-major linear RGB.
+    pub data: Vec<[f32; 3]>,
+    /// Photo pixels per image pixel.
+    pub scale: f64,
+}
+
+impl Photo {
+    /// Linear RGB of one pixel (sRGB decoding; alpha ignored). `x`, `y` must lie inside.
+    pub fn linear_pixel(&self, x: u32, y: u32) -> [f32; 3] {
+        let lin8 = |r: u8, g: u8, b: u8| {
+            let c: crate::color::LinRgb = palette::Srgb::new(r, g, b).into_linear();
+            [c.red, c.green, c.blue]
+        };
+        let lin16 = |r: u16, g: u16, b: u16| {
+            const MAX: f32 = u16::MAX as f32;
+            let c: crate::color::LinRgb =
+                palette::Srgb::new(f32::from(r) / MAX, f32::from(g) / MAX, f32::from(b) / MAX)
+                    .into_linear();
+            [c.red, c.green, c.blue]
+        };
+        match &self.image {
+            DynamicImage::ImageRgb8(b) => {
+                let p = b.get_pixel(x, y).0;
+                lin8(p[0], p[1], p[2])
+            }
+            DynamicImage::ImageRgba8(b) => {
+                let p = b.get_pixel(x, y).0;
+                lin8(p[0], p[1], p[2])
+            }
+            DynamicImage::ImageLuma8(b) => {
+                let p = b.get_pixel(x, y).0;
+                lin8(p[0], p[0], p[0])
+            }
+            DynamicImage::ImageRgb16(b) => {
+                let p = b.get_pixel(x, y).0;
+                lin16(p[0], p[1], p[2])
+            }
+            DynamicImage::ImageRgba16(b) => {
+                let p = b.get_pixel(x, y).0;
+                lin16(p[0], p[1], p[2])
+            }
+            other => {
+                let p = image::GenericImageView::get_pixel(other, x, y).0;
+                lin8(p[0], p[1], p[2])
+            }
+        }
+    }
+
+    /// The photo box-averaged (in linear light) so that its longer side is at most
+    /// `max_side` pixels.
+    pub fn linear_downsampled(&self, max_side: u32) -> LinearImage {
+        let (w, h) = (self.info.width, self.info.height);
+        let f = w.max(h).div_ceil(max_side.max(1)).max(1);
+        let (ow, oh) = ((w / f).max(1) as usize, (h / f).max(1) as usize);
+        let mut data = vec![[0f32; 3]; ow * oh];
+        let n = (f * f) as f32;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut acc = [0f32; 3];
+                for dy in 0..f {
+                    for dx in 0..f {
+                        let (x, y) = (ox as u32 * f + dx, oy as u32 * f + dy);
+                        let p = self.linear_pixel(x.min(w - 1), y.min(h - 1));
+                        acc[0] += p[0];
+                        acc[1] += p[1];
+                        acc[2] += p[2];
+                    }
+                }
+                data[oy * ow + ox] = [acc[0] / n, acc[1] / n, acc[2] / n];
+            }
+        }
+        LinearImage {
+            width: ow,
+            height: oh,
+            data,
+            scale: f64::from(f),
+        }
+    }
+}
+
 /// A complete JPEG has an end-of-image marker (FF D9) after its last start-of-scan
 /// (FF DA). Entropy-coded data escapes FF bytes, so neither marker occurs inside a scan; an
 /// EXIF thumbnail's markers sit before the main scan. The decoder itself pads truncated
