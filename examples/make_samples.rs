@@ -18,6 +18,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde_json::json;
+use smpmatch::chart::ReferenceSet;
+use smpmatch::synth::{Camera, CardScene};
 
 type Lab = palette::Lab<D65, f32>;
 
@@ -275,8 +277,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             100.0 * hair_fraction
         );
     }
+    // A clinic's light and camera: warm cast, under-exposed, channel crosstalk, vignetting.
+    let camera = Camera {
+        crosstalk: 0.04,
+        gains: [1.18, 1.0, 0.78],
+        exposure: 0.9,
+        gamma: 1.0,
+        vignetting: 0.05,
+        noise: 2.0,
+    };
+    // The shaved_light photo retaken under that light.
+    let base = specs()
+        .into_iter()
+        .find(|s| s.file == "shaved_light.jpg")
+        .ok_or("spec")?;
+    let (img, _) = render(&base);
+    write_jpeg(
+        &out.join("shaved_light_warm.jpg"),
+        &camera.apply_image(&img),
+    )?;
+    println!("wrote shaved_light_warm.jpg (shaved_light.jpg under the clinic camera)");
+    // The card and three ink drawdowns, photographed together under the same light.
+    let swatches: Vec<(&str, [u32; 4], [f32; 3])> = vec![
+        ("carbon-black", [900, 180, 160, 160], [21.0, 0.4, -1.2]),
+        ("warm-black", [900, 380, 160, 160], [24.5, 2.6, 3.1]),
+        ("dark-brown", [900, 580, 160, 160], [31.0, 9.0, 12.0]),
+    ];
+    let scene = CardScene {
+        width: 1200,
+        height: 900,
+        centre: [430.0, 450.0],
+        pitch: 95.0,
+        angle_deg: 6.0,
+        perspective: [0.015, -0.01],
+        set: ReferenceSet::AfterNov2014,
+        background: [0.2, 0.19, 0.17],
+        swatches: swatches
+            .iter()
+            .map(|&(_, r, l)| (r, Lab::new(l[0], l[1], l[2])))
+            .collect(),
+        camera,
+        seed: 7,
+    };
+    write_jpeg(&out.join("card_clinic.jpg"), &scene.render())?;
+    println!("wrote card_clinic.jpg (ColorChecker, after-Nov-2014, and three ink drawdowns)");
+    let card = json!({
+        "file": "card_clinic.jpg",
+        "camera": {
+            "crosstalk": camera.crosstalk, "gains": camera.gains, "exposure": camera.exposure,
+            "gamma": camera.gamma, "vignetting": camera.vignetting, "noise": camera.noise
+        },
+        "card": {"reference_set": "after_nov_2014", "centre": scene.centre, "pitch": scene.pitch,
+                 "angle_deg": scene.angle_deg},
+        "swatches": swatches.iter().map(|(id, r, l)| json!({"pigment_id": id, "region": r, "lab": l})).collect::<Vec<_>>(),
+        "cast_copy_of": {"shaved_light_warm.jpg": "shaved_light.jpg"},
+    });
     let doc = json!({
         "generator": "cargo run --release --example make_samples",
+        "clinic": card,
         "note": "skin_lab and hair_lab are the CIELAB (D65) tones painted; lighting gradient has mean 1; noise σ = 2 codes; JPEG quality 92",
         "samples": truth,
     });

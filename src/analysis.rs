@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use crate::calibrate::Profile;
 use crate::color::{ita_deg, mean_linear, Lab, SkinCategory};
 use crate::error::{Error, Result};
 use crate::photo::{LoadLimits, Photo, PhotoInfo, Region};
@@ -31,7 +32,7 @@ pub struct Selection {
 }
 
 /// Settings of the analysis.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
     /// Tone extraction settings.
     pub tones: ToneOptions,
@@ -39,6 +40,8 @@ pub struct AnalyzeOptions {
     pub limits: LoadLimits,
     /// Cap on sampled pixels per photo or region.
     pub max_samples: usize,
+    /// Colour calibration applied to every pixel read (`--profile`).
+    pub profile: Option<Profile>,
 }
 
 impl Default for AnalyzeOptions {
@@ -47,7 +50,28 @@ impl Default for AnalyzeOptions {
             tones: ToneOptions::default(),
             limits: LoadLimits::default(),
             max_samples: DEFAULT_MAX_SAMPLES,
+            profile: None,
         }
+    }
+}
+
+impl AnalyzeOptions {
+    /// Apply the profile's correction (if any) to sampled colours.
+    fn correct(&self, v: Vec<Lab>) -> Vec<Lab> {
+        match &self.profile {
+            Some(p) => v.into_iter().map(|l| p.correction.apply_lab(l)).collect(),
+            None => v,
+        }
+    }
+
+    /// Load a photo, noting when its light may not match the profile's.
+    fn load(&self, path: &std::path::Path, warnings: &mut Vec<String>) -> Result<Photo> {
+        let photo = Photo::load(path, self.limits)?;
+        note_icc(&photo, warnings);
+        if let Some(p) = &self.profile {
+            warnings.extend(crate::calibrate::lighting_warnings(p, &photo));
+        }
+        Ok(photo)
     }
 }
 
@@ -160,8 +184,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     let mut auto = None;
 
     if let Some(path) = &sel.photo {
-        let photo = Photo::load(path, opts.limits)?;
-        note_icc(&photo, &mut warnings);
+        let photo = opts.load(path, &mut warnings)?;
         let mut usage = InputUse {
             info: photo.info.clone(),
             used_for: Vec::new(),
@@ -175,7 +198,8 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 (Role::Scalp, &sel.scalp_regions, &mut scalp_px),
             ] {
                 for &r in regions {
-                    let s = photo.sample_lab(Some(r), opts.max_samples)?;
+                    let mut s = photo.sample_lab(Some(r), opts.max_samples)?;
+                    s.lab = opts.correct(s.lab);
                     if s.lab.is_empty() {
                         return Err(Error::input(
                             path,
@@ -192,7 +216,8 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 }
             }
         } else {
-            let s = photo.sample_lab(None, opts.max_samples)?;
+            let mut s = photo.sample_lab(None, opts.max_samples)?;
+            s.lab = opts.correct(s.lab);
             usage.pixels_sampled = s.lab.len();
             usage.pixels_transparent = s.transparent;
             usage.used_for.push("auto".into());
@@ -225,9 +250,9 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         (Role::Scalp, &sel.scalp_photos, &mut scalp_px),
     ] {
         for path in photos {
-            let photo = Photo::load(path, opts.limits)?;
-            note_icc(&photo, &mut warnings);
-            let s = photo.sample_lab(None, opts.max_samples)?;
+            let photo = opts.load(path, &mut warnings)?;
+            let mut s = photo.sample_lab(None, opts.max_samples)?;
+            s.lab = opts.correct(s.lab);
             if s.lab.is_empty() {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),

@@ -586,29 +586,6 @@ impl Profile {
     }
 }
 
-/// Write `text` to `path` atomically: a temporary file in the same directory, flushed to
-/// disk, then renamed over the target, so a crash leaves either the old or the new file,
-/// never half of one.
-pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        Error::input(
-            path,
-            format!("cannot create a temporary file: {}", io_message(&e)),
-        )
-    })?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::input(path, io_message(&e)))?;
-    tmp.persist(path)
-        .map_err(|e| Error::input(path, io_message(&e.error)))?;
-    Ok(())
-}
-
 /// Lighting check of a patient photo against a profile: compares camera facts, and — when
 /// the patient photo holds a card too — the corrected neutral patches with the reference.
 pub fn lighting_warnings(profile: &Profile, photo: &crate::photo::Photo) -> Vec<String> {
@@ -660,4 +637,67 @@ pub fn lighting_warnings(profile: &Profile, photo: &crate::photo::Photo) -> Vec<
         }
     }
     out
+}
+
+/// A flat colour measured in a photo region.
+#[derive(Debug, Clone, Copy)]
+pub struct RegionMeasure {
+    /// The colour (corrected when a profile was given).
+    pub lab: Lab,
+    /// RMS ΔE00 of the region's pixels around `lab`: high means not flat (texture, glare,
+    /// an edge inside the rectangle).
+    pub spread_de00: f32,
+    /// Pixels read.
+    pub pixels: usize,
+}
+
+/// Measure a flat swatch: per-channel median of the region's linear RGB after dropping the
+/// 10 % darkest and brightest pixels, corrected by the profile.
+pub fn measure_region(
+    photo: &crate::photo::Photo,
+    region: crate::photo::Region,
+    correction: Option<&Correction>,
+) -> Result<RegionMeasure> {
+    photo.check_region(region)?;
+    let area = u64::from(region.w) * u64::from(region.h);
+    let step = crate::photo::grid_step(area, 20_000);
+    let mut px: Vec<[f64; 3]> = Vec::new();
+    let mut y = region.y + step / 2;
+    while y < region.y + region.h {
+        let mut x = region.x + step / 2;
+        while x < region.x + region.w {
+            let p = photo.linear_pixel(x, y);
+            let v = [f64::from(p[0]), f64::from(p[1]), f64::from(p[2])];
+            px.push(correction.map_or(v, |c| c.apply(v)));
+            x += step;
+        }
+        y += step;
+    }
+    if px.is_empty() {
+        return Err(Error::input(
+            &photo.path,
+            format!("region {region} holds no pixel"),
+        ));
+    }
+    let lum = |p: &[f64; 3]| 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
+    px.sort_by(|a, b| lum(a).total_cmp(&lum(b)));
+    let k = px.len() / 10;
+    let kept = &px[k..px.len() - k];
+    let median = |ch: usize| {
+        let mut v: Vec<f64> = kept.iter().map(|p| p[ch]).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let lab = lin_lab([median(0), median(1), median(2)]);
+    let stride = (px.len() / 2000).max(1);
+    let sq: Vec<f64> = px
+        .iter()
+        .step_by(stride)
+        .map(|p| f64::from(delta_e00(lin_lab(*p), lab)).powi(2))
+        .collect();
+    Ok(RegionMeasure {
+        lab,
+        spread_de00: (sq.iter().sum::<f64>() / sq.len() as f64).sqrt() as f32,
+        pixels: px.len(),
+    })
 }

@@ -26,13 +26,13 @@ pub struct Catalog {
     /// Format version: 1.
     pub schema_version: u64,
     /// Catalog name, e.g. the clinic or the brand.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Free text: provenance of the values.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The clinic's dilution steps (parts diluent per part ink), ascending.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dilution_steps: Option<Vec<f64>>,
     /// The pigments (at least one).
     pub pigments: Vec<Pigment>,
@@ -109,13 +109,13 @@ pub struct Measurement {
     /// illustrative).
     pub source: String,
     /// Date of the measurement, ISO 8601 (`YYYY-MM-DD`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Skin colour around a healed swatch (required for `healed_swatch`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skin_lab: Option<[f64; 3]>,
     /// Months since treatment when a healed swatch was measured (default 0).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub months_healed: Option<f64>,
 }
 
@@ -134,17 +134,33 @@ pub struct Pigment {
     /// Provenance of `lab`.
     pub measurement: Measurement,
     /// Pigment load relative to a full-strength ink, in (0, 1] (default 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strength: Option<f64>,
     /// Parts diluent (distilled water) per part ink as listed (default 0).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dilution: Option<f64>,
     /// Fading parameters (default by `base`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fading: Option<Fading>,
+    /// Where `fading` comes from (written by `catalog fit-fading`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fading_source: Option<String>,
     /// Free text.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Earlier measurements, oldest first (written by `catalog measure`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// An earlier measurement of a pigment, kept when a new one replaces it.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    /// The colour then.
+    pub lab: [f64; 3],
+    /// Its provenance.
+    pub measurement: Measurement,
 }
 
 impl Pigment {
@@ -392,7 +408,9 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
             "strength",
             "dilution",
             "fading",
+            "fading_source",
             "notes",
+            "history",
         ],
     );
     if let Some(id) = ck.string(obj, &path, "id", true) {
@@ -429,51 +447,41 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
     }
     match obj.get("measurement") {
         None => ck.push(&path, "missing required field \"measurement\""),
-        Some(Value::Object(m)) => {
-            let mp = format!("{path}/measurement");
-            ck.unknown_keys(
-                m,
-                &mp,
-                &["method", "source", "date", "skin_lab", "months_healed"],
-            );
-            let method = ck.string(m, &mp, "method", true);
-            const METHODS: [&str; 4] = [
-                "masstone_drawdown",
-                "healed_swatch",
-                "manufacturer",
-                "illustrative",
-            ];
-            if let Some(ref meth) = method {
-                if !METHODS.contains(&meth.as_str()) {
-                    ck.push(
-                        &format!("{mp}/method"),
-                        format!("must be one of {}, got {meth:?}", METHODS.join(", ")),
-                    );
-                }
-            }
-            ck.string(m, &mp, "source", true);
-            ck.string(m, &mp, "date", false);
-            match m.get("skin_lab") {
-                Some(v) if !v.is_null() => ck.lab(v, &format!("{mp}/skin_lab")),
-                _ if method.as_deref() == Some("healed_swatch") => ck.push(
-                    &mp,
-                    "a healed_swatch measurement needs \"skin_lab\", the skin around the swatch",
-                ),
-                _ => {}
-            }
-            if let Some(v) = m.get("months_healed").filter(|v| !v.is_null()) {
-                let mh = format!("{mp}/months_healed");
-                if let Some(x) = ck.number(v, &mh) {
-                    if x < 0.0 {
-                        ck.push(&mh, format!("cannot be negative, got {x}"));
+        Some(v) => check_measurement(ck, v, &format!("{path}/measurement")),
+    }
+    if let Some(v) = obj.get("history").filter(|v| !v.is_null()) {
+        let hp = format!("{path}/history");
+        match v.as_array() {
+            Some(arr) => {
+                for (k, e) in arr.iter().enumerate() {
+                    let ep = format!("{hp}/{k}");
+                    match e.as_object() {
+                        Some(eo) => {
+                            ck.unknown_keys(eo, &ep, &["lab", "measurement"]);
+                            match eo.get("lab") {
+                                None => ck.push(&ep, "missing required field \"lab\""),
+                                Some(l) => ck.lab(l, &format!("{ep}/lab")),
+                            }
+                            match eo.get("measurement") {
+                                None => ck.push(&ep, "missing required field \"measurement\""),
+                                Some(m) => check_measurement(ck, m, &format!("{ep}/measurement")),
+                            }
+                        }
+                        None => ck.push(&ep, format!("must be an object, got {}", type_name(e))),
                     }
                 }
             }
+            None => ck.push(&hp, format!("must be an array, got {}", type_name(v))),
         }
-        Some(v) => ck.push(
-            &format!("{path}/measurement"),
-            format!("must be an object, got {}", type_name(v)),
-        ),
+    }
+    if let Some(v) = obj
+        .get("fading_source")
+        .filter(|v| !v.is_null() && !v.is_string())
+    {
+        ck.push(
+            &format!("{path}/fading_source"),
+            format!("must be a string, got {}", type_name(v)),
+        );
     }
     if let Some(v) = obj.get("strength").filter(|v| !v.is_null()) {
         let sp = format!("{path}/strength");
@@ -529,6 +537,74 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
             format!("must be a string, got {}", type_name(v)),
         );
     }
+}
+
+fn check_measurement(ck: &mut Checker, v: &Value, mp: &str) {
+    let Some(m) = v.as_object() else {
+        ck.push(mp, format!("must be an object, got {}", type_name(v)));
+        return;
+    };
+    ck.unknown_keys(
+        m,
+        mp,
+        &["method", "source", "date", "skin_lab", "months_healed"],
+    );
+    let method = ck.string(m, mp, "method", true);
+    const METHODS: [&str; 4] = [
+        "masstone_drawdown",
+        "healed_swatch",
+        "manufacturer",
+        "illustrative",
+    ];
+    if let Some(ref meth) = method {
+        if !METHODS.contains(&meth.as_str()) {
+            ck.push(
+                &format!("{mp}/method"),
+                format!("must be one of {}, got {meth:?}", METHODS.join(", ")),
+            );
+        }
+    }
+    ck.string(m, mp, "source", true);
+    ck.string(m, mp, "date", false);
+    match m.get("skin_lab") {
+        Some(v) if !v.is_null() => ck.lab(v, &format!("{mp}/skin_lab")),
+        _ if method.as_deref() == Some("healed_swatch") => ck.push(
+            mp,
+            "a healed_swatch measurement needs \"skin_lab\", the skin around the swatch",
+        ),
+        _ => {}
+    }
+    if let Some(v) = m.get("months_healed").filter(|v| !v.is_null()) {
+        let mh = format!("{mp}/months_healed");
+        if let Some(x) = ck.number(v, &mh) {
+            if x < 0.0 {
+                ck.push(&mh, format!("cannot be negative, got {x}"));
+            }
+        }
+    }
+}
+
+/// Write a catalog: validated first (an invalid catalog is never written), then atomically,
+/// keeping the previous file as `FILE.bak`. Returns the backup path, if any.
+pub fn save(path: &Path, catalog: &Catalog) -> Result<Option<std::path::PathBuf>> {
+    let value = serde_json::to_value(catalog)
+        .map_err(|e| Error::Internal(format!("cannot serialise the catalog: {e}")))?;
+    let problems = validate_value(&value);
+    if !problems.is_empty() {
+        return Err(Error::Catalog {
+            path: path.to_path_buf(),
+            message: format!(
+                "{}: refusing to write an invalid catalog ({} problems)",
+                path.display(),
+                problems.len()
+            ),
+            problems,
+        });
+    }
+    let mut text = serde_json::to_string_pretty(&value)
+        .map_err(|e| Error::Internal(format!("cannot serialise the catalog: {e}")))?;
+    text.push('\n');
+    crate::files::replace_with_backup(path, &text)
 }
 
 /// Read, parse and validate a catalog file.

@@ -7,10 +7,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{analyze, AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
+use crate::calibrate::{self, CalibrateOptions, Profile};
 use crate::catalog;
+use crate::chart::{self, ReferenceSet};
 use crate::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
 use crate::error::{Error, Result};
-use crate::model::{Dots, Sun};
+use crate::fading;
+use crate::model::{Dots, ModelParams, Sun};
+use crate::photo::Photo;
 use crate::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
 use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
 use crate::rank::{self, parse_months, RankOptions, Setup, Targets};
@@ -36,6 +40,8 @@ pub enum Command {
     /// CIEDE2000 colour difference of two CIELAB colours.
     #[command(name = "delta-e")]
     DeltaE(DeltaEArgs),
+    /// Fit a colour correction from a photo of a ColorChecker Classic 24; write a profile.
+    Calibrate(CalibrateArgs),
     /// Catalog tools.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -47,9 +53,127 @@ pub enum Command {
     },
 }
 
+/// `calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Photo of the card (the whole card visible, in the light the patient photos use).
+    photo: PathBuf,
+    /// Write the profile here (atomically).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Centres of patches 1 (dark skin), 6 (bluish green), 24 (black) and 19 (white), in
+    /// pixels, when automatic detection fails: x1,y1,x6,y6,x24,y24,x19,y19.
+    #[arg(long, value_name = "X,Y,…", value_parser = parse_corners, allow_hyphen_values = true)]
+    corners: Option<[chart::Point; 4]>,
+    /// Printing of the card (default: the one that fits better).
+    #[arg(long, value_enum)]
+    reference: Option<ReferenceSet>,
+    /// Correction model (default: the best by leave-one-out ΔE00).
+    #[arg(long, value_enum)]
+    model: Option<calibrate::Model>,
+    /// Patch weighting: `skin` favours the skin and dark neutral patches.
+    #[arg(long, value_enum, default_value_t = calibrate::Weighting::Uniform)]
+    weight: calibrate::Weighting,
+    /// Refuse photos larger than this many pixels.
+    #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
+    max_pixels: u64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_corners(s: &str) -> std::result::Result<[chart::Point; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| format!("{s:?}: expected 8 numbers x1,y1,x6,y6,x24,y24,x19,y19"))?;
+    if v.len() != 8 || v.iter().any(|x| !x.is_finite() || *x < 0.0) {
+        return Err(format!(
+            "{s:?}: expected 8 non-negative numbers x1,y1,x6,y6,x24,y24,x19,y19"
+        ));
+    }
+    Ok([[v[0], v[1]], [v[2], v[3]], [v[4], v[5]], [v[6], v[7]]])
+}
+
+/// A swatch on the command line: `ID=X,Y,W,H`.
+#[derive(Debug, Clone)]
+pub struct SwatchArg {
+    /// Pigment id.
+    pub id: String,
+    /// Rectangle.
+    pub region: Region,
+}
+
+fn parse_swatch(s: &str) -> std::result::Result<SwatchArg, String> {
+    let (id, rect) = s
+        .split_once('=')
+        .ok_or(format!("{s:?}: expected ID=X,Y,W,H"))?;
+    Ok(SwatchArg {
+        id: id.trim().to_string(),
+        region: Region::parse(rect)?,
+    })
+}
+
+/// How a measured swatch was made.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SwatchKind {
+    /// An opaque drawdown of the ink.
+    MasstoneDrawdown,
+    /// Healed work in skin (give --skin-region).
+    HealedSwatch,
+}
+
 /// Catalog subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
+    /// Measure pigment swatches in a calibrated photo and write them into the catalog
+    /// (atomically; the previous file is kept as FILE.bak, the old values in `history`).
+    Measure {
+        /// Catalog file to update.
+        catalog: PathBuf,
+        /// Photo holding the swatches (taken in the light of the profile).
+        #[arg(long)]
+        photo: PathBuf,
+        /// Calibration profile for this photo's light.
+        #[arg(long)]
+        profile: PathBuf,
+        /// A swatch: pigment id and rectangle, ID=X,Y,W,H (repeatable).
+        #[arg(long = "swatch", value_name = "ID=X,Y,W,H", value_parser = parse_swatch, required = true)]
+        swatches: Vec<SwatchArg>,
+        /// What the swatches are.
+        #[arg(long, value_enum, default_value_t = SwatchKind::MasstoneDrawdown)]
+        method: SwatchKind,
+        /// Skin beside healed swatches, X,Y,W,H (with --method healed-swatch).
+        #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse)]
+        skin_region: Option<Region>,
+        /// Months since the healed swatches were made.
+        #[arg(long)]
+        months_healed: Option<f64>,
+        /// Measurement date, YYYY-MM-DD (default: the photo's EXIF date, if any).
+        #[arg(long)]
+        date: Option<String>,
+        /// Show what would change without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fit pigments' fading half-lives from dated follow-ups of healed work.
+    FitFading {
+        /// Catalog file to update.
+        catalog: PathBuf,
+        /// Follow-ups: JSON array or CSV (pigment_id,months,L,a,b,skin_L,skin_a,skin_b[,sun]).
+        #[arg(long)]
+        followups: PathBuf,
+        /// Show the fit without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a catalog; prints every problem with its JSON path; exit 4 if any.
     Validate {
         /// Catalog file.
@@ -69,6 +193,8 @@ pub enum SchemaKind {
     Catalog,
     /// Error objects printed on stderr.
     Error,
+    /// Calibration profiles.
+    Profile,
 }
 
 /// When to colour the terminal output.
@@ -112,6 +238,9 @@ pub struct PhotoArgs {
     /// Refuse photos larger than this many pixels (decompression-bomb guard).
     #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
+    /// Colour calibration profile (from `smpmatch calibrate`) applied to every photo.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
     /// Print one JSON document on stdout (errors as JSON on stderr).
     #[arg(long)]
     pub json: bool,
@@ -227,8 +356,9 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
         .map_err(|e| Error::Internal(format!("JSON serialisation failed: {e}")))
 }
 
-fn analysis_inputs(p: &PhotoArgs) -> (Selection, AnalyzeOptions) {
-    (
+fn analysis_inputs(p: &PhotoArgs) -> Result<(Selection, AnalyzeOptions)> {
+    let profile = p.profile.as_deref().map(Profile::load).transpose()?;
+    Ok((
         Selection {
             photo: p.photo.clone(),
             hair_photos: p.hair.clone(),
@@ -245,8 +375,21 @@ fn analysis_inputs(p: &PhotoArgs) -> (Selection, AnalyzeOptions) {
                 max_pixels: p.max_pixels,
             },
             max_samples: p.max_samples.max(1),
+            profile,
         },
-    )
+    ))
+}
+
+fn calibration_out(p: &PhotoArgs, opts: &AnalyzeOptions) -> Option<report::CalibrationOut> {
+    let (path, prof) = (p.profile.as_ref()?, opts.profile.as_ref()?);
+    Some(report::CalibrationOut {
+        profile: path.display().to_string(),
+        model: prof.correction.model,
+        reference_set: prof.reference_set,
+        held_out_mean_de00: prof.residuals.held_out_mean_de00,
+        after_mean_de00: prof.residuals.after_mean_de00,
+        source_photo: prof.source_photo.clone(),
+    })
 }
 
 fn settings(p: &PhotoArgs) -> SettingsOut {
@@ -275,7 +418,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
     };
     match cli.command {
         Command::Analyze(a) => {
-            let (sel, opts) = analysis_inputs(&a.photos);
+            let (sel, opts) = analysis_inputs(&a.photos)?;
             let analysis = analyze(&sel, &opts)?;
             let out = report::build(
                 &analysis,
@@ -284,6 +427,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     command: "analyze",
                     settings: settings(&a.photos),
                     catalog: None,
+                    calibration: calibration_out(&a.photos, &opts),
                 },
             );
             Ok(ok(if a.photos.json {
@@ -295,7 +439,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Match(m) => {
             // Read the catalog first: a bad catalog should fail before photos are decoded.
             let cat = catalog::load(&m.catalog)?;
-            let (sel, opts) = analysis_inputs(&m.photos);
+            let (sel, opts) = analysis_inputs(&m.photos)?;
             let analysis = analyze(&sel, &opts)?;
             let (hair, scalp) = analysis.targets()?;
             let targets = Targets {
@@ -311,6 +455,10 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 f64::from(h.target_spread_de00) / (h.target_pixels.max(1) as f64).sqrt()
             });
             let ropts = RankOptions {
+                measurement_de00: opts
+                    .profile
+                    .as_ref()
+                    .map_or(rank::UNCALIBRATED_DE00, Profile::uncertainty_de00),
                 target_standard_error,
                 sun: m.sun,
                 months: m.months.clone(),
@@ -363,6 +511,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                         name: cat.name.clone(),
                         pigments: cat.pigments.len(),
                     }),
+                    calibration: calibration_out(&m.photos, &opts),
                 },
             );
             Ok(ok(if m.photos.json {
@@ -435,15 +584,229 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 error: err,
             })
         }
+        Command::Calibrate(c) => run_calibrate(c),
+        Command::Catalog(CatalogCommand::Measure {
+            catalog: path,
+            photo,
+            profile: profile_path,
+            swatches,
+            method,
+            skin_region,
+            months_healed,
+            date,
+            dry_run,
+            json,
+        }) => {
+            let cat = catalog::load(&path)?;
+            let profile = Profile::load(&profile_path)?;
+            let photo = Photo::load(&photo, LoadLimits::default())?;
+            let mut warnings = calibrate::lighting_warnings(&profile, &photo);
+            let skin =
+                match (method, skin_region) {
+                    (SwatchKind::HealedSwatch, None) => return Err(Error::usage(
+                        "--method healed-swatch needs --skin-region X,Y,W,H (the skin beside the \
+                         swatches)",
+                    )),
+                    (_, Some(r)) => Some(calibrate::measure_region(
+                        &photo,
+                        r,
+                        Some(&profile.correction),
+                    )?),
+                    _ => None,
+                };
+            let date = date.or_else(|| {
+                calibrate::ExifFacts::read(&photo.path)
+                    .and_then(|e| e.date_time)
+                    .map(|d| d.chars().take(10).collect::<String>().replace(':', "-"))
+            });
+            let mut updated = cat.clone();
+            let mut measured = Vec::new();
+            for sw in &swatches {
+                let Some(p) = updated.pigments.iter_mut().find(|p| p.id == sw.id) else {
+                    let known: Vec<&str> = cat.pigments.iter().map(|p| p.id.as_str()).collect();
+                    return Err(Error::usage(format!(
+                        "--swatch {}: no pigment with this id in {} (ids: {})",
+                        sw.id,
+                        path.display(),
+                        known.join(", ")
+                    )));
+                };
+                let m = calibrate::measure_region(&photo, sw.region, Some(&profile.correction))?;
+                if m.spread_de00 > 3.0 {
+                    warnings.push(format!(
+                        "{}: the swatch rectangle is not flat (spread {:.1} ΔE00): texture, glare \
+                         or an edge inside it",
+                        sw.id, m.spread_de00
+                    ));
+                }
+                let previous = p.lab;
+                p.history.push(catalog::HistoryEntry {
+                    lab: p.lab,
+                    measurement: p.measurement.clone(),
+                });
+                p.lab = lab_to_array(m.lab);
+                p.measurement = catalog::Measurement {
+                    method: match method {
+                        SwatchKind::MasstoneDrawdown => catalog::Method::MasstoneDrawdown,
+                        SwatchKind::HealedSwatch => catalog::Method::HealedSwatch,
+                    },
+                    source: format!(
+                        "smpmatch catalog measure: photo {}, region {}, profile {} ({}, held-out \
+                         ΔE00 {:.2}, card photo {})",
+                        photo.path.display(),
+                        sw.region,
+                        profile_path.display(),
+                        profile.correction.model.name(),
+                        profile.residuals.held_out_mean_de00,
+                        profile.source_photo
+                    ),
+                    date: date.clone(),
+                    skin_lab: skin.map(|s| lab_to_array(s.lab)),
+                    months_healed: if method == SwatchKind::HealedSwatch {
+                        months_healed
+                    } else {
+                        None
+                    },
+                };
+                measured.push(report::MeasuredOut {
+                    pigment_id: sw.id.clone(),
+                    lab: p.lab,
+                    previous_lab: previous,
+                    change_de00: round(delta_e00(m.lab, crate::color::lab_from_array(previous)), 2),
+                    spread_de00: round(m.spread_de00, 2),
+                    pixels: m.pixels,
+                });
+            }
+            let backup = if dry_run {
+                None
+            } else {
+                catalog::save(&path, &updated)?
+            };
+            let out = report::MeasureOut {
+                schema_version: SCHEMA_VERSION,
+                command: "catalog measure".into(),
+                catalog: path.display().to_string(),
+                written: !dry_run,
+                backup: backup.map(|b| b.display().to_string()),
+                measured,
+                warnings,
+            };
+            Ok(ok(if json {
+                to_json(&out)?
+            } else {
+                report::render_measure(&out)
+            }))
+        }
+        Command::Catalog(CatalogCommand::FitFading {
+            catalog: path,
+            followups,
+            dry_run,
+            json,
+        }) => {
+            let cat = catalog::load(&path)?;
+            let rows = fading::load_followups(&followups)?;
+            let params = ModelParams::default();
+            let (fits, refusals) = fading::fit(&cat, &rows, &params);
+            if fits.is_empty() {
+                let why: Vec<String> = refusals
+                    .iter()
+                    .map(|r| format!("{}: {}", r.pigment_id, r.reason))
+                    .collect();
+                return Err(Error::Analysis {
+                    path: Some(followups.clone()),
+                    message: format!("no pigment could be fitted — {}", why.join("; ")),
+                });
+            }
+            let mut updated = cat.clone();
+            for f in &fits {
+                if let Some(p) = updated.pigments.iter_mut().find(|p| p.id == f.pigment_id) {
+                    p.fading = Some(crate::model::Fading {
+                        half_life_months: f.half_life_months,
+                        sun_sensitivity: f.sun_sensitivity,
+                    });
+                    p.fading_source = Some(format!(
+                        "smpmatch catalog fit-fading: {} follow-ups from {}; half-life 95 % \
+                         interval {}–{} months",
+                        f.points,
+                        followups.display(),
+                        f.ci95_months.0,
+                        f.ci95_months
+                            .1
+                            .map_or("unbounded".to_string(), |v| v.to_string())
+                    ));
+                }
+            }
+            let backup = if dry_run {
+                None
+            } else {
+                catalog::save(&path, &updated)?
+            };
+            let out = report::FitFadingOut {
+                schema_version: SCHEMA_VERSION,
+                command: "catalog fit-fading".into(),
+                catalog: path.display().to_string(),
+                written: !dry_run,
+                backup: backup.map(|b| b.display().to_string()),
+                fits,
+                refusals,
+            };
+            Ok(ok(if json {
+                to_json(&out)?
+            } else {
+                report::render_fit_fading(&out)
+            }))
+        }
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Output => schemars::schema_for!(report::Output),
                 SchemaKind::Catalog => schemars::schema_for!(catalog::Catalog),
                 SchemaKind::Error => schemars::schema_for!(report::ErrorOut),
+                SchemaKind::Profile => schemars::schema_for!(calibrate::Profile),
             };
             Ok(ok(to_json(&schema)?))
         }
     }
+}
+
+fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
+    let photo = Photo::load(
+        &c.photo,
+        LoadLimits {
+            max_pixels: c.max_pixels,
+        },
+    )?;
+    let detection = match c.corners {
+        Some(corners) => chart::from_corners(&photo, corners)?,
+        None => chart::detect(&photo)?,
+    };
+    let profile = calibrate::calibrate(
+        &c.photo,
+        &detection,
+        &CalibrateOptions {
+            model: c.model,
+            reference_set: c.reference,
+            weighting: c.weight,
+        },
+    )?;
+    if let Some(out) = &c.out {
+        crate::files::write_atomic(out, &to_json(&profile)?)?;
+    }
+    let out = report::CalibrateOut {
+        schema_version: SCHEMA_VERSION,
+        command: "calibrate".into(),
+        written_to: c.out.as_ref().map(|p| p.display().to_string()),
+        regions_found: detection.regions_found,
+        profile,
+    };
+    Ok(Printed {
+        stdout: if c.json {
+            to_json(&out)?
+        } else {
+            report::render_calibrate(&out)
+        },
+        code: 0,
+        error: None,
+    })
 }
 
 /// The JSON error object for `e`.

@@ -19,6 +19,8 @@ pub mod chart;
 pub mod cli;
 pub mod color;
 pub mod error;
+pub mod fading;
+pub mod files;
 pub mod model;
 pub mod photo;
 pub mod plan;

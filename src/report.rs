@@ -39,6 +39,8 @@ pub struct Output {
     pub scalp: Option<ScalpOut>,
     /// The stubble look: the area average of the hair-bearing area; null without hair pixels.
     pub stubble: Option<StubbleOut>,
+    /// The calibration profile applied (`--profile`), or null.
+    pub calibration: Option<CalibrationOut>,
     /// `match` only: the catalog used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub catalog: Option<CatalogOut>,
@@ -228,6 +230,23 @@ pub struct ScalpOut {
     pub ita_deg: f64,
     /// ITA class: `very_light`, `light`, `intermediate`, `tan`, `brown`, `dark`.
     pub skin_category: crate::color::SkinCategory,
+}
+
+/// The calibration profile applied to the photos.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct CalibrationOut {
+    /// Profile path as given.
+    pub profile: String,
+    /// Correction model.
+    pub model: crate::calibrate::Model,
+    /// Card reference set.
+    pub reference_set: crate::chart::ReferenceSet,
+    /// Mean leave-one-out ΔE00 of the card fit (used as the photo-colour uncertainty).
+    pub held_out_mean_de00: f64,
+    /// Mean ΔE00 of the card after correction.
+    pub after_mean_de00: f64,
+    /// The card photo the profile was made from.
+    pub source_photo: String,
 }
 
 /// The catalog used.
@@ -430,6 +449,209 @@ pub struct TimePointOut {
     pub delta_e00_area: f64,
 }
 
+/// `calibrate --json`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct CalibrateOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `calibrate`.
+    pub command: String,
+    /// Where the profile was written (`--out`), or null.
+    pub written_to: Option<String>,
+    /// Patch-like regions the automatic search placed on the grid (0 with `--corners`).
+    pub regions_found: usize,
+    /// The profile (the same document `--out` writes).
+    pub profile: crate::calibrate::Profile,
+}
+
+/// One swatch measured by `catalog measure`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct MeasuredOut {
+    /// Pigment id.
+    pub pigment_id: String,
+    /// New catalog colour [L*, a*, b*].
+    pub lab: [f64; 3],
+    /// Colour it replaced.
+    pub previous_lab: [f64; 3],
+    /// ΔE00 between old and new.
+    pub change_de00: f64,
+    /// RMS ΔE00 of the swatch's pixels: high means the rectangle is not flat.
+    pub spread_de00: f64,
+    /// Pixels read.
+    pub pixels: usize,
+}
+
+/// `catalog measure --json`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct MeasureOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `catalog measure`.
+    pub command: String,
+    /// Catalog path.
+    pub catalog: String,
+    /// False with `--dry-run`.
+    pub written: bool,
+    /// Backup of the previous catalog, if one was made.
+    pub backup: Option<String>,
+    /// The swatches.
+    pub measured: Vec<MeasuredOut>,
+    /// Plain-language warnings.
+    pub warnings: Vec<String>,
+}
+
+/// `catalog fit-fading --json`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FitFadingOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `catalog fit-fading`.
+    pub command: String,
+    /// Catalog path.
+    pub catalog: String,
+    /// False with `--dry-run`.
+    pub written: bool,
+    /// Backup of the previous catalog, if one was made.
+    pub backup: Option<String>,
+    /// Pigments fitted.
+    pub fits: Vec<crate::fading::FadingFit>,
+    /// Pigments not fitted, and why.
+    pub refusals: Vec<crate::fading::Refusal>,
+}
+
+/// Human output of `calibrate`.
+pub fn render_calibrate(o: &CalibrateOut) -> String {
+    use std::fmt::Write;
+    let p = &o.profile;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "card found in {} ({}), reference {:?}, model {}",
+        p.source_photo,
+        p.detection,
+        p.reference_set,
+        p.correction.model.name()
+    );
+    let _ = writeln!(
+        s,
+        "\n   # patch                    reference L* a* b*        ΔE00 before  after  held out"
+    );
+    for r in &p.patches {
+        let flag = if r.clipped {
+            "  clipped"
+        } else if r.outlier {
+            "  OUTLIER"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "{:>4} {:<24} {:>6.1} {:>6.1} {:>6.1}   {:>10.2} {:>6.2} {:>9}{flag}",
+            r.index,
+            r.name.chars().take(24).collect::<String>(),
+            r.reference_lab[0],
+            r.reference_lab[1],
+            r.reference_lab[2],
+            r.before_de00,
+            r.after_de00,
+            r.held_out_de00
+                .map_or("—".to_string(), |v| format!("{v:.2}"))
+        );
+    }
+    let q = &p.residuals;
+    let _ = writeln!(
+        s,
+        "\nΔE00 mean before {:.2} → after {:.2} (max {:.2}); held out: mean {:.2}, max {:.2}",
+        q.before_mean_de00,
+        q.after_mean_de00,
+        q.after_max_de00,
+        q.held_out_mean_de00,
+        q.held_out_max_de00
+    );
+    if let Some(w) = &o.written_to {
+        let _ = writeln!(s, "profile written to {w}");
+    } else {
+        let _ = writeln!(s, "(no --out: profile not written)");
+    }
+    for w in &p.warnings {
+        let _ = writeln!(s, "note: {w}");
+    }
+    s
+}
+
+/// Human output of `catalog measure`.
+pub fn render_measure(o: &MeasureOut) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for m in &o.measured {
+        let _ = writeln!(
+            s,
+            "{:<20} L*{:6.2} a*{:6.2} b*{:6.2}  (was L*{:6.2} a*{:6.2} b*{:6.2}; ΔE00 {:.2}; spread {:.2}, {} px)",
+            m.pigment_id,
+            m.lab[0],
+            m.lab[1],
+            m.lab[2],
+            m.previous_lab[0],
+            m.previous_lab[1],
+            m.previous_lab[2],
+            m.change_de00,
+            m.spread_de00,
+            m.pixels
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{}",
+        if o.written {
+            format!(
+                "{} updated{}",
+                o.catalog,
+                o.backup.as_ref().map_or(String::new(), |b| format!(
+                    " (previous version kept as {b})"
+                ))
+            )
+        } else {
+            format!("dry run: {} not changed", o.catalog)
+        }
+    );
+    for w in &o.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    s
+}
+
+/// Human output of `catalog fit-fading`.
+pub fn render_fit_fading(o: &FitFadingOut) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for f in &o.fits {
+        let _ = writeln!(
+            s,
+            "{:<20} half-life {:6.1} months, 95 % interval {:.1}–{} ({} follow-ups, sun sensitivity {}, model fit {:.2} ΔE00)",
+            f.pigment_id,
+            f.half_life_months,
+            f.ci95_months.0,
+            f.ci95_months.1.map_or("unbounded".to_string(), |v| format!("{v:.1}")),
+            f.points,
+            f.sun_sensitivity,
+            f.inversion_rms_de00
+        );
+    }
+    for r in &o.refusals {
+        let _ = writeln!(s, "{:<20} not fitted: {}", r.pigment_id, r.reason);
+    }
+    let _ = writeln!(
+        s,
+        "{}",
+        if o.written {
+            format!("{} updated", o.catalog)
+        } else {
+            format!("dry run: {} not changed", o.catalog)
+        }
+    );
+    s
+}
+
 /// `delta-e --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeltaEOut {
@@ -532,6 +754,8 @@ pub struct BuildContext<'a> {
     pub settings: SettingsOut,
     /// Catalog (match).
     pub catalog: Option<CatalogOut>,
+    /// Profile applied.
+    pub calibration: Option<CalibrationOut>,
 }
 
 fn arr(lab: Lab) -> [f64; 3] {
@@ -628,6 +852,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
             hair_area_fraction: st.hair_area_fraction.map(|f| round(f, 4)),
             source: st.source.into(),
         }),
+        calibration: ctx.calibration,
         catalog: ctx.catalog,
         model: m.as_ref().map(|m| ModelOut {
             params: m.params,

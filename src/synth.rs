@@ -57,6 +57,28 @@ impl Camera {
     }
 }
 
+impl Camera {
+    /// Photograph an existing sRGB image through this camera (no added noise): each pixel is
+    /// decoded to linear light, passed through [`Camera::apply`] and the vignetting, and
+    /// re-encoded.
+    pub fn apply_image(&self, img: &RgbImage) -> RgbImage {
+        let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+        let r_max2 = (w * w + h * h) / 4.0;
+        RgbImage::from_fn(img.width(), img.height(), |x, y| {
+            let p = img.get_pixel(x, y).0;
+            let lin: crate::color::LinRgb = palette::Srgb::new(p[0], p[1], p[2]).into_linear();
+            let cam = self.apply([
+                f64::from(lin.red),
+                f64::from(lin.green),
+                f64::from(lin.blue),
+            ]);
+            let (dx, dy) = (f64::from(x) - w / 2.0, f64::from(y) - h / 2.0);
+            let vig = 1.0 - self.vignetting * (dx * dx + dy * dy) / r_max2;
+            Rgb(cam.map(|v| (srgb_encode((v * vig).clamp(0.0, 1.0)) * 255.0).round() as u8))
+        })
+    }
+}
+
 /// A card in a scene.
 #[derive(Debug, Clone)]
 pub struct CardScene {

@@ -1,0 +1,52 @@
+//! Writing files the user owns (catalogs, profiles): atomically, with a backup.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{io_message, Error, Result};
+
+/// Write `text` to `path` atomically: a temporary file in the same directory, flushed to
+/// disk, then renamed over the target, so a crash leaves either the old or the new file,
+/// never half of one.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        Error::input(
+            path,
+            format!("cannot create a temporary file: {}", io_message(&e)),
+        )
+    })?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::input(path, io_message(&e)))?;
+    tmp.persist(path)
+        .map_err(|e| Error::input(path, io_message(&e.error)))?;
+    Ok(())
+}
+
+/// The backup path of `path`: `path` with `.bak` appended.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".bak");
+    PathBuf::from(s)
+}
+
+/// Replace `path` with `text`, keeping the previous contents in [`backup_path`] (itself
+/// written atomically). Returns the backup path when there was a previous file.
+pub fn replace_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>> {
+    let backup = match std::fs::read(path) {
+        Ok(old) => {
+            let b = backup_path(path);
+            let old = String::from_utf8_lossy(&old).into_owned();
+            write_atomic(&b, &old)?;
+            Some(b)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::input(path, io_message(&e))),
+    };
+    write_atomic(path, text)?;
+    Ok(backup)
+}
