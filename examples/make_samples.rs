@@ -318,6 +318,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect(),
         camera,
         seed: 7,
+        patch_order: None,
     };
     write_jpeg(&out.join("card_clinic.jpg"), &scene.render())?;
     println!("wrote card_clinic.jpg (ColorChecker, after-Nov-2014, and three ink drawdowns)");

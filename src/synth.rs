@@ -104,6 +104,9 @@ pub struct CardScene {
     pub camera: Camera,
     /// Noise seed.
     pub seed: u64,
+    /// Print patch `patch_order[k]` (0-based) at position k, to make a card that is *not* a
+    /// ColorChecker; None = the real layout.
+    pub patch_order: Option<Vec<usize>>,
 }
 
 impl CardScene {
@@ -121,6 +124,7 @@ impl CardScene {
             swatches: Vec::new(),
             camera: Camera::default(),
             seed: 1,
+            patch_order: None,
         }
     }
 
@@ -193,7 +197,11 @@ impl CardScene {
 
     /// Render the photo.
     pub fn render(&self) -> RgbImage {
-        let patches: Vec<[f64; 3]> = reference(self.set).iter().map(|p| p.linear).collect();
+        let refs = reference(self.set);
+        let patches: Vec<[f64; 3]> = match &self.patch_order {
+            Some(order) => order.iter().map(|&i| refs[i % refs.len()].linear).collect(),
+            None => refs.iter().map(|p| p.linear).collect(),
+        };
         let inv = self
             .homography()
             .0

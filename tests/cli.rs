@@ -354,6 +354,7 @@ fn schema_files_match_the_types() {
         ("output", "docs/schema/output.schema.json"),
         ("catalog", "docs/schema/catalog.schema.json"),
         ("error", "docs/schema/error.schema.json"),
+        ("profile", "docs/schema/profile.schema.json"),
     ] {
         let o = run(&["schema", which]);
         assert!(o.status.success());

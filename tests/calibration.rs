@@ -1,0 +1,572 @@
+//! Calibration against an independent truth: synthetic card photos painted from the
+//! published ColorChecker values and passed through known cameras (src/synth.rs), the
+//! shipped clinic samples (samples/truth.json), and synthetic follow-ups with a known
+//! half-life.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use smpmatch::calibrate::{calibrate, CalibrateOptions, Model, Profile};
+use smpmatch::chart::{detect, from_corners, reference, ReferenceSet, PATCHES};
+use smpmatch::color::{delta_e00, Lab};
+use smpmatch::photo::{LoadLimits, Photo};
+use smpmatch::synth::{save_jpeg, Camera, CardScene};
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_smpmatch"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn lab(v: &serde_json::Value) -> Lab {
+    let a: Vec<f32> = v
+        .as_array()
+        .expect("lab")
+        .iter()
+        .map(|x| x.as_f64().expect("num") as f32)
+        .collect();
+    Lab::new(a[0], a[1], a[2])
+}
+
+/// A test set of distorted card photos: rotations in all four quadrants, scales, mild
+/// perspective, casts, exposure, tone curves, crosstalk, vignetting, noise and JPEG.
+fn scenes() -> Vec<(CardScene, u8)> {
+    let cams = [
+        Camera {
+            gains: [1.25, 1.0, 0.7],
+            exposure: 0.8,
+            crosstalk: 0.05,
+            vignetting: 0.15,
+            noise: 2.0,
+            ..Camera::default()
+        },
+        Camera {
+            gains: [0.8, 1.0, 1.3],
+            exposure: 1.05,
+            gamma: 1.1,
+            crosstalk: 0.08,
+            vignetting: 0.1,
+            noise: 2.0,
+        },
+        Camera {
+            gains: [1.05, 1.0, 0.95],
+            exposure: 0.65,
+            gamma: 0.9,
+            crosstalk: 0.02,
+            vignetting: 0.05,
+            noise: 3.0,
+        },
+        Camera {
+            gains: [1.4, 1.0, 0.6],
+            exposure: 0.9,
+            gamma: 1.05,
+            crosstalk: 0.1,
+            vignetting: 0.2,
+            noise: 1.5,
+        },
+    ];
+    let geometry = [
+        (0.0, [0.0, 0.0], 60.0),
+        (17.0, [0.01, -0.02], 45.0),
+        (95.0, [0.02, 0.01], 70.0),
+        (180.0, [0.0, 0.03], 38.0),
+        (-40.0, [-0.03, 0.0], 55.0),
+        (268.0, [0.015, 0.015], 50.0),
+    ];
+    let mut out = Vec::new();
+    for (k, &(angle, persp, pitch)) in geometry.iter().enumerate() {
+        for (c, cam) in cams.iter().enumerate() {
+            if (k + c) % 2 == 1 {
+                continue; // 12 scenes: every geometry, each camera three times
+            }
+            let mut s = CardScene::new();
+            s.angle_deg = angle;
+            s.perspective = persp;
+            s.pitch = pitch;
+            s.camera = *cam;
+            s.set = if k % 2 == 0 {
+                ReferenceSet::AfterNov2014
+            } else {
+                ReferenceSet::BeforeNov2014
+            };
+            s.seed = (10 * k + c) as u64;
+            out.push((s, 85 + (k * 2) as u8));
+        }
+    }
+    out
+}
+
+fn write_scene(dir: &Path, name: &str, s: &CardScene, quality: u8) -> PathBuf {
+    let path = dir.join(name);
+    save_jpeg(&s.render(), &path, quality).expect("write jpeg");
+    path
+}
+
+#[test]
+fn detects_every_distorted_card_and_corrects_held_out_patches_below_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let set = scenes();
+    let mut found = 0;
+    let mut worst = 0.0f64;
+    for (i, (s, q)) in set.iter().enumerate() {
+        let path = write_scene(dir.path(), &format!("card{i}.jpg"), s, *q);
+        let photo = Photo::load(&path, LoadLimits::default()).expect("load");
+        let det = match detect(&photo) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("scene {i}: not detected: {e}");
+                continue;
+            }
+        };
+        // The patch order is the true one: patch 1's sampled centre lies on the painted one.
+        let truth = s.homography();
+        for (k, p) in det.patches.iter().enumerate() {
+            let t = truth.apply([(k % 6) as f64, (k / 6) as f64]);
+            let d = ((p.centre[0] - t[0]).powi(2) + (p.centre[1] - t[1]).powi(2)).sqrt();
+            assert!(
+                d < 0.2 * s.pitch,
+                "scene {i} patch {}: {d:.1} px off",
+                k + 1
+            );
+        }
+        let prof = calibrate(&path, &det, &CalibrateOptions::default()).expect("fit");
+        assert_eq!(prof.reference_set, s.set, "scene {i}: reference set");
+        let r = prof.residuals;
+        eprintln!(
+            "scene {i}: before {:.2} after {:.2} held-out mean {:.2} max {:.2} ({})",
+            r.before_mean_de00,
+            r.after_mean_de00,
+            r.held_out_mean_de00,
+            r.held_out_max_de00,
+            prof.correction.model.name()
+        );
+        worst = worst.max(r.held_out_mean_de00);
+        assert!(
+            r.held_out_mean_de00 <= 1.0,
+            "scene {i}: held-out mean ΔE00 {}",
+            r.held_out_mean_de00
+        );
+        assert!(r.before_mean_de00 > 2.0 * r.after_mean_de00);
+        found += 1;
+    }
+    eprintln!(
+        "detection rate {found}/{} ; worst held-out mean ΔE00 {worst:.2}",
+        set.len()
+    );
+    assert_eq!(found, set.len(), "every card must be found");
+}
+
+#[test]
+fn an_exactly_linear_camera_is_recovered_by_the_3x3_fit() {
+    // Gains and crosstalk only, no tone curve, no noise, lossless PNG, no vignetting: the
+    // fitted matrix must invert the camera's (known) matrix.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = CardScene::new();
+    s.camera = Camera {
+        gains: [1.2, 1.0, 0.8],
+        crosstalk: 0.06,
+        ..Camera::default()
+    };
+    let path = dir.path().join("linear.png");
+    s.render().save(&path).expect("png");
+    let photo = Photo::load(&path, LoadLimits::default()).expect("load");
+    let det = detect(&photo).expect("detected");
+    let prof = calibrate(
+        &path,
+        &det,
+        &CalibrateOptions {
+            model: Some(Model::Matrix3x3),
+            ..CalibrateOptions::default()
+        },
+    )
+    .expect("fit");
+    let x = 0.06;
+    let cam = nalgebra::Matrix3::new(
+        1.2 * (1.0 - 2.0 * x),
+        1.2 * x,
+        1.2 * x,
+        x,
+        1.0 - 2.0 * x,
+        x,
+        0.8 * x,
+        0.8 * x,
+        0.8 * (1.0 - 2.0 * x),
+    );
+    let c = &prof.correction.coefficients;
+    let fitted = nalgebra::Matrix3::from_fn(|r, k| c[r][k]);
+    let product = fitted * cam;
+    let err = (product - nalgebra::Matrix3::identity()).abs().max();
+    eprintln!(
+        "fitted · camera − I: max |{err:.4}|, after mean {:.3}",
+        prof.residuals.after_mean_de00
+    );
+    assert!(err < 0.02, "{product}");
+    // Only 8-bit quantisation and the out-of-gamut cyan patch remain.
+    assert!(prof.residuals.after_mean_de00 < 0.35);
+}
+
+#[test]
+fn manual_corners_give_the_same_profile_as_detection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (s, q) = &scenes()[1];
+    let path = write_scene(dir.path(), "c.jpg", s, *q);
+    let photo = Photo::load(&path, LoadLimits::default()).expect("load");
+    let h = s.homography();
+    let corners = [[0.0, 0.0], [5.0, 0.0], [5.0, 3.0], [0.0, 3.0]].map(|p| h.apply(p));
+    let a = calibrate(
+        &path,
+        &from_corners(&photo, corners).expect("corners"),
+        &CalibrateOptions::default(),
+    )
+    .expect("fit");
+    let b = calibrate(
+        &path,
+        &detect(&photo).expect("detect"),
+        &CalibrateOptions::default(),
+    )
+    .expect("fit");
+    assert!((a.residuals.held_out_mean_de00 - b.residuals.held_out_mean_de00).abs() < 0.1);
+}
+
+#[test]
+fn a_card_that_is_not_a_colorchecker_is_refused() {
+    // Same geometry, patches shuffled: no orientation of the grid matches the reference.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = CardScene::new();
+    s.patch_order = Some(vec![
+        13, 4, 20, 9, 0, 17, 22, 6, 11, 2, 15, 19, 8, 23, 1, 10, 5, 14, 3, 21, 16, 7, 12, 18,
+    ]);
+    let path = write_scene(dir.path(), "shuffled.jpg", &s, 92);
+    let o = run(&["calibrate", path.to_str().expect("utf8"), "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err: serde_json::Value = serde_json::from_slice(&o.stderr).expect("json error");
+    let msg = err["error"]["message"].as_str().expect("message");
+    assert!(
+        msg.contains("no ColorChecker") && msg.contains("shuffled.jpg"),
+        "{msg}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn a_photo_without_a_card_says_so() {
+    let o = run(&["calibrate", "samples/shaved_light.jpg"]);
+    assert_eq!(o.status.code(), Some(5));
+    let text = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        text.contains("no ColorChecker found") && text.contains("--corners"),
+        "{text}"
+    );
+}
+
+fn truth() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string("samples/truth.json").expect("truth"))
+        .expect("json")
+}
+
+fn clinic_profile(dir: &Path) -> PathBuf {
+    let prof = dir.join("clinic.profile.json");
+    let o = run(&[
+        "calibrate",
+        "samples/card_clinic.jpg",
+        "--out",
+        prof.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Round trip: the file is the profile printed, and it loads.
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&prof).expect("profile")).expect("json");
+    assert_eq!(printed["profile"], written);
+    let loaded = Profile::load(&prof).expect("loads");
+    let probe = [0.2, 0.1, 0.05];
+    let c = loaded.correction.apply(probe);
+    assert!(c.iter().all(|v| v.is_finite()));
+    prof
+}
+
+#[test]
+fn match_with_the_profile_recovers_the_uncast_photo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prof = clinic_profile(dir.path());
+    let t = truth();
+    let s = t["samples"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .find(|s| s["file"] == "shaved_light.jpg")
+        .expect("shaved_light")
+        .clone();
+    let (hair_truth, skin_truth) = (lab(&s["hair_lab"]), lab(&s["skin_lab"]));
+    let targets = |extra: &[&str]| {
+        let mut args = vec![
+            "match",
+            "samples/shaved_light_warm.jpg",
+            "--catalog",
+            "pigments/smp_sample.json",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        (
+            lab(&v["hair"]["target_lab"]),
+            lab(&v["scalp"]["target_lab"]),
+            v,
+        )
+    };
+    let (h0, s0, _) = targets(&[]);
+    let (h1, s1, v) = targets(&["--profile", prof.to_str().expect("utf8")]);
+    // The uncast photo, analysed without a profile: the result calibration must recover.
+    let o = run(&["analyze", "samples/shaved_light.jpg", "--json"]);
+    let u: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let (hu, su) = (
+        lab(&u["hair"]["target_lab"]),
+        lab(&u["scalp"]["target_lab"]),
+    );
+    let (dh0, ds0) = (delta_e00(h0, hu), delta_e00(s0, su));
+    let (dh1, ds1) = (delta_e00(h1, hu), delta_e00(s1, su));
+    eprintln!(
+        "vs the uncast result — uncalibrated: hair {dh0:.2} scalp {ds0:.2}; calibrated: hair \
+         {dh1:.2} scalp {ds1:.2}; calibrated vs painted truth: hair {:.2} scalp {:.2}",
+        delta_e00(h1, hair_truth),
+        delta_e00(s1, skin_truth)
+    );
+    assert!(dh1 < 1.5 && ds1 < 1.5, "calibrated hair {dh1}, scalp {ds1}");
+    assert!(
+        ds0 > 3.0,
+        "the cast must matter for the test to mean anything: {ds0}"
+    );
+    assert!(
+        v["calibration"]["held_out_mean_de00"]
+            .as_f64()
+            .expect("residual")
+            < 1.0
+    );
+    // The calibrated residual replaces the uncalibrated assumption in the uncertainty.
+    let src = v["model"]["uncertainty_sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["name"] == "colour_l")
+        .expect("colour_l")
+        .clone();
+    assert_eq!(src["high"], v["calibration"]["held_out_mean_de00"]);
+}
+
+#[test]
+fn catalog_measure_writes_calibrated_swatches_atomically_with_backup_and_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prof = clinic_profile(dir.path());
+    let cat = dir.path().join("clinic.json");
+    let original = std::fs::read_to_string("pigments/smp_sample.json").expect("catalog");
+    std::fs::write(&cat, &original).expect("copy");
+    let t = truth();
+    let swatches = t["clinic"]["swatches"]
+        .as_array()
+        .expect("swatches")
+        .clone();
+    let mut args: Vec<String> = vec![
+        "catalog".into(),
+        "measure".into(),
+        cat.display().to_string(),
+        "--photo".into(),
+        "samples/card_clinic.jpg".into(),
+        "--profile".into(),
+        prof.display().to_string(),
+        "--json".into(),
+    ];
+    for s in &swatches {
+        let r: Vec<u64> = s["region"]
+            .as_array()
+            .expect("region")
+            .iter()
+            .map(|x| x.as_u64().expect("int"))
+            .collect();
+        args.push("--swatch".into());
+        args.push(format!(
+            "{}={},{},{},{}",
+            s["pigment_id"].as_str().expect("id"),
+            r[0],
+            r[1],
+            r[2],
+            r[3]
+        ));
+    }
+    // Dry run first: nothing changes.
+    let mut dry = args.clone();
+    dry.push("--dry-run".into());
+    let o = run(&dry.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&cat).expect("cat"), original);
+
+    let o = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let backup = dir.path().join("clinic.json.bak");
+    assert_eq!(std::fs::read_to_string(&backup).expect("backup"), original);
+    let updated = smpmatch::catalog::load(&cat).expect("the written catalog is valid");
+    for s in &swatches {
+        let id = s["pigment_id"].as_str().expect("id");
+        let p = updated
+            .pigments
+            .iter()
+            .find(|p| p.id == id)
+            .expect("pigment");
+        let de = delta_e00(smpmatch::color::lab_from_array(p.lab), lab(&s["lab"]));
+        eprintln!(
+            "{id}: measured {:?}, painted {}, ΔE00 {de:.2}",
+            p.lab, s["lab"]
+        );
+        assert!(de < 1.0, "{id}: ΔE00 {de}");
+        assert_eq!(
+            p.measurement.method,
+            smpmatch::catalog::Method::MasstoneDrawdown
+        );
+        assert!(p.measurement.source.contains("card_clinic.jpg"));
+        assert_eq!(p.history.len(), 1);
+        assert_eq!(
+            p.history[0].measurement.method,
+            smpmatch::catalog::Method::Illustrative
+        );
+    }
+    // No temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    // An unknown id changes nothing and says which ids exist.
+    let before = std::fs::read_to_string(&cat).expect("cat");
+    let o = run(&[
+        "catalog",
+        "measure",
+        cat.to_str().expect("utf8"),
+        "--photo",
+        "samples/card_clinic.jpg",
+        "--profile",
+        prof.to_str().expect("utf8"),
+        "--swatch",
+        "no-such-ink=900,180,160,160",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("carbon-black"));
+    assert_eq!(std::fs::read_to_string(&cat).expect("cat"), before);
+}
+
+#[test]
+fn fit_fading_recovers_a_known_half_life_within_its_interval() {
+    use smpmatch::model::{ModelParams, PigmentOptics, Skin};
+    // Truth: T½ = 30 months (sun-free), carbon base (s = 0.3), patients at moderate sun.
+    let cat = smpmatch::catalog::load(Path::new("pigments/smp_sample.json")).expect("cat");
+    let p = cat
+        .pigments
+        .iter()
+        .find(|p| p.id == "carbon-black")
+        .expect("carbon");
+    let params = ModelParams::default();
+    let optics = PigmentOptics::from_masstone(p.lab());
+    let half_life = 30.0;
+    let s = p.fading().sun_sensitivity;
+    let mut rows = Vec::new();
+    // Deterministic measurement noise of ±0.4 in L*, a*, b*.
+    let noise = [0.3, -0.4, 0.1, 0.4, -0.2, -0.3, 0.2, 0.0, -0.1, 0.35];
+    let mut k = 0;
+    for skin_lab in [[66.0, 11.0, 16.0], [52.0, 12.0, 19.0]] {
+        let skin = Skin::new(smpmatch::color::lab_from_array(skin_lab), &params);
+        for months in [1.0, 6.0, 12.0, 24.0, 36.0] {
+            let c = 0.9 * (-std::f64::consts::LN_2 * months * (1.0 + s) / half_life).exp();
+            let dot = skin.dot(&optics, c);
+            let n = |i: usize| noise[(k + i) % noise.len()] as f32;
+            rows.push(serde_json::json!({
+                "pigment_id": "carbon-black",
+                "months": months,
+                "lab": [dot.l + n(0), dot.a + n(1), dot.b + n(2)],
+                "skin_lab": skin_lab,
+                "sun": "moderate"
+            }));
+            k += 3;
+        }
+    }
+    // One pigment with too few follow-ups.
+    rows.push(serde_json::json!({"pigment_id": "dark-brown", "months": 6, "lab": [50, 12, 15], "skin_lab": [66, 11, 16]}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("followups.json");
+    std::fs::write(&f, serde_json::to_string(&rows).expect("json")).expect("write");
+    let cat_path = dir.path().join("c.json");
+    std::fs::copy("pigments/smp_sample.json", &cat_path).expect("copy");
+    let o = run(&[
+        "catalog",
+        "fit-fading",
+        cat_path.to_str().expect("utf8"),
+        "--followups",
+        f.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let fit = &v["fits"][0];
+    let t = fit["half_life_months"].as_f64().expect("t");
+    let lo = fit["ci95_months"][0].as_f64().expect("lo");
+    let hi = fit["ci95_months"][1].as_f64().expect("hi");
+    eprintln!("fitted half-life {t} months, 95 % [{lo}, {hi}], truth {half_life}");
+    assert!(lo <= half_life && half_life <= hi);
+    assert!((t - half_life).abs() / half_life < 0.15);
+    assert_eq!(v["refusals"][0]["pigment_id"], "dark-brown");
+    assert!(v["refusals"][0]["reason"]
+        .as_str()
+        .expect("why")
+        .contains("at least 3"));
+    let updated = smpmatch::catalog::load(&cat_path).expect("valid");
+    let cb = updated
+        .pigments
+        .iter()
+        .find(|p| p.id == "carbon-black")
+        .expect("cb");
+    assert_eq!(cb.fading.expect("fading").half_life_months, t);
+    assert!(cb
+        .fading_source
+        .as_deref()
+        .expect("source")
+        .contains("follow-ups"));
+
+    // Too few points for every pigment: exit 5 and the reason, nothing written.
+    std::fs::write(&f, serde_json::to_string(&rows[10..]).expect("json")).expect("write");
+    let before = std::fs::read_to_string(&cat_path).expect("cat");
+    let o = run(&[
+        "catalog",
+        "fit-fading",
+        cat_path.to_str().expect("utf8"),
+        "--followups",
+        f.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least 3"));
+    assert_eq!(std::fs::read_to_string(&cat_path).expect("cat"), before);
+}
+
+#[test]
+fn references_are_the_published_d50_values_adapted() {
+    // Spot-check the compiled data against the published figures (data/README.md).
+    let r = reference(ReferenceSet::BeforeNov2014);
+    assert_eq!(r.len(), PATCHES);
+    assert_eq!(r[0].lab_d50, [37.99, 13.56, 14.06]);
+    assert_eq!(r[23].lab_d50, [20.46, -0.08, -0.97]);
+    // Neutral patches stay neutral through Bradford: |a*|, |b*| change < 0.6.
+    for p in &r[18..] {
+        assert!((p.lab.a as f64 - p.lab_d50[1]).abs() < 0.6, "{}", p.name);
+    }
+}
