@@ -1042,6 +1042,16 @@ pub fn render_text(o: &Output, color: bool) -> String {
             i.used_for.join(", ")
         );
     }
+    if let Some(c) = &o.calibration {
+        let _ = writeln!(
+            s,
+            "calibrated with {} ({}, card photo {}, held-out ΔE00 {:.2})",
+            c.profile,
+            c.model.name(),
+            c.source_photo,
+            c.held_out_mean_de00
+        );
+    }
     if let Some(seg) = &o.segmentation {
         let _ = writeln!(
             s,

@@ -570,3 +570,81 @@ fn references_are_the_published_d50_values_adapted() {
         assert!((p.lab.a as f64 - p.lab_d50[1]).abs() < 0.6, "{}", p.name);
     }
 }
+
+#[test]
+fn a_worn_patch_is_flagged_and_a_different_light_is_noticed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Patch 7 (orange) printed as patch 12 (orange yellow): a faded, worn patch.
+    let mut order: Vec<usize> = (0..PATCHES).collect();
+    order[6] = 11;
+    let mut s = CardScene::new();
+    s.patch_order = Some(order);
+    s.camera = Camera {
+        gains: [1.1, 1.0, 0.9],
+        noise: 1.0,
+        ..Camera::default()
+    };
+    let worn = write_scene(dir.path(), "worn.jpg", &s, 92);
+    let photo = Photo::load(&worn, LoadLimits::default()).expect("load");
+    let prof = calibrate(
+        &worn,
+        &detect(&photo).expect("still found"),
+        &CalibrateOptions::default(),
+    )
+    .expect("fit");
+    let flagged: Vec<usize> = prof
+        .patches
+        .iter()
+        .filter(|p| p.outlier)
+        .map(|p| p.index)
+        .collect();
+    assert_eq!(flagged, vec![7], "{:?}", prof.warnings);
+    assert!(prof.warnings.iter().any(|w| w.contains("patch 7")));
+
+    // A profile made under one light, used on a photo (with the card) under another.
+    let mut a = CardScene::new();
+    a.camera = Camera {
+        gains: [1.2, 1.0, 0.75],
+        noise: 1.0,
+        ..Camera::default()
+    };
+    let mut b = a.clone();
+    b.camera.gains = [0.8, 1.0, 1.3];
+    let pa = write_scene(dir.path(), "light_a.jpg", &a, 92);
+    let pb = write_scene(dir.path(), "light_b.jpg", &b, 92);
+    let prof_path = dir.path().join("a.profile.json");
+    assert!(run(&[
+        "calibrate",
+        pa.to_str().expect("u"),
+        "--out",
+        prof_path.to_str().expect("u")
+    ])
+    .status
+    .success());
+    let cat = dir.path().join("c.json");
+    std::fs::copy("pigments/smp_sample.json", &cat).expect("copy");
+    let measure = |photo: &Path| {
+        let o = run(&[
+            "catalog",
+            "measure",
+            cat.to_str().expect("u"),
+            "--photo",
+            photo.to_str().expect("u"),
+            "--profile",
+            prof_path.to_str().expect("u"),
+            "--swatch",
+            "carbon-black=20,20,60,60",
+            "--dry-run",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["warnings"].as_array().expect("warnings").clone()
+    };
+    assert!(measure(&pa)
+        .iter()
+        .all(|w| !w.as_str().unwrap_or("").contains("lit differently")));
+    assert!(measure(&pb)
+        .iter()
+        .any(|w| w.as_str().unwrap_or("").contains("lit differently")));
+}
