@@ -648,3 +648,67 @@ fn a_worn_patch_is_flagged_and_a_different_light_is_noticed() {
         .iter()
         .any(|w| w.as_str().unwrap_or("").contains("lit differently")));
 }
+
+#[test]
+fn healed_swatches_are_measured_with_their_skin_and_weighting_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let prof = dir.path().join("skin.profile.json");
+    let o = run(&[
+        "calibrate",
+        "samples/card_clinic.jpg",
+        "--weight",
+        "skin",
+        "--out",
+        prof.to_str().expect("u"),
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["profile"]["weighting"], "skin");
+    let cat = dir.path().join("c.json");
+    std::fs::copy("pigments/smp_sample.json", &cat).expect("copy");
+    // The dark-brown drawdown stands in for healed work; the background for the skin.
+    let o = run(&[
+        "catalog",
+        "measure",
+        cat.to_str().expect("u"),
+        "--photo",
+        "samples/card_clinic.jpg",
+        "--profile",
+        prof.to_str().expect("u"),
+        "--swatch",
+        "dark-brown=900,580,160,160",
+        "--method",
+        "healed-swatch",
+        "--skin-region",
+        "1100,20,80,80",
+        "--months-healed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = smpmatch::catalog::load(&cat).expect("valid");
+    let p = c.pigments.iter().find(|p| p.id == "dark-brown").expect("p");
+    assert_eq!(
+        p.measurement.method,
+        smpmatch::catalog::Method::HealedSwatch
+    );
+    assert!(p.measurement.skin_lab.is_some());
+    assert_eq!(p.measurement.months_healed, Some(3.0));
+    // Without the skin region the command refuses (usage) and writes nothing.
+    let before = std::fs::read_to_string(&cat).expect("cat");
+    let o = run(&[
+        "catalog",
+        "measure",
+        cat.to_str().expect("u"),
+        "--photo",
+        "samples/card_clinic.jpg",
+        "--profile",
+        prof.to_str().expect("u"),
+        "--swatch",
+        "dark-brown=900,580,160,160",
+        "--method",
+        "healed-swatch",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&cat).expect("cat"), before);
+}
