@@ -45,6 +45,14 @@ pub enum Command {
     /// Catalog tools.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// Shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Print a JSON Schema: of the output, of catalogs, or of error objects.
     Schema {
         /// Which schema.
@@ -156,6 +164,43 @@ pub enum CatalogCommand {
         /// Show what would change without writing.
         #[arg(long)]
         dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a catalog: swatches, base, provenance, fading.
+    Show {
+        /// Catalog file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Colour swatches in the terminal.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Make a catalog from a spreadsheet (CSV: id,name,base,L,a,b[,method,source,date,
+    /// strength,dilution,half_life_months,sun_sensitivity,notes,skin_lab]).
+    Import {
+        /// CSV file.
+        csv: PathBuf,
+        /// Write the catalog here (atomically; an existing file is kept as FILE.bak).
+        /// Without it the catalog is printed.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Catalog name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The clinic's dilution steps, comma-separated.
+        #[arg(long, value_name = "D,D,…", value_delimiter = ',')]
+        dilution_steps: Option<Vec<f64>>,
+    },
+    /// Compare two catalogs pigment by pigment.
+    Diff {
+        /// Old catalog.
+        a: PathBuf,
+        /// New catalog.
+        b: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -585,6 +630,74 @@ pub fn run(cli: Cli) -> Result<Printed> {
             })
         }
         Command::Calibrate(c) => run_calibrate(c),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "smpmatch",
+                &mut buf,
+            );
+            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .map_err(|e| Error::Internal(format!("man page: {e}")))?;
+            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
+        }
+        Command::Catalog(CatalogCommand::Show { file, json, color }) => {
+            let cat = catalog::load(&file)?;
+            Ok(ok(if json {
+                to_json(&report::CatalogShowOut {
+                    schema_version: SCHEMA_VERSION,
+                    command: "catalog show".into(),
+                    path: file.display().to_string(),
+                    catalog: cat,
+                })?
+            } else {
+                report::render_catalog(&file.display().to_string(), &cat, use_color(color))
+            }))
+        }
+        Command::Catalog(CatalogCommand::Import {
+            csv,
+            out,
+            name,
+            dilution_steps,
+        }) => {
+            let cat = crate::catalog_tools::import_csv(&csv, name, dilution_steps)?;
+            match out {
+                Some(path) => {
+                    let backup = catalog::save(&path, &cat)?;
+                    Ok(ok(format!(
+                        "{}: {} pigments written{}\n",
+                        path.display(),
+                        cat.pigments.len(),
+                        backup.map_or(String::new(), |b| format!(
+                            " (previous file kept as {})",
+                            b.display()
+                        ))
+                    )))
+                }
+                None => Ok(ok(to_json(&cat)?)),
+            }
+        }
+        Command::Catalog(CatalogCommand::Diff { a, b, json }) => {
+            let (ca, cb) = (catalog::load(&a)?, catalog::load(&b)?);
+            let changes = crate::catalog_tools::diff(&ca, &cb);
+            Ok(ok(if json {
+                to_json(&report::CatalogDiffOut {
+                    schema_version: SCHEMA_VERSION,
+                    command: "catalog diff".into(),
+                    a: a.display().to_string(),
+                    b: b.display().to_string(),
+                    changes,
+                })?
+            } else {
+                report::render_diff(&changes)
+            }))
+        }
         Command::Catalog(CatalogCommand::Measure {
             catalog: path,
             photo,

@@ -15,6 +15,7 @@
 pub mod analysis;
 pub mod calibrate;
 pub mod catalog;
+pub mod catalog_tools;
 pub mod chart;
 pub mod cli;
 pub mod color;

@@ -519,6 +519,103 @@ pub struct FitFadingOut {
     pub refusals: Vec<crate::fading::Refusal>,
 }
 
+/// `catalog show --json`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct CatalogShowOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `catalog show`.
+    pub command: String,
+    /// Catalog path.
+    pub path: String,
+    /// The catalog as read.
+    pub catalog: crate::catalog::Catalog,
+}
+
+/// `catalog diff --json`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct CatalogDiffOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `catalog diff`.
+    pub command: String,
+    /// Old catalog.
+    pub a: String,
+    /// New catalog.
+    pub b: String,
+    /// Differences, empty when the pigments are identical.
+    pub changes: Vec<crate::catalog_tools::Change>,
+}
+
+/// Human output of `catalog show`.
+pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{path}: {} — {} pigments",
+        cat.name.as_deref().unwrap_or("(unnamed)"),
+        cat.pigments.len()
+    );
+    if let Some(steps) = &cat.dilution_steps {
+        let v: Vec<String> = steps.iter().map(|d| format!("{d}")).collect();
+        let _ = writeln!(s, "dilution steps: {}", v.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "\n  {:<22} {:<10} {:<24} {:<10} {:>8} {:>8}  {:<18} {}",
+        "id", "swatch", "L* a* b*", "base", "T½ (mo)", "sun s", "method", "history"
+    );
+    for p in &cat.pigments {
+        let f = p.fading();
+        let method = serde_json::to_value(p.measurement.method)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {:<22} {:<10} {:>6.1} {:>6.1} {:>6.1}    {:<10} {:>8.1} {:>8.2}  {:<18} {}",
+            p.id.chars().take(22).collect::<String>(),
+            swatch(p.lab(), color),
+            p.lab[0],
+            p.lab[1],
+            p.lab[2],
+            p.base.name(),
+            f.half_life_months,
+            f.sun_sensitivity,
+            method,
+            p.history.len()
+        );
+    }
+    s
+}
+
+/// Human output of `catalog diff`.
+pub fn render_diff(changes: &[crate::catalog_tools::Change]) -> String {
+    use std::fmt::Write;
+    if changes.is_empty() {
+        return "no differences\n".into();
+    }
+    let mut s = String::new();
+    for c in changes {
+        let de = c
+            .lab_delta_e00
+            .map_or(String::new(), |d| format!(" (colour moved {d:.2} ΔE00)"));
+        let _ = writeln!(
+            s,
+            "{:<8} {}{}{de}",
+            c.kind,
+            c.pigment_id,
+            if c.fields.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", c.fields.join(", "))
+            }
+        );
+    }
+    s
+}
+
 /// Human output of `calibrate`.
 pub fn render_calibrate(o: &CalibrateOut) -> String {
     use std::fmt::Write;
