@@ -563,8 +563,7 @@ pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) ->
     }
     let _ = writeln!(
         s,
-        "\n  {:<22} {:<10} {:<24} {:<10} {:>8} {:>8}  {:<18} {}",
-        "id", "swatch", "L* a* b*", "base", "T½ (mo)", "sun s", "method", "history"
+        "\n  id                     swatch     L*     a*     b*     base        T½ (mo)    sun s  method             history"
     );
     for p in &cat.pigments {
         let f = p.fading();
