@@ -20,6 +20,7 @@ use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
 use crate::rank::{self, parse_months, RankOptions, Setup, Targets};
 use crate::report::{self, BuildContext, CatalogOut, MatchResult, SettingsOut, SCHEMA_VERSION};
 use crate::tones::{KChoice, ToneOptions};
+use crate::visual;
 
 /// Pigment colour matching for scalp micropigmentation.
 #[derive(Debug, Parser)]
@@ -88,6 +89,21 @@ pub struct CalibrateArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_report_path(s: &str) -> std::result::Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("html" | "htm" | "png") => Ok(p),
+        _ => Err(format!(
+            "{s:?}: the report file name must end in .html or .png"
+        )),
+    }
 }
 
 fn parse_corners(s: &str) -> std::result::Result<[chart::Point; 4], String> {
@@ -286,6 +302,9 @@ pub struct PhotoArgs {
     /// Colour calibration profile (from `smpmatch calibrate`) applied to every photo.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// Also write a visual report: FILE.html (self-contained page) or FILE.png (swatch sheet).
+    #[arg(long, value_name = "FILE", value_parser = parse_report_path)]
+    pub report: Option<PathBuf>,
     /// Print one JSON document on stdout (errors as JSON on stderr).
     #[arg(long)]
     pub json: bool,
@@ -475,6 +494,17 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     calibration: calibration_out(&a.photos, &opts),
                 },
             );
+            if let Some(path) = &a.photos.report {
+                visual::write(
+                    path,
+                    &visual::ReportInput {
+                        output: &out,
+                        analysis: &analysis,
+                        matched: None,
+                        profile: opts.profile.as_ref(),
+                    },
+                )?;
+            }
             Ok(ok(if a.photos.json {
                 to_json(&out)?
             } else {
@@ -559,6 +589,17 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     calibration: calibration_out(&m.photos, &opts),
                 },
             );
+            if let Some(path) = &m.photos.report {
+                visual::write(
+                    path,
+                    &visual::ReportInput {
+                        output: &out,
+                        analysis: &analysis,
+                        matched: Some((&setup, &ranking.candidates, dots)),
+                        profile: opts.profile.as_ref(),
+                    },
+                )?;
+            }
             Ok(ok(if m.photos.json {
                 to_json(&out)?
             } else {

@@ -8,6 +8,11 @@ use crate::error::{io_message, Error, Result};
 /// disk, then renamed over the target, so a crash leaves either the old or the new file,
 /// never half of one.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    write_atomic_bytes(path, text.as_bytes())
+}
+
+/// [`write_atomic`] for bytes.
+pub fn write_atomic_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path
         .parent()
@@ -19,7 +24,16 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
             format!("cannot create a temporary file: {}", io_message(&e)),
         )
     })?;
-    tmp.write_all(text.as_bytes())
+    // A temporary file is created private (0600); give the result the permissions of the
+    // file it replaces, or the usual 0644 for a new file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::input(path, io_message(&e)))?;
+    }
+    tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::input(path, io_message(&e)))?;
     tmp.persist(path)

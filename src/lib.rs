@@ -30,5 +30,6 @@ pub mod report;
 pub mod segment;
 pub mod synth;
 pub mod tones;
+pub mod visual;
 
 pub use error::{Error, Result};

@@ -1,0 +1,529 @@
+//! The visual report: one self-contained HTML page (`--report FILE.html`) or a swatch sheet
+//! image (`--report FILE.png`) for the technician and the patient.
+//!
+//! Everything is embedded (photos as base64 PNG thumbnails, swatches as inline SVG), no
+//! script, no network. Colours are written as sRGB hex, the same values as the JSON.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use base64::Engine;
+use image::{Rgb, RgbImage};
+
+use crate::analysis::Analysis;
+use crate::color::{lab_from_array, lab_to_hex, lab_to_srgb8, Lab};
+use crate::error::{Error, Result};
+use crate::model::Dots;
+use crate::photo::{LoadLimits, Photo};
+use crate::rank::{Candidate, Look, Setup};
+use crate::report::Output;
+use crate::segment::ClusterClass;
+use crate::tones::Role;
+
+/// Months shown as swatches for each candidate.
+pub const REPORT_MONTHS: [f64; 5] = [0.0, 6.0, 12.0, 24.0, 36.0];
+/// Candidates shown.
+pub const REPORT_TOP: usize = 5;
+/// Longest side of the photo thumbnails.
+pub const THUMB_SIDE: u32 = 360;
+
+/// What the report needs beyond the JSON document.
+pub struct ReportInput<'a> {
+    /// The output document (what `--json` prints).
+    pub output: &'a Output,
+    /// The analysis (for the photos and their pixel roles).
+    pub analysis: &'a Analysis,
+    /// Match only: the model set up for this patient, and the ranked candidates.
+    pub matched: Option<(&'a Setup<'a>, &'a [Candidate], Dots)>,
+    /// Colour correction applied to the photos, if any.
+    pub profile: Option<&'a crate::calibrate::Profile>,
+}
+
+fn hex(lab: Lab) -> String {
+    lab_to_hex(lab)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A thumbnail of a photo and a map of the roles its pixels played (PNG bytes each).
+fn thumbnails(
+    photo: &Photo,
+    a: &Analysis,
+    regions: &[(Role, crate::photo::Region)],
+    used_for: &[String],
+    profile: Option<&crate::calibrate::Profile>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+    let thumb = photo.image.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
+    let (tw, th) = thumb.dimensions();
+    let scale = f64::from(photo.info.width) / f64::from(tw);
+    let mut map = thumb.clone();
+    let mut have_map = false;
+    if let Some(sep) = a
+        .auto
+        .as_ref()
+        .filter(|_| used_for.iter().any(|u| u == "auto"))
+    {
+        have_map = true;
+        for (x, y, px) in map.enumerate_pixels_mut() {
+            let p = thumb.get_pixel(x, y).0;
+            let mut lab = crate::color::lab_from_srgb8(p[0], p[1], p[2]);
+            if let Some(pr) = profile {
+                lab = pr.correction.apply_lab(lab);
+            }
+            let nearest = sep
+                .clusters
+                .iter()
+                .min_by(|c1, c2| {
+                    crate::color::delta_e00(lab, c1.lab)
+                        .total_cmp(&crate::color::delta_e00(lab, c2.lab))
+                })
+                .map(|c| c.class);
+            *px = match nearest {
+                Some(ClusterClass::Hair) => Rgb([40, 70, 200]),
+                Some(ClusterClass::Scalp) => Rgb([120, 200, 120]),
+                _ => Rgb([200, 200, 200]),
+            };
+        }
+    } else if !regions.is_empty() {
+        have_map = true;
+        for &(role, r) in regions {
+            let colour = match role {
+                Role::Hair => Rgb([40, 70, 200]),
+                Role::Scalp => Rgb([60, 170, 60]),
+            };
+            let (x0, y0) = (
+                (f64::from(r.x) / scale) as u32,
+                (f64::from(r.y) / scale) as u32,
+            );
+            let x1 = ((f64::from(r.x + r.w) / scale) as u32).min(tw.saturating_sub(1));
+            let y1 = ((f64::from(r.y + r.h) / scale) as u32).min(th.saturating_sub(1));
+            for t in 0..2 {
+                for x in x0..=x1 {
+                    map.put_pixel(x, (y0 + t).min(th - 1), colour);
+                    map.put_pixel(x, y1.saturating_sub(t), colour);
+                }
+                for y in y0..=y1 {
+                    map.put_pixel((x0 + t).min(tw - 1), y, colour);
+                    map.put_pixel(x1.saturating_sub(t), y, colour);
+                }
+            }
+        }
+    }
+    let enc = |img: &RgbImage| -> Result<Vec<u8>> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut buf, image::ImageFormat::Png)
+            .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+        Ok(buf.into_inner())
+    };
+    Ok((enc(&thumb)?, if have_map { Some(enc(&map)?) } else { None }))
+}
+
+fn data_uri(png: &[u8]) -> String {
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+/// A skin square with one dot: how a single healed dot looks on this skin.
+fn dot_svg(skin: Lab, dot: Lab, size: u32) -> String {
+    let r = f64::from(size) * 0.3;
+    format!(
+        r#"<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}"><rect width="{size}" height="{size}" fill="{}"/><circle cx="{c}" cy="{c}" r="{r:.1}" fill="{}"/></svg>"#,
+        hex(skin),
+        hex(dot),
+        c = f64::from(size) / 2.0
+    )
+}
+
+/// Deterministic dot centres in the unit square (the R2 low-discrepancy sequence, jittered
+/// by a fixed hash): evenly spread yet irregular, like hand-placed dots.
+fn dot_positions(n: usize) -> Vec<(f64, f64)> {
+    const G: f64 = 1.324_717_957_244_746;
+    let (a1, a2) = (1.0 / G, 1.0 / (G * G));
+    let unit = |k: u64| {
+        let mut z = k.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let spread = 1.2 / (n.max(1) as f64).sqrt();
+    (0..n)
+        .map(|i| {
+            let i64_ = i as u64;
+            (
+                (0.5 + a1 * i as f64 + spread * unit(2 * i64_)).rem_euclid(1.0),
+                (0.5 + a2 * i as f64 + spread * unit(2 * i64_ + 1)).rem_euclid(1.0),
+            )
+        })
+        .collect()
+}
+
+/// A square of skin `side_mm` wide with dots at `dots` density, `px` pixels wide.
+fn patch_svg(skin: Lab, dot: Lab, dots: Dots, side_mm: f64, px: u32) -> String {
+    let area_cm2 = (side_mm / 10.0).powi(2);
+    let n = (dots.density_per_cm2 * area_cm2).round() as usize;
+    let scale = f64::from(px) / side_mm;
+    let r = dots.diameter_mm / 2.0 * scale;
+    let mut s = format!(
+        r#"<svg width="{px}" height="{px}" viewBox="0 0 {px} {px}"><rect width="{px}" height="{px}" fill="{}"/>"#,
+        hex(skin)
+    );
+    for (x, y) in dot_positions(n) {
+        let _ = write!(
+            s,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="{r:.2}" fill="{}"/>"#,
+            x * f64::from(px),
+            y * f64::from(px),
+            hex(dot)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn flat_svg(lab: Lab, w: u32, h: u32) -> String {
+    format!(
+        r#"<svg width="{w}" height="{h}"><rect width="{w}" height="{h}" fill="{}"/></svg>"#,
+        hex(lab)
+    )
+}
+
+const CSS: &str = r#"
+@page { size: A4; margin: 12mm; }
+body { font: 11pt/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 16px; max-width: 1000px; }
+h1 { font-size: 18pt; margin: 0 0 4px; } h2 { font-size: 13pt; margin: 18px 0 6px; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; } td, th { padding: 3px 6px; text-align: left; vertical-align: middle; }
+th { font-weight: 600; font-size: 9.5pt; color: #555; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+.photos figure { display: inline-block; margin: 0 12px 8px 0; } figcaption { font-size: 9pt; color: #555; }
+.bar { display: inline-block; height: 10px; background: #888; vertical-align: middle; }
+.warn { color: #8a3b00; } .muted { color: #666; font-size: 9pt; }
+.tied { font-size: 8.5pt; color: #8a3b00; }
+section { break-inside: avoid; }
+"#;
+
+/// The HTML page.
+pub fn html(input: &ReportInput<'_>) -> Result<String> {
+    let o = input.output;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>smpmatch report</title><style>{CSS}</style></head><body>"
+    );
+    let _ = write!(
+        s,
+        "<h1>SMP pigment match</h1><p class=\"muted\">smpmatch {} · {} · colours are sRGB renderings of the measured and predicted CIELAB values{}</p>",
+        esc(&o.smpmatch_version),
+        esc(&o.command),
+        o.calibration.as_ref().map_or(String::new(), |c| format!(
+            " · calibrated with {} (held-out ΔE00 {:.2})",
+            esc(&c.profile),
+            c.held_out_mean_de00
+        ))
+    );
+
+    // Photos.
+    s.push_str("<section class=\"photos\"><h2>Photos</h2>");
+    for u in &input.analysis.inputs {
+        let photo = Photo::load(Path::new(&u.info.path), LoadLimits::default())?;
+        let (thumb, map) = thumbnails(
+            &photo,
+            input.analysis,
+            &u.regions,
+            &u.used_for,
+            input.profile,
+        )?;
+        let _ = write!(
+            s,
+            "<figure><img alt=\"photo\" src=\"{}\"><figcaption>{} · {}×{} · used for {}</figcaption></figure>",
+            data_uri(&thumb),
+            esc(&u.info.path),
+            u.info.width,
+            u.info.height,
+            esc(&u.used_for.join(", "))
+        );
+        if let Some(m) = map {
+            let _ = write!(
+                s,
+                "<figure><img alt=\"pixel roles\" src=\"{}\"><figcaption>pixels used: <span style=\"color:#2846c8\">■ hair</span> <span style=\"color:#3caa3c\">■ scalp</span> <span style=\"color:#999\">■ neither</span></figcaption></figure>",
+                data_uri(&m)
+            );
+        }
+    }
+    s.push_str("</section>");
+
+    // Tones.
+    s.push_str("<section><h2>Measured tones</h2><table>");
+    let role_rows = |s: &mut String, title: &str, r: &crate::report::RoleOut| {
+        let _ = write!(
+            s,
+            "<tr><th>{title}</th><td>{}</td><td>target L* {:.1} a* {:.1} b* {:.1}</td><td class=\"muted\">spread {:.1} ΔE00</td></tr>",
+            flat_svg(lab_from_array(r.target_lab), 48, 28),
+            r.target_lab[0],
+            r.target_lab[1],
+            r.target_lab[2],
+            r.target_spread_de00
+        );
+        for t in &r.tones {
+            let _ = write!(
+                s,
+                "<tr><td></td><td>{}</td><td><span class=\"bar\" style=\"width:{:.0}px\"></span> {:.1} %</td><td class=\"muted\">L* {:.1} a* {:.1} b* {:.1}</td></tr>",
+                flat_svg(lab_from_array(t.lab), 32, 18),
+                t.weight * 160.0,
+                t.weight * 100.0,
+                t.lab[0],
+                t.lab[1],
+                t.lab[2]
+            );
+        }
+    };
+    if let Some(h) = &o.hair {
+        role_rows(&mut s, "hair", h);
+    }
+    if let Some(sc) = &o.scalp {
+        role_rows(&mut s, "scalp", &sc.tones);
+        let _ = write!(
+            s,
+            "<tr><td></td><td colspan=\"3\">ITA {:.1}° → {} skin</td></tr>",
+            sc.ita_deg,
+            sc.skin_category.label()
+        );
+    }
+    if let Some(st) = &o.stubble {
+        let _ = write!(
+            s,
+            "<tr><th>stubble look</th><td>{}</td><td colspan=\"2\">the hair-bearing area seen from a distance{}</td></tr>",
+            flat_svg(lab_from_array(st.lab), 48, 28),
+            st.hair_area_fraction
+                .map_or(String::new(), |f| format!(" (hair covers {:.0} %)", f * 100.0))
+        );
+    }
+    s.push_str("</table></section>");
+
+    if let (Some((setup, cands, dots)), Some(ranking)) = (input.matched, &o.ranking) {
+        let skin = setup.targets().scalp;
+        s.push_str("<section><h2>Candidates on this skin, healed and over time</h2><table><tr><th>#</th><th>pigment</th><th>dilution</th>");
+        for m in REPORT_MONTHS {
+            let _ = write!(
+                s,
+                "<th>{}</th>",
+                if m == 0.0 {
+                    "healed".to_string()
+                } else {
+                    format!("{m} mo")
+                }
+            );
+        }
+        s.push_str("<th class=\"num\">ΔE00 dot</th><th class=\"num\">ΔE00 area</th><th class=\"num\">score</th><th>touch-up</th></tr>");
+        for (c, out) in cands.iter().zip(ranking).take(REPORT_TOP) {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}{}</td><td>{}:1</td>",
+                out.rank,
+                esc(&out.name),
+                if out.tied_with_best {
+                    " <span class=\"tied\">tied with #1</span>"
+                } else {
+                    ""
+                },
+                out.dilution
+            );
+            for m in REPORT_MONTHS {
+                let look: Look = setup.look(&c.parts, c.dilution.step, m);
+                let _ = write!(s, "<td>{}</td>", dot_svg(skin, look.dot, 40));
+            }
+            let _ = write!(
+                s,
+                "<td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2} ± {:.2}</td><td>{}</td></tr>",
+                out.delta_e00_dot,
+                out.delta_e00_area,
+                out.score,
+                out.uncertainty,
+                out.touch_up_months
+                    .map_or("not within 10 years".into(), |m| format!("{:.1} years", m / 12.0))
+            );
+        }
+        s.push_str("</table>");
+        if let Some(conf) = &o.confidence {
+            let _ = write!(s, "<p>{}</p>", esc(&conf.summary));
+        }
+        s.push_str("</section>");
+
+        if let Some(best) = cands.first() {
+            let healed = setup.look(&best.parts, best.dilution.step, 0.0);
+            let _ = write!(
+                s,
+                "<section><h2>The look at the chosen density</h2><table><tr><td>{}</td><td>{}</td><td>{}</td></tr><tr><td class=\"muted\">{} · {} dots/cm² of {} mm, 2 × 2 cm</td><td class=\"muted\">its average from a distance</td><td class=\"muted\">the patient's stubble look</td></tr></table></section>",
+                patch_svg(skin, healed.dot, dots, 20.0, 220),
+                flat_svg(healed.area, 110, 220),
+                flat_svg(setup.targets().stubble, 110, 220),
+                esc(&best.id),
+                dots.density_per_cm2,
+                dots.diameter_mm
+            );
+        }
+        if let Some(p) = &o.plan {
+            let _ = write!(
+                s,
+                "<section><h2>Plan: {}</h2><table><tr><th>session</th><th>week</th><th>dilution</th><th>dots/cm²</th><th>healed look</th><th class=\"num\">ΔE00 area</th><th>purpose</th></tr>",
+                esc(&p.pigment_id)
+            );
+            for x in &p.sessions {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td>{}:1</td><td>{}</td><td>{}</td><td class=\"num\">{:.1}</td><td>{}</td></tr>",
+                    x.index,
+                    x.week,
+                    x.dilution,
+                    x.density_per_cm2,
+                    flat_svg(lab_from_array(x.lab), 48, 20),
+                    x.delta_e00,
+                    esc(&x.purpose)
+                );
+            }
+            let _ = write!(
+                s,
+                "</table><p>Touch-up: {}. Density for the closest stubble look: {} dots/cm².</p></section>",
+                p.touch_up_months.map_or("not needed within 10 years".into(), |m| format!(
+                    "about {:.1} years after the last session",
+                    m / 12.0
+                )),
+                p.suggested_density_per_cm2
+            );
+        }
+    }
+
+    if !o.warnings.is_empty() {
+        s.push_str("<section><h2>Warnings</h2><ul>");
+        for w in &o.warnings {
+            let _ = write!(s, "<li class=\"warn\">{}</li>", esc(w));
+        }
+        s.push_str("</ul></section>");
+    }
+    s.push_str(ASSUMPTIONS);
+    s.push_str("</body></html>\n");
+    Ok(s)
+}
+
+const ASSUMPTIONS: &str = "<section><h2>What the prediction assumes</h2><ul class=\"muted\">\
+<li>Colours come from the photos as the camera recorded them, corrected only if a calibration profile was given.</li>\
+<li>A healed dot is modelled as pigment under a thin layer of skin that scatters blue light more, which is why black heals blue-grey; about a third of the pigment is lost while healing.</li>\
+<li>Pigment fades exponentially, faster in the sun; carbon black lasts longest. The touch-up is when a dot has visibly changed (3 ΔE00).</li>\
+<li>From a distance, dots and skin blend into an average whose darkness depends on dot size and density.</li>\
+<li>Catalog colours marked illustrative are not measurements; the predictions are only as good as the catalog.</li>\
+</ul><p class=\"muted\">Model and sources: docs/model.md.</p></section>";
+
+/// The swatch sheet as an image: a strip of hair, scalp and stubble swatches, then one row
+/// per candidate (dots on skin at healed, 6, 12, 24, 36 months, then a dot patch at the
+/// chosen density beside the stubble look). No text: the HTML report carries the words.
+pub fn png(input: &ReportInput<'_>) -> RgbImage {
+    const CELL: u32 = 96;
+    const GAP: u32 = 8;
+    let o = input.output;
+    let rows = 1 + input.matched.map_or(0, |(_, c, _)| c.len().min(REPORT_TOP)) as u32;
+    let cols = REPORT_MONTHS.len() as u32 + 2;
+    let (w, h) = (cols * (CELL + GAP) + GAP, rows * (CELL + GAP) + GAP);
+    let mut img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
+    let fill = |img: &mut RgbImage, x0: u32, y0: u32, cw: u32, ch: u32, lab: Lab| {
+        let c = Rgb(lab_to_srgb8(lab));
+        for y in y0..(y0 + ch).min(h) {
+            for x in x0..(x0 + cw).min(w) {
+                img.put_pixel(x, y, c);
+            }
+        }
+    };
+    let disc = |img: &mut RgbImage, cx: f64, cy: f64, r: f64, lab: Lab| {
+        let c = Rgb(lab_to_srgb8(lab));
+        let (x0, x1) = ((cx - r).floor().max(0.0) as u32, (cx + r).ceil() as u32);
+        let (y0, y1) = ((cy - r).floor().max(0.0) as u32, (cy + r).ceil() as u32);
+        for y in y0..=y1.min(h - 1) {
+            for x in x0..=x1.min(w - 1) {
+                if (f64::from(x) + 0.5 - cx).powi(2) + (f64::from(y) + 0.5 - cy).powi(2) <= r * r {
+                    img.put_pixel(x, y, c);
+                }
+            }
+        }
+    };
+    let at = |i: u32| GAP + i * (CELL + GAP);
+    let firsts = [
+        o.hair.as_ref().map(|r| r.target_lab),
+        o.scalp.as_ref().map(|r| r.tones.target_lab),
+        o.stubble.as_ref().map(|r| r.lab),
+    ];
+    for (i, lab) in firsts.iter().enumerate() {
+        if let Some(l) = lab {
+            fill(&mut img, at(i as u32), GAP, CELL, CELL, lab_from_array(*l));
+        }
+    }
+    if let Some((setup, cands, dots)) = input.matched {
+        let skin = setup.targets().scalp;
+        for (r, c) in cands.iter().take(REPORT_TOP).enumerate() {
+            let y = at(r as u32 + 1);
+            for (k, &m) in REPORT_MONTHS.iter().enumerate() {
+                let x = at(k as u32);
+                let look = setup.look(&c.parts, c.dilution.step, m);
+                fill(&mut img, x, y, CELL, CELL, skin);
+                let half = f64::from(CELL) / 2.0;
+                disc(
+                    &mut img,
+                    f64::from(x) + half,
+                    f64::from(y) + half,
+                    f64::from(CELL) * 0.3,
+                    look.dot,
+                );
+            }
+            // A 1 × 1 cm dot patch at the chosen density, then the stubble look.
+            let x = at(REPORT_MONTHS.len() as u32);
+            fill(&mut img, x, y, CELL, CELL, skin);
+            let healed = setup.look(&c.parts, c.dilution.step, 0.0);
+            let n = (dots.density_per_cm2).round() as usize;
+            let r = dots.diameter_mm / 2.0 * f64::from(CELL) / 10.0;
+            for (px, py) in dot_positions(n) {
+                disc(
+                    &mut img,
+                    f64::from(x) + px * f64::from(CELL),
+                    f64::from(y) + py * f64::from(CELL),
+                    r,
+                    healed.dot,
+                );
+            }
+            fill(
+                &mut img,
+                at(REPORT_MONTHS.len() as u32 + 1),
+                y,
+                CELL,
+                CELL,
+                setup.targets().stubble,
+            );
+        }
+    }
+    img
+}
+
+/// Write the report: HTML or PNG by extension, atomically.
+pub fn write(path: &Path, input: &ReportInput<'_>) -> Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("html") | Some("htm") => crate::files::write_atomic(path, &html(input)?),
+        Some("png") => {
+            let mut buf = std::io::Cursor::new(Vec::new());
+            png(input)
+                .write_to(&mut buf, image::ImageFormat::Png)
+                .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+            crate::files::write_atomic_bytes(path, buf.get_ref())
+        }
+        _ => Err(Error::usage(format!(
+            "--report {}: the file name must end in .html or .png",
+            path.display()
+        ))),
+    }
+}
