@@ -141,26 +141,19 @@ fn dot_svg(skin: Lab, dot: Lab, size: u32) -> String {
     )
 }
 
-/// Deterministic dot centres in the unit square (the R2 low-discrepancy sequence, jittered
-/// by a fixed hash): evenly spread yet irregular, like hand-placed dots.
+/// Deterministic dot centres in the unit square, uniformly at random from a fixed hash
+/// (SplitMix64): the random placement the coverage formula assumes (docs/model.md §7).
 fn dot_positions(n: usize) -> Vec<(f64, f64)> {
-    const G: f64 = 1.324_717_957_244_746;
-    let (a1, a2) = (1.0 / G, 1.0 / (G * G));
     let unit = |k: u64| {
-        let mut z = k.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = k
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(0x2545_F491_4F6C_DD1D);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
     };
-    let spread = 1.2 / (n.max(1) as f64).sqrt();
-    (0..n)
-        .map(|i| {
-            let i64_ = i as u64;
-            (
-                (0.5 + a1 * i as f64 + spread * unit(2 * i64_)).rem_euclid(1.0),
-                (0.5 + a2 * i as f64 + spread * unit(2 * i64_ + 1)).rem_euclid(1.0),
-            )
-        })
+    (0..n as u64)
+        .map(|i| (unit(2 * i), unit(2 * i + 1)))
         .collect()
 }
 
