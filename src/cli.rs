@@ -210,6 +210,9 @@ pub enum CatalogCommand {
         /// The clinic's dilution steps, comma-separated.
         #[arg(long, value_name = "D,D,…", value_delimiter = ',')]
         dilution_steps: Option<Vec<f64>>,
+        /// Errors as JSON on stderr (the catalog itself is always JSON).
+        #[arg(long)]
+        json: bool,
     },
     /// Compare two catalogs pigment by pigment.
     Diff {
@@ -411,6 +414,21 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// Columns to format for: the terminal's width, else `COLUMNS`, else wide (pipes and files
+/// get full lines).
+fn terminal_width() -> usize {
+    if std::io::stdout().is_terminal() {
+        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+            return usize::from(w);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 20)
+        .unwrap_or(200)
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string_pretty(v)
         .map(|mut s| {
@@ -508,7 +526,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if a.photos.json {
                 to_json(&out)?
             } else {
-                report::render_text(&out, use_color(a.photos.color))
+                report::render_text(&out, use_color(a.photos.color), terminal_width())
             }))
         }
         Command::Match(m) => {
@@ -603,7 +621,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if m.photos.json {
                 to_json(&out)?
             } else {
-                report::render_text(&out, use_color(m.photos.color))
+                report::render_text(&out, use_color(m.photos.color), terminal_width())
             }))
         }
         Command::DeltaE(d) => {
@@ -706,6 +724,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             out,
             name,
             dilution_steps,
+            json: _,
         }) => {
             let cat = crate::catalog_tools::import_csv(&csv, name, dilution_steps)?;
             match out {

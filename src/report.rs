@@ -1120,8 +1120,12 @@ fn fmt_lab(v: [f64; 3]) -> String {
 }
 
 /// Render the document for a person.
-pub fn render_text(o: &Output, color: bool) -> String {
+///
+/// `width` is the terminal width in columns: below [`WIDE_COLUMNS`] the ranking and plan
+/// use compact tables, and every line is wrapped to fit.
+pub fn render_text(o: &Output, color: bool, width: usize) -> String {
     use std::fmt::Write;
+    let compact = width < WIDE_COLUMNS;
     let mut s = String::new();
     let sw = |v: [f64; 3]| swatch(crate::color::lab_from_array(v), color);
     for i in &o.inputs {
@@ -1212,11 +1216,38 @@ pub fn render_text(o: &Output, color: bool) -> String {
                 100.0 * d.coverage
             );
         }
-        let _ = writeln!(
-            s,
-            "  # recipe                              dilution    dot    area  ΔE00 dot  ΔE00 area  score ± unc   touch-up"
-        );
-        for c in r {
+        if compact {
+            let _ = writeln!(
+                s,
+                "  # recipe           dil. healed    ΔE00 dot/area score±unc touch-up"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  # recipe                              dilution    dot    area  ΔE00 dot  ΔE00 area  score ± unc   touch-up"
+            );
+        }
+        for c in r.iter().filter(|_| compact) {
+            let tu = c
+                .touch_up_months
+                .map(|m| format!("{:.1} y", m / 12.0))
+                .unwrap_or_else(|| "never".into());
+            let _ = writeln!(
+                s,
+                "{:>3} {:<16} {:>3}:1 {} {:>5.1} / {:<5.1} {:5.2}±{:<4.2} {}{}",
+                c.rank,
+                c.name.chars().take(16).collect::<String>(),
+                c.dilution,
+                sw(c.healed_lab),
+                c.delta_e00_dot,
+                c.delta_e00_area,
+                c.score,
+                c.uncertainty,
+                if c.tied_with_best { "tied " } else { "" },
+                tu,
+            );
+        }
+        for c in r.iter().filter(|_| !compact) {
             let tu = c
                 .touch_up_months
                 .map(|m| format!("{:4.1} y", m / 12.0))
@@ -1286,11 +1317,27 @@ pub fn render_text(o: &Output, color: bool) -> String {
             p.pigment_id,
             p.sessions.len()
         );
-        let _ = writeln!(
-            s,
-            "  session  week  dilution  dots/cm²  coverage  healed look  ΔE00 area  ΔE00 dot  purpose"
-        );
-        for x in &p.sessions {
+        if compact {
+            for x in &p.sessions {
+                let _ = writeln!(
+                    s,
+                    "  {}. week {}: {}:1, {} dots/cm² → {} ΔE00 {:.1} — {}",
+                    x.index,
+                    x.week,
+                    x.dilution,
+                    x.density_per_cm2,
+                    sw(x.lab),
+                    x.delta_e00,
+                    x.purpose
+                );
+            }
+        } else {
+            let _ = writeln!(
+                s,
+                "  session  week  dilution  dots/cm²  coverage  healed look  ΔE00 area  ΔE00 dot  purpose"
+            );
+        }
+        for x in p.sessions.iter().filter(|_| !compact) {
             let _ = writeln!(
                 s,
                 "  {:>7} {:>5} {:>7}:1 {:>9} {:>8.0} %  {}  {:>9.1} {:>9.1}  {}",
@@ -1336,5 +1383,59 @@ pub fn render_text(o: &Output, color: bool) -> String {
             let _ = writeln!(s, "warning: {w}");
         }
     }
-    s
+    wrap_lines(&s, width)
+}
+
+/// Terminal width from which the wide tables are used.
+pub const WIDE_COLUMNS: usize = 125;
+
+/// Columns a string takes on a terminal: characters, not counting ANSI escape sequences.
+pub fn display_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for ch in s.chars() {
+        match (in_escape, ch) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// Wrap every line wider than `width` at spaces, continuing with a 4-space indent.
+pub fn wrap_lines(text: &str, width: usize) -> String {
+    let width = width.max(20);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if display_width(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let mut cur = " ".repeat(indent);
+        let mut fresh = true;
+        for word in line
+            .trim_start_matches(' ')
+            .split(' ')
+            .filter(|w| !w.is_empty())
+        {
+            if !fresh && display_width(&cur) + 1 + display_width(word) > width {
+                out.push_str(cur.trim_end());
+                out.push('\n');
+                cur = " ".repeat(indent + 4);
+                fresh = true;
+            }
+            if !fresh {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            fresh = false;
+        }
+        out.push_str(cur.trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -453,3 +453,138 @@ fn text_output_shows_the_plan_table() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
+
+#[test]
+fn terminal_output_fits_narrow_terminals_and_degrades_without_colour() {
+    for cols in [60usize, 80, 100] {
+        let o = Command::new(bin())
+            .args(["match", SHAVED, "--catalog", CATALOG, "--color", "always"])
+            .env("COLUMNS", cols.to_string())
+            .output()
+            .expect("runs");
+        assert!(o.status.success());
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("\x1b[48;2;"),
+            "--color always paints swatches"
+        );
+        for line in text.lines() {
+            let w = smpmatch::report::display_width(line);
+            assert!(w <= cols, "{cols} columns: {w}-column line {line:?}");
+        }
+        assert!(text.contains("plan for"));
+    }
+    // No colour: no escape sequences at all, hex codes instead.
+    let o = run(&["match", SHAVED, "--catalog", CATALOG, "--color", "auto"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains('\x1b'));
+    assert!(text.contains("[#"));
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let o = run(&["completions", "bash"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for sub in [
+        "analyze",
+        "match",
+        "calibrate",
+        "fit-fading",
+        "--dot-diameter",
+    ] {
+        assert!(text.contains(sub), "completion lacks {sub}");
+    }
+    let o = run(&["man"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(".TH smpmatch 1") && text.contains("calibrate"));
+}
+
+#[test]
+fn catalog_show_import_and_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = run(&["catalog", "show", CATALOG, "--json"]);
+    assert!(o.status.success());
+    let v = json_stdout(&o);
+    assert_eq!(v["catalog"]["pigments"].as_array().expect("p").len(), 6);
+    let o = run(&["catalog", "show", CATALOG, "--color", "never"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("carbon-black") && text.contains("[#") && text.contains("iron_oxide"));
+
+    // Import: a spreadsheet with a quoted comma; then one with a bad number.
+    let csv = dir.path().join("inks.csv");
+    std::fs::write(
+        &csv,
+        "id,name,base,L,a,b,method,source,half_life_months,sun_sensitivity\n\
+         ink-1,\"Black, jet\",carbon,21,0.2,-1,manufacturer,Brand sheet,40,0.3\n\
+         ink-2,Brown,iron_oxide,31,9,12,,,,\n",
+    )
+    .expect("csv");
+    let out = dir.path().join("inks.json");
+    let o = run(&[
+        "catalog",
+        "import",
+        csv.to_str().expect("u"),
+        "--out",
+        out.to_str().expect("u"),
+        "--dilution-steps",
+        "0,2,4,8",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cat = smpmatch::catalog::load(&out).expect("valid");
+    assert_eq!(cat.pigments[0].name, "Black, jet");
+    assert_eq!(cat.dilution_steps, Some(vec![0.0, 2.0, 4.0, 8.0]));
+    assert_eq!(
+        cat.pigments[1].measurement.method,
+        smpmatch::catalog::Method::Illustrative
+    );
+    std::fs::write(
+        &csv,
+        "id,name,base,L,a,b\nink-1,Black,carbon,21,zero,-1\nink-1,Dup,granite,21,0,-1\n",
+    )
+    .expect("csv");
+    let o = run(&["catalog", "import", csv.to_str().expect("u"), "--json"]);
+    assert_eq!(o.status.code(), Some(4));
+    let e = json_error(&o);
+    let problems: Vec<String> = e["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| format!("{}: {}", p["path"], p["message"]))
+        .collect();
+    let all = problems.join("\n");
+    assert!(all.contains("row 2, a"), "{all}");
+    assert!(
+        all.contains("row 3, id") && all.contains("duplicate"),
+        "{all}"
+    );
+    assert!(all.contains("row 3, base"), "{all}");
+
+    // Diff: the imported catalog against itself, then against a changed copy.
+    let o = run(&[
+        "catalog",
+        "diff",
+        out.to_str().expect("u"),
+        out.to_str().expect("u"),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "no differences");
+    let mut changed = cat.clone();
+    changed.pigments[0].lab[0] += 2.0;
+    changed.pigments.remove(1);
+    let out2 = dir.path().join("inks2.json");
+    std::fs::write(&out2, serde_json::to_string(&changed).expect("json")).expect("write");
+    let o = run(&[
+        "catalog",
+        "diff",
+        out.to_str().expect("u"),
+        out2.to_str().expect("u"),
+        "--json",
+    ]);
+    let v = json_stdout(&o);
+    let ch = v["changes"].as_array().expect("changes");
+    assert_eq!(ch.len(), 2);
+    assert_eq!(ch[0]["kind"], "changed");
+    assert!(ch[0]["lab_delta_e00"].as_f64().expect("de") > 1.0);
+    assert_eq!(ch[1]["kind"], "removed");
+}
