@@ -3,36 +3,15 @@
 //! shipped clinic samples (samples/truth.json), and synthetic follow-ups with a known
 //! half-life.
 
+mod common;
+use common::{lab, run, truth};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use smpmatch::calibrate::{calibrate, CalibrateOptions, Model, Profile};
 use smpmatch::chart::{detect, from_corners, reference, ReferenceSet, PATCHES};
-use smpmatch::color::{delta_e00, Lab};
+use smpmatch::color::delta_e00;
 use smpmatch::photo::{LoadLimits, Photo};
 use smpmatch::synth::{save_jpeg, Camera, CardScene};
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_smpmatch"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
-
-fn lab(v: &serde_json::Value) -> Lab {
-    let a: Vec<f32> = v
-        .as_array()
-        .expect("lab")
-        .iter()
-        .map(|x| x.as_f64().expect("num") as f32)
-        .collect();
-    Lab::new(a[0], a[1], a[2])
-}
 
 /// A test set of distorted card photos: rotations in all four quadrants, scales, mild
 /// perspective, casts, exposure, tone curves, crosstalk, vignetting, noise and JPEG.
@@ -268,11 +247,6 @@ fn a_photo_without_a_card_says_so() {
         text.contains("no ColorChecker found") && text.contains("--corners"),
         "{text}"
     );
-}
-
-fn truth() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string("samples/truth.json").expect("truth"))
-        .expect("json")
 }
 
 fn clinic_profile(dir: &Path) -> PathBuf {

@@ -1,40 +1,10 @@
 //! The command line as other programs see it: exit codes, JSON on stdout, JSON errors on
 //! stderr, determinism.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+use common::{bin, json_error, json_stdout, run};
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_smpmatch"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
-
-fn json_stdout(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&o.stdout)
-        )
-    })
-}
-
-fn json_error(o: &Output) -> serde_json::Value {
-    let text = String::from_utf8_lossy(&o.stderr);
-    let v: serde_json::Value = serde_json::from_str(text.trim())
-        .unwrap_or_else(|e| panic!("stderr not JSON ({e}): {text}"));
-    assert!(
-        v["error"]["kind"].is_string() && v["error"]["message"].is_string(),
-        "{v}"
-    );
-    v
-}
+use std::process::Command;
 
 const CATALOG: &str = "pigments/smp_sample.json";
 const SHAVED: &str = "samples/shaved_light.jpg";

@@ -2,20 +2,10 @@
 //! page rendered by a real browser (headless Chromium), checked for console errors and for
 //! swatches of the expected colours.
 
+mod common;
+use common::run;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_smpmatch"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
+use std::process::Command;
 
 fn rgb(hex: &str) -> [u8; 3] {
     let h = hex.trim_start_matches('#');
