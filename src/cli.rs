@@ -22,6 +22,8 @@ use crate::report::{self, BuildContext, CatalogOut, MatchResult, SettingsOut, SC
 use crate::tones::{KChoice, ToneOptions};
 use crate::visual;
 
+mod batch;
+
 /// Pigment colour matching for scalp micropigmentation.
 #[derive(Debug, Parser)]
 #[command(name = "smpmatch", version, about, long_about = None)]
@@ -38,6 +40,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Analyze, then rank a pigment catalog by CIEDE2000 under the healed/fading model.
     Match(MatchArgs),
+    /// Match many photos (files or directories) on every core; one JSON line per photo.
+    Batch(BatchArgs),
     /// CIEDE2000 colour difference of two CIELAB colours.
     #[command(name = "delta-e")]
     DeltaE(DeltaEArgs),
@@ -290,6 +294,23 @@ pub struct PhotoArgs {
     /// Scalp rectangle X,Y,W,H in pixels of PHOTO.
     #[arg(long = "scalp-region", value_name = "X,Y,W,H", value_parser = Region::parse)]
     pub scalp_region: Vec<Region>,
+    /// Analysis settings.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Also write a visual report: FILE.html (self-contained page) or FILE.png (swatch sheet).
+    #[arg(long, value_name = "FILE", value_parser = parse_report_path)]
+    pub report: Option<PathBuf>,
+    /// Print one JSON document on stdout (errors as JSON on stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Colour swatches in the terminal.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Analysis settings shared by analyze, match and batch.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
     /// Number of tones per role: `auto` or 1–16.
     #[arg(long, default_value = "auto")]
     pub k: KChoice,
@@ -305,32 +326,11 @@ pub struct PhotoArgs {
     /// Colour calibration profile (from `smpmatch calibrate`) applied to every photo.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Also write a visual report: FILE.html (self-contained page) or FILE.png (swatch sheet).
-    #[arg(long, value_name = "FILE", value_parser = parse_report_path)]
-    pub report: Option<PathBuf>,
-    /// Print one JSON document on stdout (errors as JSON on stderr).
-    #[arg(long)]
-    pub json: bool,
-    /// Colour swatches in the terminal.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
-/// `analyze`.
-#[derive(Debug, Args)]
-pub struct AnalyzeArgs {
-    #[command(flatten)]
-    photos: PhotoArgs,
-}
-
-/// `match`.
-#[derive(Debug, Args)]
-pub struct MatchArgs {
-    #[command(flatten)]
-    photos: PhotoArgs,
-    /// Pigment catalog (JSON; see docs/catalog.md).
-    #[arg(long, value_name = "FILE")]
-    catalog: PathBuf,
+/// Treatment and model settings shared by match and batch.
+#[derive(Debug, Clone, Args)]
+pub struct TreatmentArgs {
     /// Sun exposure of the treated scalp (changes the fading rate).
     #[arg(long, value_enum, default_value_t = Sun::Moderate)]
     sun: Sun,
@@ -358,6 +358,46 @@ pub struct MatchArgs {
     /// Do not search two-ink blends.
     #[arg(long)]
     no_blends: bool,
+}
+
+/// `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    photos: PhotoArgs,
+}
+
+/// `match`.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    photos: PhotoArgs,
+    /// Pigment catalog (JSON; see docs/catalog.md).
+    #[arg(long, value_name = "FILE")]
+    catalog: PathBuf,
+    #[command(flatten)]
+    treatment: TreatmentArgs,
+}
+
+/// `batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Photos, or directories searched recursively for .jpg/.jpeg/.png/.tif/.tiff/.webp.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Pigment catalog.
+    #[arg(long, value_name = "FILE")]
+    catalog: PathBuf,
+    /// Append JSON Lines here instead of printing them.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Skip photos already recorded in --out.
+    #[arg(long, requires = "out")]
+    resume: bool,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+    #[command(flatten)]
+    treatment: TreatmentArgs,
 }
 
 /// A clap parser for a number within `[lo, hi]`.
@@ -438,8 +478,21 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
         .map_err(|e| Error::Internal(format!("JSON serialisation failed: {e}")))
 }
 
+fn analyze_options(a: &AnalysisArgs) -> Result<AnalyzeOptions> {
+    Ok(AnalyzeOptions {
+        tones: ToneOptions {
+            k: a.k,
+            seed: a.seed,
+        },
+        limits: LoadLimits {
+            max_pixels: a.max_pixels,
+        },
+        max_samples: a.max_samples.max(1),
+        profile: a.profile.as_deref().map(Profile::load).transpose()?,
+    })
+}
+
 fn analysis_inputs(p: &PhotoArgs) -> Result<(Selection, AnalyzeOptions)> {
-    let profile = p.profile.as_deref().map(Profile::load).transpose()?;
     Ok((
         Selection {
             photo: p.photo.clone(),
@@ -448,22 +501,12 @@ fn analysis_inputs(p: &PhotoArgs) -> Result<(Selection, AnalyzeOptions)> {
             hair_regions: p.hair_region.clone(),
             scalp_regions: p.scalp_region.clone(),
         },
-        AnalyzeOptions {
-            tones: ToneOptions {
-                k: p.k,
-                seed: p.seed,
-            },
-            limits: LoadLimits {
-                max_pixels: p.max_pixels,
-            },
-            max_samples: p.max_samples.max(1),
-            profile,
-        },
+        analyze_options(&p.analysis)?,
     ))
 }
 
-fn calibration_out(p: &PhotoArgs, opts: &AnalyzeOptions) -> Option<report::CalibrationOut> {
-    let (path, prof) = (p.profile.as_ref()?, opts.profile.as_ref()?);
+fn calibration_out(a: &AnalysisArgs, opts: &AnalyzeOptions) -> Option<report::CalibrationOut> {
+    let (path, prof) = (a.profile.as_ref()?, opts.profile.as_ref()?);
     Some(report::CalibrationOut {
         profile: path.display().to_string(),
         model: prof.correction.model,
@@ -474,14 +517,14 @@ fn calibration_out(p: &PhotoArgs, opts: &AnalyzeOptions) -> Option<report::Calib
     })
 }
 
-fn settings(p: &PhotoArgs) -> SettingsOut {
+fn settings(a: &AnalysisArgs) -> SettingsOut {
     SettingsOut {
-        k: match p.k {
+        k: match a.k {
             KChoice::Auto => "auto".into(),
             KChoice::Fixed(k) => k.to_string(),
         },
-        seed: p.seed,
-        max_samples: p.max_samples,
+        seed: a.seed,
+        max_samples: a.max_samples,
         sun: None,
         months: None,
         dots: None,
@@ -489,6 +532,108 @@ fn settings(p: &PhotoArgs) -> SettingsOut {
         session_spacing_weeks: None,
         blends: None,
     }
+}
+
+/// Everything `match` computes for one patient.
+struct Matched {
+    output: report::Output,
+    analysis: crate::analysis::Analysis,
+    ranking: rank::Ranking,
+    targets: Targets,
+    dots: Dots,
+}
+
+/// The match pipeline: analysis → ranking → plan → output document. Shared by `match` and
+/// `batch`.
+fn match_photo(
+    sel: &Selection,
+    opts: &AnalyzeOptions,
+    a: &AnalysisArgs,
+    t: &TreatmentArgs,
+    cat: &catalog::Catalog,
+    catalog_path: &std::path::Path,
+) -> Result<Matched> {
+    let analysis = analyze(sel, opts)?;
+    let (hair, scalp) = analysis.targets()?;
+    let targets = Targets {
+        hair,
+        scalp,
+        stubble: analysis.stubble.map_or(hair, |s| s.lab),
+    };
+    let dots = Dots {
+        diameter_mm: t.dot_diameter,
+        density_per_cm2: t.density,
+    };
+    let target_standard_error = analysis.hair.as_ref().map_or(0.0, |h| {
+        f64::from(h.target_spread_de00) / (h.target_pixels.max(1) as f64).sqrt()
+    });
+    let ropts = RankOptions {
+        measurement_de00: opts
+            .profile
+            .as_ref()
+            .map_or(rank::UNCALIBRATED_DE00, Profile::uncertainty_de00),
+        target_standard_error,
+        sun: t.sun,
+        months: t.months.clone(),
+        dots,
+        blends: !t.no_blends,
+        ..RankOptions::default()
+    };
+    let ranking = rank::rank(cat, targets, &ropts);
+    let setup = Setup::new(
+        cat,
+        targets,
+        ropts.params,
+        dots,
+        t.sun,
+        ropts.half_life_scale,
+    );
+    let popts = PlanOptions {
+        sessions: usize::from(t.sessions),
+        spacing_weeks: t.session_weeks,
+        dots,
+    };
+    let plan = ranking
+        .candidates
+        .first()
+        .map(|best| plan::plan(&setup, best, &ranking.steps, &popts));
+    let mut st = settings(a);
+    st.sun = Some(t.sun);
+    st.months = Some(t.months.clone());
+    st.dots = Some(report::DotsOut {
+        diameter_mm: dots.diameter_mm,
+        density_per_cm2: dots.density_per_cm2,
+        coverage: (dots.coverage() * 1e4).round() / 1e4,
+    });
+    st.sessions = Some(usize::from(t.sessions));
+    st.session_spacing_weeks = Some(t.session_weeks);
+    st.blends = Some(!t.no_blends);
+    let output = report::build(
+        &analysis,
+        Some(MatchResult {
+            ranking: &ranking,
+            plan: plan.as_ref(),
+            params: ropts.params,
+            top: t.top,
+        }),
+        BuildContext {
+            command: "match",
+            settings: st,
+            catalog: Some(CatalogOut {
+                path: catalog_path.display().to_string(),
+                name: cat.name.clone(),
+                pigments: cat.pigments.len(),
+            }),
+            calibration: calibration_out(a, opts),
+        },
+    );
+    Ok(Matched {
+        output,
+        analysis,
+        ranking,
+        targets,
+        dots,
+    })
 }
 
 /// Run a parsed command.
@@ -507,9 +652,9 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 None,
                 BuildContext {
                     command: "analyze",
-                    settings: settings(&a.photos),
+                    settings: settings(&a.photos.analysis),
                     catalog: None,
-                    calibration: calibration_out(&a.photos, &opts),
+                    calibration: calibration_out(&a.photos.analysis, &opts),
                 },
             );
             if let Some(path) = &a.photos.report {
@@ -533,97 +678,40 @@ pub fn run(cli: Cli) -> Result<Printed> {
             // Read the catalog first: a bad catalog should fail before photos are decoded.
             let cat = catalog::load(&m.catalog)?;
             let (sel, opts) = analysis_inputs(&m.photos)?;
-            let analysis = analyze(&sel, &opts)?;
-            let (hair, scalp) = analysis.targets()?;
-            let targets = Targets {
-                hair,
-                scalp,
-                stubble: analysis.stubble.map_or(hair, |s| s.lab),
-            };
-            let dots = Dots {
-                diameter_mm: m.dot_diameter,
-                density_per_cm2: m.density,
-            };
-            let target_standard_error = analysis.hair.as_ref().map_or(0.0, |h| {
-                f64::from(h.target_spread_de00) / (h.target_pixels.max(1) as f64).sqrt()
-            });
-            let ropts = RankOptions {
-                measurement_de00: opts
-                    .profile
-                    .as_ref()
-                    .map_or(rank::UNCALIBRATED_DE00, Profile::uncertainty_de00),
-                target_standard_error,
-                sun: m.sun,
-                months: m.months.clone(),
-                dots,
-                blends: !m.no_blends,
-                ..RankOptions::default()
-            };
-            let ranking = rank::rank(&cat, targets, &ropts);
-            let setup = Setup::new(
+            let r = match_photo(
+                &sel,
+                &opts,
+                &m.photos.analysis,
+                &m.treatment,
                 &cat,
-                targets,
-                ropts.params,
-                dots,
-                m.sun,
-                ropts.half_life_scale,
-            );
-            let popts = PlanOptions {
-                sessions: usize::from(m.sessions),
-                spacing_weeks: m.session_weeks,
-                dots,
-            };
-            let plan = ranking
-                .candidates
-                .first()
-                .map(|best| plan::plan(&setup, best, &ranking.steps, &popts));
-            let mut st = settings(&m.photos);
-            st.sun = Some(m.sun);
-            st.months = Some(m.months.clone());
-            st.dots = Some(report::DotsOut {
-                diameter_mm: dots.diameter_mm,
-                density_per_cm2: dots.density_per_cm2,
-                coverage: (dots.coverage() * 1e4).round() / 1e4,
-            });
-            st.sessions = Some(usize::from(m.sessions));
-            st.session_spacing_weeks = Some(m.session_weeks);
-            st.blends = Some(!m.no_blends);
-            let out = report::build(
-                &analysis,
-                Some(MatchResult {
-                    ranking: &ranking,
-                    plan: plan.as_ref(),
-                    params: ropts.params,
-                    top: m.top,
-                }),
-                BuildContext {
-                    command: "match",
-                    settings: st,
-                    catalog: Some(CatalogOut {
-                        path: m.catalog.display().to_string(),
-                        name: cat.name.clone(),
-                        pigments: cat.pigments.len(),
-                    }),
-                    calibration: calibration_out(&m.photos, &opts),
-                },
-            );
+                &m.catalog,
+            )?;
             if let Some(path) = &m.photos.report {
+                let setup = Setup::new(
+                    &cat,
+                    r.targets,
+                    ModelParams::default(),
+                    r.dots,
+                    m.treatment.sun,
+                    1.0,
+                );
                 visual::write(
                     path,
                     &visual::ReportInput {
-                        output: &out,
-                        analysis: &analysis,
-                        matched: Some((&setup, &ranking.candidates, dots)),
+                        output: &r.output,
+                        analysis: &r.analysis,
+                        matched: Some((&setup, &r.ranking.candidates, r.dots)),
                         profile: opts.profile.as_ref(),
                     },
                 )?;
             }
             Ok(ok(if m.photos.json {
-                to_json(&out)?
+                to_json(&r.output)?
             } else {
-                report::render_text(&out, use_color(m.photos.color), terminal_width())
+                report::render_text(&r.output, use_color(m.photos.color), terminal_width())
             }))
         }
+        Command::Batch(b) => batch::run(b),
         Command::DeltaE(d) => {
             let de = delta_e00(d.lab1, d.lab2);
             Ok(ok(if d.json {
@@ -984,22 +1072,27 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
 
 /// The JSON error object for `e`.
 pub fn error_json(e: &Error) -> String {
-    let problems = match e {
-        Error::Catalog { problems, .. } => problems.clone(),
-        _ => Vec::new(),
-    };
     let body = report::ErrorOut {
-        error: report::ErrorBody {
-            kind: e.kind().into(),
-            message: e.to_string(),
-            path: e.path().map(|p| p.display().to_string()),
-            exit_code: e.exit_code(),
-            problems,
-        },
+        error: error_body(e),
     };
     serde_json::to_string(&body).unwrap_or_else(|_| {
         "{\"error\":{\"kind\":\"internal\",\"message\":\"cannot serialise error\"}}".into()
     })
+}
+
+/// The JSON error body for `e`.
+pub fn error_body(e: &Error) -> report::ErrorBody {
+    let problems = match e {
+        Error::Catalog { problems, .. } => problems.clone(),
+        _ => Vec::new(),
+    };
+    report::ErrorBody {
+        kind: e.kind().into(),
+        message: e.to_string(),
+        path: e.path().map(|p| p.display().to_string()),
+        exit_code: e.exit_code(),
+        problems,
+    }
 }
 
 /// Whether the raw arguments ask for JSON (used before/without a successful parse).

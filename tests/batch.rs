@@ -1,0 +1,148 @@
+//! `smpmatch batch`: one JSON line per photo, in order, errors as records, the same result as
+//! `match`, and `--resume` after an interrupted run.
+
+mod common;
+use common::run;
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["shaved_light.jpg", "crown_tan.jpg"] {
+        std::fs::copy(format!("samples/{f}"), dir.path().join(f)).expect("copy");
+    }
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::copy(
+        "samples/shaved_dark.jpg",
+        dir.path().join("sub/shaved_dark.JPG"),
+    )
+    .expect("copy");
+    std::fs::write(dir.path().join("sub/broken.jpg"), b"not a photo").expect("write");
+    std::fs::write(
+        dir.path().join("sub/notes.txt"),
+        b"ignored: not an image extension",
+    )
+    .expect("w");
+    dir
+}
+
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("out")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+#[test]
+fn batch_records_every_photo_in_order_and_matches_match() {
+    let dir = setup();
+    let d = dir.path().to_str().expect("utf8");
+    let o = run(&[
+        "batch",
+        d,
+        "--catalog",
+        "pigments/smp_sample.json",
+        "--top",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(6), "one photo is broken");
+    let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let names: Vec<String> = recs
+        .iter()
+        .map(|r| {
+            r["photo"]
+                .as_str()
+                .expect("photo")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "crown_tan.jpg",
+            "shaved_light.jpg",
+            "broken.jpg",
+            "shaved_dark.JPG"
+        ]
+    );
+    assert_eq!(recs[2]["ok"], false);
+    assert_eq!(recs[2]["error"]["kind"], "input");
+    assert!(recs[2]["error"]["message"]
+        .as_str()
+        .expect("m")
+        .contains("broken.jpg"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("3 matched, 1 failed"));
+    // Each record's result is exactly what `match --json` prints for that photo.
+    let photo = recs[1]["photo"].as_str().expect("photo");
+    let single = run(&[
+        "match",
+        photo,
+        "--catalog",
+        "pigments/smp_sample.json",
+        "--top",
+        "3",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&single.stdout).expect("json");
+    assert_eq!(recs[1]["result"], v);
+}
+
+#[test]
+fn resume_skips_recorded_photos_and_redoes_a_cut_off_line() {
+    let dir = setup();
+    let d = dir.path().to_str().expect("utf8");
+    let out = dir.path().join("out.jsonl");
+    let o = run(&[
+        "batch",
+        d,
+        "--catalog",
+        "pigments/smp_sample.json",
+        "--out",
+        out.to_str().expect("u"),
+    ]);
+    assert_eq!(o.status.code(), Some(6));
+    let full = std::fs::read_to_string(&out).expect("out");
+    // Simulate a kill during the third record: keep two records and half of the third.
+    let mut cut: Vec<&str> = full.lines().collect();
+    let third = cut[2];
+    cut.truncate(2);
+    let partial = format!("{}\n{}", cut.join("\n"), &third[..third.len() / 2]);
+    std::fs::write(&out, partial).expect("write");
+    let o = run(&[
+        "batch",
+        d,
+        "--catalog",
+        "pigments/smp_sample.json",
+        "--out",
+        out.to_str().expect("u"),
+        "--resume",
+    ]);
+    assert_eq!(o.status.code(), Some(6), "the broken photo fails again");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 already in"));
+    let recs = lines(&out);
+    let mut photos: Vec<&str> = recs
+        .iter()
+        .map(|r| r["photo"].as_str().expect("p"))
+        .collect();
+    photos.sort_unstable();
+    photos.dedup();
+    assert_eq!(recs.len(), 4, "every photo exactly once");
+    assert_eq!(photos.len(), 4);
+    // Nothing left to do.
+    let o = run(&[
+        "batch",
+        d,
+        "--catalog",
+        "pigments/smp_sample.json",
+        "--out",
+        out.to_str().expect("u"),
+        "--resume",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(lines(&out).len(), 4);
+}
