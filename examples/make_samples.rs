@@ -248,8 +248,25 @@ fn render(spec: &Spec) -> (RgbImage, f64) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out: PathBuf = std::env::args()
-        .nth(1)
+    // `--large FILE`: only a 12-megapixel (4000 × 3000) shaved-head photo, for benchmarks.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--large") {
+        let path = PathBuf::from(args.get(2).ok_or("--large needs a file name")?);
+        let mut spec = specs()
+            .into_iter()
+            .find(|s| s.file == "shaved_light.jpg")
+            .ok_or("spec")?;
+        spec.width = 4000;
+        spec.height = 3000;
+        spec.count *= 11; // the same stubble density over 11× the area
+        spec.seed = 12;
+        let (img, _) = render(&spec);
+        write_jpeg(&path, &img)?;
+        println!("wrote {} (4000×3000)", path.display());
+        return Ok(());
+    }
+    let out: PathBuf = args
+        .get(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("samples"));
     std::fs::create_dir_all(&out)?;

@@ -25,6 +25,8 @@
 use palette::Mix;
 use serde::Serialize;
 
+use rayon::prelude::*;
+
 use crate::color::{delta_e00, Lab};
 use crate::segment;
 
@@ -45,6 +47,8 @@ pub const MERGE_DE00: f32 = 2.0;
 pub const MODE_DE00: f32 = 5.0;
 /// Lloyd refinement iterations on all sampled pixels.
 const REFINE_ITERS: usize = 5;
+/// Points per parallel chunk of the Lloyd refinement (fixed, for reproducible sums).
+const REFINE_CHUNK: usize = 16_384;
 const KMEANS_MAX_ITER: usize = 100;
 const KMEANS_CONVERGE: f32 = 1e-5;
 
@@ -237,24 +241,32 @@ pub struct Fit {
 pub fn fit_k(fit_points: &[Lab], all: &[Lab], k: usize, seed: u64) -> Fit {
     let distinct = count_distinct_up_to(fit_points, k);
     let k = k.min(distinct).max(1);
+    // Restarts run in parallel; the best is chosen by SSE, ties by restart number, so the
+    // result does not depend on the number of threads.
+    let runs: Vec<(Vec<Lab>, f64)> = (0..RESTARTS)
+        .into_par_iter()
+        .map(|r| {
+            let s = seed.wrapping_add(1000 * k as u64).wrapping_add(r);
+            let km = kmeans_colors::get_kmeans_hamerly(
+                k,
+                KMEANS_MAX_ITER,
+                KMEANS_CONVERGE,
+                false,
+                fit_points,
+                s,
+            );
+            let sse: f64 = fit_points
+                .iter()
+                .zip(&km.indices)
+                .map(|(&p, &i)| f64::from(dist2(p, km.centroids[i as usize])))
+                .sum();
+            (km.centroids, sse)
+        })
+        .collect();
     let mut best: Option<(Vec<Lab>, f64)> = None;
-    for r in 0..RESTARTS {
-        let s = seed.wrapping_add(1000 * k as u64).wrapping_add(r);
-        let km = kmeans_colors::get_kmeans_hamerly(
-            k,
-            KMEANS_MAX_ITER,
-            KMEANS_CONVERGE,
-            false,
-            fit_points,
-            s,
-        );
-        let sse: f64 = fit_points
-            .iter()
-            .zip(&km.indices)
-            .map(|(&p, &i)| f64::from(dist2(p, km.centroids[i as usize])))
-            .sum();
-        if best.as_ref().is_none_or(|b| sse < b.1) {
-            best = Some((km.centroids, sse));
+    for run in runs {
+        if best.as_ref().is_none_or(|b| run.1 < b.1) {
+            best = Some(run);
         }
     }
     let mut centroids = best.map(|b| b.0).unwrap_or_default();
@@ -263,16 +275,37 @@ pub fn fit_k(fit_points: &[Lab], all: &[Lab], k: usize, seed: u64) -> Fit {
     let mut counts = vec![0usize; centroids.len()];
     let mut sse = 0.0;
     for _ in 0..REFINE_ITERS {
-        let mut sums = vec![[0f64; 3]; centroids.len()];
-        counts = vec![0; centroids.len()];
+        // Partial sums over fixed-size chunks, in parallel, added in chunk order: the same
+        // floating-point result whatever the number of threads.
+        let k = centroids.len();
+        let partials: Vec<(Vec<[f64; 3]>, Vec<usize>, f64)> = all
+            .par_chunks(REFINE_CHUNK)
+            .map(|chunk| {
+                let mut sums = vec![[0f64; 3]; k];
+                let mut counts = vec![0usize; k];
+                let mut sse = 0.0;
+                for &p in chunk {
+                    let (i, d) = nearest(p, &centroids);
+                    sums[i][0] += f64::from(p.l);
+                    sums[i][1] += f64::from(p.a);
+                    sums[i][2] += f64::from(p.b);
+                    counts[i] += 1;
+                    sse += f64::from(d);
+                }
+                (sums, counts, sse)
+            })
+            .collect();
+        let mut sums = vec![[0f64; 3]; k];
+        counts = vec![0; k];
         sse = 0.0;
-        for &p in all {
-            let (i, d) = nearest(p, &centroids);
-            sums[i][0] += f64::from(p.l);
-            sums[i][1] += f64::from(p.a);
-            sums[i][2] += f64::from(p.b);
-            counts[i] += 1;
-            sse += f64::from(d);
+        for (ps, pc, pe) in partials {
+            for i in 0..k {
+                for c in 0..3 {
+                    sums[i][c] += ps[i][c];
+                }
+                counts[i] += pc[i];
+            }
+            sse += pe;
         }
         let mut moved = 0f32;
         let mut next = Vec::with_capacity(centroids.len());

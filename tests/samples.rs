@@ -138,3 +138,72 @@ fn stubble_look_matches_the_painted_area_mix() {
         );
     }
 }
+
+#[test]
+#[ignore = "known gap (issue 6): on shaved_grey_dark.jpg the hair target moves 0.56 ΔE00 \
+            between the default 250k-pixel sample and every pixel; run with --ignored"]
+fn sampling_for_speed_keeps_tones_within_0_3_of_full_resolution() {
+    // Every pixel vs the default stratified sample: the targets and every tone of the
+    // sampled result must lie within ΔE00 0.3 of the full-resolution analysis.
+    for s in truth().iter() {
+        let path = Path::new("samples").join(s["file"].as_str().expect("file"));
+        let sel = match s["use_as"].as_str().expect("use") {
+            "auto" => Selection {
+                photo: Some(path.clone()),
+                ..Selection::default()
+            },
+            "--hair" => Selection {
+                hair_photos: vec![path.clone()],
+                ..Selection::default()
+            },
+            _ => Selection {
+                scalp_photos: vec![path.clone()],
+                ..Selection::default()
+            },
+        };
+        let fast = analyze(&sel, &AnalyzeOptions::default()).expect("fast");
+        let full = analyze(
+            &sel,
+            &AnalyzeOptions {
+                max_samples: usize::MAX,
+                ..AnalyzeOptions::default()
+            },
+        )
+        .expect("full");
+        for (a, b, role) in [
+            (&fast.hair, &full.hair, "hair"),
+            (&fast.scalp, &full.scalp, "scalp"),
+        ] {
+            let (Some(a), Some(b)) = (a, b) else {
+                assert!(
+                    a.is_none() && b.is_none(),
+                    "{}: {role} presence differs",
+                    path.display()
+                );
+                continue;
+            };
+            let d = delta_e00(a.target, b.target);
+            eprintln!(
+                "{} {role}: target ΔE00 {d:.3} (sampled {} px of {} )",
+                path.display(),
+                a.pixels_sampled,
+                b.pixels_sampled
+            );
+            assert!(d <= 0.3, "{} {role}: target moved {d}", path.display());
+            for t in &a.tones {
+                let nearest = b
+                    .tones
+                    .iter()
+                    .map(|u| delta_e00(t.lab, u.lab))
+                    .fold(f32::INFINITY, f32::min);
+                assert!(
+                    nearest <= 0.3 || t.weight < 0.05,
+                    "{} {role}: tone {:?} ({:.1} %) is {nearest} from any full-resolution tone",
+                    path.display(),
+                    t.lab,
+                    100.0 * t.weight
+                );
+            }
+        }
+    }
+}
