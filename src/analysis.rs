@@ -344,10 +344,9 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
 }
 
 fn note_icc(photo: &Photo, warnings: &mut Vec<String>) {
-    if photo.info.icc_profile_bytes.is_some() {
+    if let Some(why) = &photo.info.icc_problem {
         warnings.push(format!(
-            "{}: the embedded ICC colour profile is not applied in this version; pixels were \
-             read as sRGB (wide-gamut photos, e.g. Display P3, will measure slightly off)",
+            "{}: {why}; the pixels were read as sRGB and may measure off",
             photo.info.path
         ));
     }

@@ -3,8 +3,9 @@
 //! - Formats: JPEG, PNG, TIFF, WebP, recognised by content (not by extension); 8- and
 //!   16-bit; grey, grey+alpha, RGB, RGBA.
 //! - EXIF orientation is applied, so regions refer to the photo as a person sees it.
-//! - Pixels are treated as sRGB (IEC 61966-2-1). An embedded ICC profile is detected and
-//!   reported (`color_space_source`), but not yet applied.
+//! - Colour: an embedded ICC profile (JPEG APP2, PNG iCCP, TIFF, WebP) is honoured: the
+//!   pixels are converted from it to sRGB (IEC 61966-2-1) with Little CMS (lcms2, relative
+//!   colorimetric, 16 bits per channel). Without a profile, pixels are taken as sRGB.
 //! - Fully transparent pixels (alpha = 0) are ignored.
 //! - The full-resolution image is decoded once and never copied; the analysis reads a
 //!   deterministic grid sample of it (see [`Photo::sample_lab`]).
@@ -105,15 +106,19 @@ pub struct PhotoInfo {
     /// EXIF orientation that was applied: `none`, `rotate90`, `rotate180`, `rotate270`,
     /// `flip_horizontal`, `flip_vertical`, `rotate90_flip_h`, `rotate270_flip_h`.
     pub orientation: String,
-    /// Colour space the pixel values were interpreted in. Always `srgb` (IEC 61966-2-1) in
-    /// this version.
+    /// Colour space the pixel values are in after loading: always `srgb`.
     pub color_space: String,
-    /// Why that colour space: `assumed` (the file declares none) or
-    /// `assumed_icc_profile_ignored` (the file embeds an ICC profile, which this version does
-    /// not apply; a warning is emitted).
+    /// How: `assumed` (no profile: taken as sRGB), `icc_converted` (converted from the
+    /// embedded profile), `icc_srgb` (the embedded profile is sRGB; nothing to convert), or
+    /// `assumed_icc_profile_unusable` (a profile that cannot be read or does not fit the
+    /// pixels; taken as sRGB, with a warning).
     pub color_space_source: String,
     /// Size in bytes of the embedded ICC profile, null if none.
     pub icc_profile_bytes: Option<usize>,
+    /// The embedded profile's description, e.g. `Display P3`, null if none.
+    pub icc_profile_description: Option<String>,
+    /// Why an embedded profile was not used, null otherwise.
+    pub icc_problem: Option<String>,
 }
 
 /// A decoded, oriented photo.
@@ -213,6 +218,19 @@ impl Photo {
             (true, true) => "rgba",
         };
         let bit_depth = (color.bits_per_pixel() / u16::from(color.channel_count())) as u8;
+        let (source, description, problem) = match &icc {
+            None => ("assumed", None, None),
+            Some(bytes) => match to_srgb(&image, bytes) {
+                Ok((converted, description)) => match converted {
+                    Some(img) => {
+                        image = img;
+                        ("icc_converted", description, None)
+                    }
+                    None => ("icc_srgb", description, None),
+                },
+                Err(why) => ("assumed_icc_profile_unusable", None, Some(why)),
+            },
+        };
         let info = PhotoInfo {
             path: path.display().to_string(),
             format: format_name(format).to_lowercase(),
@@ -222,12 +240,10 @@ impl Photo {
             channels: channels.to_string(),
             orientation: orientation_name(orientation).to_string(),
             color_space: "srgb".to_string(),
-            color_space_source: if icc.is_some() {
-                "assumed_icc_profile_ignored".to_string()
-            } else {
-                "assumed".to_string()
-            },
+            color_space_source: source.to_string(),
             icc_profile_bytes: icc.as_ref().map(Vec::len),
+            icc_profile_description: description,
+            icc_problem: problem,
         };
         Ok(Photo {
             path: path.to_path_buf(),
@@ -413,6 +429,75 @@ impl Photo {
             scale: f64::from(f),
         }
     }
+}
+
+/// Convert `image` from the embedded ICC profile to sRGB. Returns `Ok((None, _))` when the
+/// profile is sRGB already (checked by transforming test colours), `Err(why)` when the
+/// profile cannot be used. Grey images with a grey profile are left as they are (their
+/// neutral values only need the tone curve, which for display profiles is sRGB-like).
+fn to_srgb(
+    image: &DynamicImage,
+    icc: &[u8],
+) -> std::result::Result<(Option<DynamicImage>, Option<String>), String> {
+    use lcms2::{
+        ColorSpaceSignature, Flags, InfoType, Intent, Locale, PixelFormat, Profile, Transform,
+    };
+    let profile = Profile::new_icc(icc).map_err(|e| format!("unreadable ICC profile ({e})"))?;
+    let description = profile.info(InfoType::Description, Locale::none());
+    let color = image.color();
+    match (profile.color_space(), color.has_color()) {
+        (ColorSpaceSignature::RgbData, true) => {}
+        (ColorSpaceSignature::GrayData, false) => return Ok((None, description)),
+        (cs, _) => {
+            return Err(format!(
+                "the ICC profile is for {cs:?} but the pixels are {}",
+                if color.has_color() { "RGB" } else { "grey" }
+            ))
+        }
+    }
+    let srgb = Profile::new_srgb();
+    let probe: Transform<[u16; 3], [u16; 3]> = Transform::new(
+        &profile,
+        PixelFormat::RGB_16,
+        &srgb,
+        PixelFormat::RGB_16,
+        Intent::RelativeColorimetric,
+    )
+    .map_err(|e| format!("cannot convert from the ICC profile ({e})"))?;
+    // Identity check on a grid of colours: an sRGB profile needs no conversion.
+    let grid: Vec<[u16; 3]> = (0..64u16)
+        .map(|i| [(i % 4) * 21845, (i / 4 % 4) * 21845, (i / 16) * 21845])
+        .collect();
+    let mut out = grid.clone();
+    probe.transform_pixels(&grid, &mut out);
+    let max_diff = grid
+        .iter()
+        .zip(&out)
+        .flat_map(|(a, b)| (0..3).map(move |c| (i32::from(a[c]) - i32::from(b[c])).abs()))
+        .max()
+        .unwrap_or(0);
+    if max_diff <= 96 {
+        return Ok((None, description));
+    }
+    let converted = if color.has_alpha() {
+        let mut buf = image.to_rgba16();
+        let t: Transform<[u16; 4], [u16; 4]> = Transform::new_flags(
+            &profile,
+            PixelFormat::RGBA_16,
+            &srgb,
+            PixelFormat::RGBA_16,
+            Intent::RelativeColorimetric,
+            Flags::COPY_ALPHA,
+        )
+        .map_err(|e| format!("cannot convert from the ICC profile ({e})"))?;
+        t.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 4]>(&mut buf));
+        DynamicImage::ImageRgba16(buf)
+    } else {
+        let mut buf = image.to_rgb16();
+        probe.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 3]>(&mut buf));
+        DynamicImage::ImageRgb16(buf)
+    };
+    Ok((Some(converted), description))
 }
 
 /// A complete JPEG has an end-of-image marker (FF D9) after its last start-of-scan

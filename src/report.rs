@@ -83,10 +83,13 @@ pub struct InputOut {
     pub orientation: String,
     /// Colour space the pixels were read in: `srgb`.
     pub color_space: String,
-    /// `assumed` or `assumed_icc_profile_ignored`.
+    /// `assumed` (no profile), `icc_converted` (converted from the embedded profile to
+    /// sRGB), `icc_srgb` (the embedded profile is sRGB) or `assumed_icc_profile_unusable`.
     pub color_space_source: String,
     /// Bytes of embedded ICC profile, null if none.
     pub icc_profile_bytes: Option<usize>,
+    /// The embedded profile's description, null if none.
+    pub icc_profile_description: Option<String>,
     /// Roles this photo supplied: `hair`, `scalp`, or `auto`.
     pub used_for: Vec<String>,
     /// Rectangles read, empty when the whole photo was read.
@@ -901,6 +904,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
                 color_space: u.info.color_space.clone(),
                 color_space_source: u.info.color_space_source.clone(),
                 icc_profile_bytes: u.info.icc_profile_bytes,
+                icc_profile_description: u.info.icc_profile_description.clone(),
                 used_for: u.used_for.clone(),
                 regions: u
                     .regions
