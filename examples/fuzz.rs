@@ -15,20 +15,20 @@ use rand_chacha::ChaCha8Rng;
 
 fn seeds(target: &str) -> Vec<Vec<u8>> {
     let files: &[&str] = match target {
-        "photo" => &[
-            "samples/scalp_closeup.jpg",
-            "samples/card_clinic.jpg",
-        ],
+        "photo" => &["samples/scalp_closeup.jpg", "samples/card_clinic.jpg"],
         _ => &["pigments/smp_sample.json"],
     };
-    let mut out: Vec<Vec<u8>> = files
-        .iter()
-        .filter_map(|f| std::fs::read(f).ok())
-        .collect();
+    let mut out: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
     if target == "photo" {
         // Small PNG, TIFF and WebP seeds made here, so every decoder is exercised.
-        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 120]));
-        for fmt in [image::ImageFormat::Png, image::ImageFormat::Tiff, image::ImageFormat::WebP] {
+        let img = image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 5) as u8, 120])
+        });
+        for fmt in [
+            image::ImageFormat::Png,
+            image::ImageFormat::Tiff,
+            image::ImageFormat::WebP,
+        ] {
             let mut buf = std::io::Cursor::new(Vec::new());
             if img.write_to(&mut buf, fmt).is_ok() {
                 out.push(buf.into_inner());
@@ -114,7 +114,10 @@ fn main() {
     let target = args.get(1).map_or("photo", String::as_str).to_string();
     let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
     let pool = seeds(&target);
-    assert!(!pool.is_empty(), "no seed inputs (run from the repository root)");
+    assert!(
+        !pool.is_empty(),
+        "no seed inputs (run from the repository root)"
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(0xF022);
     let dir = std::path::PathBuf::from("target/fuzz-findings");
     let _ = std::fs::create_dir_all(&dir);

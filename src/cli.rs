@@ -817,6 +817,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let cat = crate::catalog_tools::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
+                    let _lock = crate::files::lock(&path)?;
                     let backup = catalog::save(&path, &cat)?;
                     Ok(ok(format!(
                         "{}: {} pigments written{}\n",
@@ -858,6 +859,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
+            let _lock = crate::files::lock(&path)?;
             let cat = catalog::load(&path)?;
             let profile = Profile::load(&profile_path)?;
             let photo = Photo::load(&photo, LoadLimits::default())?;
@@ -964,6 +966,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
+            let _lock = crate::files::lock(&path)?;
             let cat = catalog::load(&path)?;
             let rows = fading::load_followups(&followups)?;
             let params = ModelParams::default();

@@ -64,3 +64,33 @@ pub fn replace_with_backup(path: &Path, text: &str) -> Result<Option<PathBuf>> {
     write_atomic(path, text)?;
     Ok(backup)
 }
+
+/// An exclusive lock on a file the user owns, held for a whole read–modify–write so that two
+/// processes updating it at once cannot lose either update. The lock lives on a sidecar
+/// `FILE.lock` (the file itself is replaced by rename, so it cannot carry the lock) and is
+/// released when this value is dropped, or by the OS if the process dies.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: std::fs::File,
+}
+
+/// Wait for the exclusive lock of `path` (see [`FileLock`]).
+pub fn lock(path: &Path) -> Result<FileLock> {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".lock");
+    let lock_path = PathBuf::from(s);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            Error::input(
+                &lock_path,
+                format!("cannot open the lock file: {}", io_message(&e)),
+            )
+        })?;
+    file.lock()
+        .map_err(|e| Error::input(&lock_path, format!("cannot lock: {}", io_message(&e))))?;
+    Ok(FileLock { _file: file })
+}

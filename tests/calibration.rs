@@ -416,12 +416,22 @@ fn catalog_measure_writes_calibrated_swatches_atomically_with_backup_and_history
             smpmatch::catalog::Method::Illustrative
         );
     }
-    // No temporary files are left behind.
-    let names: Vec<String> = std::fs::read_dir(dir.path())
+    // No temporary files are left behind: the profile, the catalog, its backup and its lock.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "clinic.json",
+            "clinic.json.bak",
+            "clinic.json.lock",
+            "clinic.profile.json"
+        ],
+        "{names:?}"
+    );
 
     // An unknown id changes nothing and says which ids exist.
     let before = std::fs::read_to_string(&cat).expect("cat");
