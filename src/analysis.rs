@@ -130,17 +130,23 @@ pub struct Analysis {
 impl Analysis {
     /// Hair target and scalp target, or an error naming what is missing.
     pub fn targets(&self) -> Result<(Lab, Lab)> {
+        let names: Vec<&str> = self.inputs.iter().map(|u| u.info.path.as_str()).collect();
+        let path = self.inputs.first().map(|u| PathBuf::from(&u.info.path));
         let hair = self.hair.as_ref().ok_or_else(|| Error::Analysis {
-            path: None,
-            message: "no hair pixels: give --hair PHOTO or --hair-region, or one photo for \
-                      automatic separation"
-                .into(),
+            path: path.clone(),
+            message: format!(
+                "{}: no hair pixels: give --hair PHOTO or --hair-region, or one photo for \
+                 automatic separation that shows hair",
+                names.join(", ")
+            ),
         })?;
         let scalp = self.scalp.as_ref().ok_or_else(|| Error::Analysis {
-            path: None,
-            message: "no scalp pixels: give --scalp PHOTO or --scalp-region, or one photo for \
-                      automatic separation"
-                .into(),
+            path: path.clone(),
+            message: format!(
+                "{}: no scalp pixels: give --scalp PHOTO or --scalp-region, or one photo for \
+                 automatic separation that shows scalp",
+                names.join(", ")
+            ),
         })?;
         Ok((hair.target, scalp.target))
     }

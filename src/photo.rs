@@ -143,6 +143,11 @@ pub struct Samples {
 impl Photo {
     /// Decode a photo, applying EXIF orientation, within `limits`.
     pub fn load(path: &Path, limits: LoadLimits) -> Result<Photo> {
+        if path == Path::new("-") {
+            return Err(Error::usage(
+                "reading a photo from standard input ('-') is not supported; give its file path",
+            ));
+        }
         let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
         if meta.is_dir() {
             return Err(Error::input(path, "is a directory, not a photo"));
@@ -166,6 +171,14 @@ impl Photo {
                         "{} images are not supported (use JPEG, PNG, TIFF or WebP)",
                         format_name(other)
                     ),
+                ))
+            }
+            None if is_heif(&bytes) => {
+                return Err(Error::input(
+                    path,
+                    "HEIC/HEIF photos (the iPhone default) are not supported: export as JPEG \
+                     (iPhone: Settings → Camera → Formats → Most Compatible) or convert with \
+                     heif-convert",
                 ))
             }
             None => {
@@ -498,6 +511,17 @@ fn to_srgb(
         DynamicImage::ImageRgb16(buf)
     };
     Ok((Some(converted), description))
+}
+
+/// An ISO-BMFF file of the HEIF family (HEIC, HEIF, AVIF): `ftyp` box with a HEIF brand.
+fn is_heif(bytes: &[u8]) -> bool {
+    bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && [
+            b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif",
+        ]
+        .iter()
+        .any(|b| &bytes[8..12] == *b)
 }
 
 /// A complete JPEG has an end-of-image marker (FF D9) after its last start-of-scan
