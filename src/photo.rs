@@ -109,7 +109,8 @@ pub struct PhotoInfo {
     /// Colour space the pixel values are in after loading: always `srgb`.
     pub color_space: String,
     /// How: `assumed` (no profile: taken as sRGB), `icc_converted` (converted from the
-    /// embedded profile), `icc_srgb` (the embedded profile is sRGB; nothing to convert), or
+    /// embedded profile), `icc_srgb` (the embedded profile is sRGB; nothing to convert),
+    /// `png_chunks_converted` / `png_chunks_srgb` (a PNG's cHRM/gAMA chunks, no iCCP), or
     /// `assumed_icc_profile_unusable` (a profile that cannot be read or does not fit the
     /// pixels; taken as sRGB, with a warning).
     pub color_space_source: String,
@@ -231,8 +232,19 @@ impl Photo {
             (true, true) => "rgba",
         };
         let bit_depth = (color.bits_per_pixel() / u16::from(color.channel_count())) as u8;
+        let png_chunks = (format == image::ImageFormat::Png && icc.is_none())
+            .then(|| png_colour_chunks(&bytes))
+            .and_then(|c| png_chunk_profile(&c));
         let (source, description, problem) = match &icc {
-            None => ("assumed", None, None),
+            None => match png_chunks.map(|p| profile_to_srgb(&image, &p)) {
+                Some(Ok((Some(img), _))) => {
+                    image = img;
+                    ("png_chunks_converted", None, None)
+                }
+                Some(Ok((None, _))) => ("png_chunks_srgb", None, None),
+                Some(Err(why)) => ("assumed_icc_profile_unusable", None, Some(why)),
+                None => ("assumed", None, None),
+            },
             Some(bytes) => match to_srgb(&image, bytes) {
                 Ok((converted, description)) => match converted {
                     Some(img) => {
@@ -452,10 +464,94 @@ fn to_srgb(
     image: &DynamicImage,
     icc: &[u8],
 ) -> std::result::Result<(Option<DynamicImage>, Option<String>), String> {
+    let profile =
+        lcms2::Profile::new_icc(icc).map_err(|e| format!("unreadable ICC profile ({e})"))?;
+    profile_to_srgb(image, &profile)
+}
+
+/// The PNG colour chunks that stand in for an ICC profile (PNG spec § 11.3.3): `sRGB`, or
+/// `cHRM` (white point and primaries) and `gAMA` (the encoding exponent). Read from the file
+/// bytes up to the first image data; `iCCP` takes precedence and is handled as ICC.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct PngColourChunks {
+    /// An `sRGB` chunk is present.
+    pub srgb: bool,
+    /// `gAMA`: the file's encoding gamma (e.g. 0.45455 = 1/2.2).
+    pub gamma: Option<f64>,
+    /// `cHRM`: white x, y, then red, green and blue x, y.
+    pub chromaticities: Option<[f64; 8]>,
+}
+
+/// Walk the chunks of a PNG file up to its first `IDAT`.
+pub fn png_colour_chunks(bytes: &[u8]) -> PngColourChunks {
+    let mut out = PngColourChunks::default();
+    let mut i = 8;
+    while i + 8 <= bytes.len() {
+        let len = u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize;
+        let kind = &bytes[i + 4..i + 8];
+        let Some(data) = bytes.get(i + 8..i + 8 + len) else {
+            break;
+        };
+        let be = |k: usize| {
+            f64::from(u32::from_be_bytes([
+                data[k],
+                data[k + 1],
+                data[k + 2],
+                data[k + 3],
+            ])) / 1e5
+        };
+        match kind {
+            b"IDAT" => break,
+            b"sRGB" => out.srgb = true,
+            b"gAMA" if len == 4 => out.gamma = Some(be(0)).filter(|g| *g > 0.0),
+            b"cHRM" if len == 32 => {
+                let mut c = [0.0; 8];
+                for (k, v) in c.iter_mut().enumerate() {
+                    *v = be(4 * k);
+                }
+                out.chromaticities = Some(c);
+            }
+            _ => {}
+        }
+        i += 12 + len;
+    }
+    out
+}
+
+/// An lcms2 profile for the PNG chunks, or None when they say sRGB or nothing.
+fn png_chunk_profile(c: &PngColourChunks) -> Option<lcms2::Profile> {
+    if c.srgb || (c.gamma.is_none() && c.chromaticities.is_none()) {
+        return None;
+    }
+    use lcms2::{CIExyY, CIExyYTRIPLE, ToneCurve};
+    // sRGB / BT.709 primaries and D65 when cHRM is absent.
+    let ch = c
+        .chromaticities
+        .unwrap_or([0.3127, 0.3290, 0.64, 0.33, 0.30, 0.60, 0.15, 0.06]);
+    let xy = |x: f64, y: f64| CIExyY { x, y, Y: 1.0 };
+    let primaries = CIExyYTRIPLE {
+        Red: xy(ch[2], ch[3]),
+        Green: xy(ch[4], ch[5]),
+        Blue: xy(ch[6], ch[7]),
+    };
+    // Without gAMA the values are taken as sRGB-encoded (the parametric sRGB curve).
+    let curve = match c.gamma {
+        Some(g) => ToneCurve::new(1.0 / g),
+        None => {
+            ToneCurve::new_parametric(4, &[2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045])
+                .ok()?
+        }
+    };
+    lcms2::Profile::new_rgb(&xy(ch[0], ch[1]), &primaries, &[&curve, &curve, &curve]).ok()
+}
+
+fn profile_to_srgb(
+    image: &DynamicImage,
+    profile: &lcms2::Profile,
+) -> std::result::Result<(Option<DynamicImage>, Option<String>), String> {
     use lcms2::{
         ColorSpaceSignature, Flags, InfoType, Intent, Locale, PixelFormat, Profile, Transform,
     };
-    let profile = Profile::new_icc(icc).map_err(|e| format!("unreadable ICC profile ({e})"))?;
     let description = profile.info(InfoType::Description, Locale::none());
     let color = image.color();
     match (profile.color_space(), color.has_color()) {
@@ -470,7 +566,7 @@ fn to_srgb(
     }
     let srgb = Profile::new_srgb();
     let probe: Transform<[u16; 3], [u16; 3]> = Transform::new(
-        &profile,
+        profile,
         PixelFormat::RGB_16,
         &srgb,
         PixelFormat::RGB_16,
@@ -495,7 +591,7 @@ fn to_srgb(
     let converted = if color.has_alpha() {
         let mut buf = image.to_rgba16();
         let t: Transform<[u16; 4], [u16; 4]> = Transform::new_flags(
-            &profile,
+            profile,
             PixelFormat::RGBA_16,
             &srgb,
             PixelFormat::RGBA_16,

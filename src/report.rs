@@ -84,7 +84,8 @@ pub struct InputOut {
     /// Colour space the pixels were read in: `srgb`.
     pub color_space: String,
     /// `assumed` (no profile), `icc_converted` (converted from the embedded profile to
-    /// sRGB), `icc_srgb` (the embedded profile is sRGB) or `assumed_icc_profile_unusable`.
+    /// sRGB), `icc_srgb` (the embedded profile is sRGB), `png_chunks_converted` /
+    /// `png_chunks_srgb` (PNG cHRM/gAMA chunks) or `assumed_icc_profile_unusable`.
     pub color_space_source: String,
     /// Bytes of embedded ICC profile, null if none.
     pub icc_profile_bytes: Option<usize>,

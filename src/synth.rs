@@ -252,6 +252,15 @@ pub fn srgb_encode(v: f64) -> f64 {
     }
 }
 
+/// sRGB transfer function, encoded → linear.
+pub fn srgb_decode(v: f64) -> f64 {
+    if v <= 0.040_45 {
+        v / 12.92
+    } else {
+        ((v + 0.055) / 1.055).powf(2.4)
+    }
+}
+
 /// A small deterministic generator (SplitMix64) for image noise; statistical quality is
 /// ample for noise, and it keeps the library free of an RNG dependency.
 struct SplitMix(u64);

@@ -183,3 +183,44 @@ fn an_srgb_profile_needs_no_conversion() {
     assert_eq!(v["inputs"][0]["color_space_source"], "icc_srgb");
     assert!(v["inputs"][0]["icc_profile_description"].is_string());
 }
+
+#[test]
+fn png_gama_and_chrm_chunks_are_honoured() {
+    // The photo re-encoded with gamma 1/1.8 (a PNG gAMA of 0.55556) and declared so, with
+    // cHRM giving the sRGB primaries: it must measure like the original.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new("samples/shaved_light.jpg");
+    let (h0, s0, _, _) = targets(src);
+    let img = image::open(src).expect("open").to_rgb8();
+    let data: Vec<u8> = img
+        .as_raw()
+        .iter()
+        .map(|&v| {
+            let lin = smpmatch::synth::srgb_decode(f64::from(v) / 255.0);
+            (lin.powf(1.0 / 1.8) * 255.0).round() as u8
+        })
+        .collect();
+    let out = dir.path().join("gamma18.png");
+    let file = std::fs::File::create(&out).expect("create");
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img.width(), img.height());
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_source_gamma(png::ScaledFloat::new(1.0 / 1.8));
+    enc.set_source_chromaticities(png::SourceChromaticities::new(
+        (0.3127, 0.3290),
+        (0.64, 0.33),
+        (0.30, 0.60),
+        (0.15, 0.06),
+    ));
+    enc.write_header()
+        .expect("header")
+        .write_image_data(&data)
+        .expect("data");
+    let (h, s, how, _) = targets(&out);
+    let (dh, ds) = (delta_e00(h, h0), delta_e00(s, s0));
+    eprintln!("gAMA 1/1.8 + cHRM: hair ΔE00 {dh:.3}, scalp ΔE00 {ds:.3} ({how})");
+    assert_eq!(how, "png_chunks_converted");
+    assert!(dh < 0.5 && ds < 0.5, "hair {dh}, scalp {ds}");
+    let chunks = smpmatch::photo::png_colour_chunks(&std::fs::read(&out).expect("read"));
+    assert!((chunks.gamma.expect("gAMA") - 0.55556).abs() < 1e-4);
+}
