@@ -233,7 +233,12 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     message: format!("{}: every pixel is fully transparent", path.display()),
                 });
             }
-            let sep = segment::auto_separate(s.lab, opts.tones.seed);
+            // The separation is fitted on a fixed grid of the photo, the same whatever
+            // --max-samples is, so the sampling density cannot move the hair/scalp split.
+            let mut grid = photo.sample_lab(None, crate::tones::FIT_SAMPLES)?;
+            grid.lab = opts.correct(grid.lab);
+            let sep = segment::auto_separate_with(s.lab, &grid.lab, opts.tones.seed);
+
             warnings.extend(sep.warnings.iter().cloned());
             if sep.scalp.is_empty() {
                 return Err(Error::Analysis {

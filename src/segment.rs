@@ -89,7 +89,14 @@ pub struct AutoSeparation {
 /// Separate hair from scalp in one photo's sample by colour.
 pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
     let fit_points = tones::subsample(&samples, tones::FIT_SAMPLES);
-    let fit = tones::fit_k(&fit_points, &samples, SEG_K, seed ^ 0x5E6);
+    auto_separate_with(samples, &fit_points, seed)
+}
+
+/// [`auto_separate`] with the k-means fit made on `fit_points`. Passing a fixed spatial
+/// grid of the photo (independent of how densely `samples` was taken) makes the separation —
+/// and so the tones — the same at every sampling density, up to the final refinement.
+pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> AutoSeparation {
+    let fit = tones::fit_k(fit_points, &samples, SEG_K, seed ^ 0x5E6);
     let total = samples.len().max(1) as f32;
     let mut clusters: Vec<SegCluster> = fit
         .centroids
