@@ -541,6 +541,8 @@ struct Matched {
     ranking: rank::Ranking,
     targets: Targets,
     dots: Dots,
+    /// The ranking's settings, so a report models exactly what was ranked.
+    ropts: RankOptions,
 }
 
 /// The match pipeline: analysis → ranking → plan → output document. Shared by `match` and
@@ -633,6 +635,7 @@ fn match_photo(
         ranking,
         targets,
         dots,
+        ropts,
     })
 }
 
@@ -690,10 +693,10 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 let setup = Setup::new(
                     &cat,
                     r.targets,
-                    ModelParams::default(),
+                    r.ropts.params,
                     r.dots,
-                    m.treatment.sun,
-                    1.0,
+                    r.ropts.sun,
+                    r.ropts.half_life_scale,
                 );
                 visual::write(
                     path,
