@@ -4,7 +4,7 @@
 //! half-life.
 
 mod common;
-use common::{lab, run, truth};
+use common::{lab, measure_args, run, run_owned, truth};
 use std::path::{Path, PathBuf};
 
 use smpmatch::calibrate::{calibrate, CalibrateOptions, Model, Profile};
@@ -435,17 +435,12 @@ fn catalog_measure_writes_calibrated_swatches_atomically_with_backup_and_history
 
     // An unknown id changes nothing and says which ids exist.
     let before = std::fs::read_to_string(&cat).expect("cat");
-    let o = run(&[
-        "catalog",
-        "measure",
-        cat.to_str().expect("utf8"),
-        "--photo",
-        "samples/card_clinic.jpg",
-        "--profile",
-        prof.to_str().expect("utf8"),
-        "--swatch",
-        "no-such-ink=900,180,160,160",
-    ]);
+    let o = run_owned(&measure_args(
+        &cat,
+        Path::new("samples/card_clinic.jpg"),
+        &prof,
+        &["--swatch", "no-such-ink=900,180,160,160"],
+    ));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("carbon-black"));
     assert_eq!(std::fs::read_to_string(&cat).expect("cat"), before);
@@ -608,19 +603,17 @@ fn a_worn_patch_is_flagged_and_a_different_light_is_noticed() {
     let cat = dir.path().join("c.json");
     std::fs::copy("pigments/smp_sample.json", &cat).expect("copy");
     let measure = |photo: &Path| {
-        let o = run(&[
-            "catalog",
-            "measure",
-            cat.to_str().expect("u"),
-            "--photo",
-            photo.to_str().expect("u"),
-            "--profile",
-            prof_path.to_str().expect("u"),
-            "--swatch",
-            "carbon-black=20,20,60,60",
-            "--dry-run",
-            "--json",
-        ]);
+        let o = run_owned(&measure_args(
+            &cat,
+            photo,
+            &prof_path,
+            &[
+                "--swatch",
+                "carbon-black=20,20,60,60",
+                "--dry-run",
+                "--json",
+            ],
+        ));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
         v["warnings"].as_array().expect("warnings").clone()
@@ -652,23 +645,16 @@ fn healed_swatches_are_measured_with_their_skin_and_weighting_is_recorded() {
     let cat = dir.path().join("c.json");
     std::fs::copy("pigments/smp_sample.json", &cat).expect("copy");
     // The dark-brown drawdown stands in for healed work; the background for the skin.
-    let o = run(&[
-        "catalog",
-        "measure",
-        cat.to_str().expect("u"),
-        "--photo",
-        "samples/card_clinic.jpg",
-        "--profile",
-        prof.to_str().expect("u"),
+    let card = Path::new("samples/card_clinic.jpg");
+    let healed = [
         "--swatch",
         "dark-brown=900,580,160,160",
         "--method",
         "healed-swatch",
-        "--skin-region",
-        "1100,20,80,80",
-        "--months-healed",
-        "3",
-    ]);
+    ];
+    let mut with_skin = healed.to_vec();
+    with_skin.extend(["--skin-region", "1100,20,80,80", "--months-healed", "3"]);
+    let o = run_owned(&measure_args(&cat, card, &prof, &with_skin));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let c = smpmatch::catalog::load(&cat).expect("valid");
     let p = c.pigments.iter().find(|p| p.id == "dark-brown").expect("p");
@@ -680,19 +666,7 @@ fn healed_swatches_are_measured_with_their_skin_and_weighting_is_recorded() {
     assert_eq!(p.measurement.months_healed, Some(3.0));
     // Without the skin region the command refuses (usage) and writes nothing.
     let before = std::fs::read_to_string(&cat).expect("cat");
-    let o = run(&[
-        "catalog",
-        "measure",
-        cat.to_str().expect("u"),
-        "--photo",
-        "samples/card_clinic.jpg",
-        "--profile",
-        prof.to_str().expect("u"),
-        "--swatch",
-        "dark-brown=900,580,160,160",
-        "--method",
-        "healed-swatch",
-    ]);
+    let o = run_owned(&measure_args(&cat, card, &prof, &healed));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&cat).expect("cat"), before);
 }

@@ -129,17 +129,14 @@ fn a_photo_in_another_rgb_space_measures_like_its_srgb_original() {
     }
 }
 
-#[test]
-fn an_unusable_profile_is_reported_not_fatal() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// `samples/scalp_closeup.jpg` as an 8-bit PNG carrying `icc` as its iCCP chunk.
+fn png_with_icc(icc: Vec<u8>, out: &Path) {
     let img = image::open("samples/scalp_closeup.jpg")
         .expect("open")
         .to_rgb8();
-    let out = dir.path().join("bad_icc.png");
-    let file = std::fs::File::create(&out).expect("create");
+    let file = std::fs::File::create(out).expect("create");
     let mut enc = image::codecs::png::PngEncoder::new(std::io::BufWriter::new(file));
-    enc.set_icc_profile(b"this is not an ICC profile at all, just text".to_vec())
-        .expect("PNG carries ICC");
+    enc.set_icc_profile(icc).expect("PNG carries ICC");
     enc.write_image(
         img.as_raw(),
         img.width(),
@@ -147,6 +144,16 @@ fn an_unusable_profile_is_reported_not_fatal() {
         image::ExtendedColorType::Rgb8,
     )
     .expect("encode");
+}
+
+#[test]
+fn an_unusable_profile_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("bad_icc.png");
+    png_with_icc(
+        b"this is not an ICC profile at all, just text".to_vec(),
+        &out,
+    );
     let o = common::run(&["analyze", "--scalp", out.to_str().expect("utf8"), "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = common::json_stdout(&o);
@@ -163,21 +170,8 @@ fn an_unusable_profile_is_reported_not_fatal() {
 #[test]
 fn an_srgb_profile_needs_no_conversion() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let img = image::open("samples/scalp_closeup.jpg")
-        .expect("open")
-        .to_rgb8();
     let out = dir.path().join("srgb.png");
-    let file = std::fs::File::create(&out).expect("create");
-    let mut enc = image::codecs::png::PngEncoder::new(std::io::BufWriter::new(file));
-    enc.set_icc_profile(Profile::new_srgb().icc().expect("icc"))
-        .expect("PNG carries ICC");
-    enc.write_image(
-        img.as_raw(),
-        img.width(),
-        img.height(),
-        image::ExtendedColorType::Rgb8,
-    )
-    .expect("encode");
+    png_with_icc(Profile::new_srgb().icc().expect("icc"), &out);
     let o = common::run(&["analyze", "--scalp", out.to_str().expect("utf8"), "--json"]);
     let v = common::json_stdout(&o);
     assert_eq!(v["inputs"][0]["color_space_source"], "icc_srgb");

@@ -21,17 +21,12 @@ fn profile(dir: &Path) -> PathBuf {
 
 fn measure(cat: &Path, prof: &Path, swatch: &str) -> Child {
     Command::new(common::bin())
-        .args([
-            "catalog",
-            "measure",
-            cat.to_str().expect("u"),
-            "--photo",
-            "samples/card_clinic.jpg",
-            "--profile",
-            prof.to_str().expect("u"),
-            "--swatch",
-            swatch,
-        ])
+        .args(common::measure_args(
+            cat,
+            Path::new("samples/card_clinic.jpg"),
+            prof,
+            &["--swatch", swatch],
+        ))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

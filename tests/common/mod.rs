@@ -58,3 +58,31 @@ pub fn truth() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string("samples/truth.json").expect("truth"))
         .expect("json")
 }
+
+/// Arguments of `catalog measure CATALOG --photo PHOTO --profile PROFILE`, then `extra`.
+pub fn measure_args(
+    catalog: &std::path::Path,
+    photo: &std::path::Path,
+    profile: &std::path::Path,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "catalog",
+        "measure",
+        catalog.to_str().expect("utf8"),
+        "--photo",
+        photo.to_str().expect("utf8"),
+        "--profile",
+        profile.to_str().expect("utf8"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// Run smpmatch with owned arguments.
+pub fn run_owned(args: &[String]) -> Output {
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
