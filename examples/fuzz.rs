@@ -6,6 +6,7 @@
 //!
 //! `cargo run --release --example fuzz -- photo 600`   (target, seconds)
 //! `cargo run --release --example fuzz -- catalog 600`
+//! `cargo run --release --example fuzz -- seeds photo DIR` writes the seeds (corpus for cargo fuzz)
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
@@ -25,6 +26,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             image::Rgb([(x * 4) as u8, (y * 5) as u8, 120])
         });
         for fmt in [
+            image::ImageFormat::Jpeg,
             image::ImageFormat::Png,
             image::ImageFormat::Tiff,
             image::ImageFormat::WebP,
@@ -33,6 +35,27 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             if img.write_to(&mut buf, fmt).is_ok() {
                 out.push(buf.into_inner());
             }
+        }
+        // An embedded ICC profile (PNG iCCP) and the odd formats of the bad-input corpus.
+        if let Ok(icc) = std::fs::read("tests/data/icc/AdobeRGB1998.icc") {
+            let mut buf = Vec::new();
+            let mut info = png::Info::with_size(64, 48);
+            info.icc_profile = Some(icc.into());
+            let ok = png::Encoder::with_info(&mut buf, info)
+                .ok()
+                .and_then(|mut e| {
+                    e.set_color(png::ColorType::Rgb);
+                    e.set_depth(png::BitDepth::Eight);
+                    e.write_header().ok()
+                })
+                .and_then(|mut w| w.write_image_data(img.as_raw()).ok())
+                .is_some();
+            if ok {
+                out.push(buf);
+            }
+        }
+        for f in ["tests/data/cmyk.jpg", "tests/data/animated.gif"] {
+            out.extend(std::fs::read(f).ok());
         }
     }
     out
@@ -112,6 +135,16 @@ fn run_one(target: &str, data: &[u8], path: &std::path::Path) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let target = args.get(1).map_or("photo", String::as_str).to_string();
+    if target == "seeds" {
+        // `fuzz -- seeds photo DIR`: write the seed corpus for `cargo fuzz run photo DIR`.
+        let which = args.get(2).map_or("photo", String::as_str);
+        let out = std::path::PathBuf::from(args.get(3).map_or("fuzz/corpus", String::as_str));
+        std::fs::create_dir_all(&out).expect("create the corpus directory");
+        for (i, s) in seeds(which).iter().enumerate() {
+            std::fs::write(out.join(format!("seed-{i:02}")), s).expect("write a seed");
+        }
+        return;
+    }
     let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
     let pool = seeds(&target);
     assert!(

@@ -594,8 +594,7 @@ pub fn save(path: &Path, catalog: &Catalog) -> Result<Option<std::path::PathBuf>
         return Err(Error::Catalog {
             path: path.to_path_buf(),
             message: format!(
-                "{}: refusing to write an invalid catalog ({} problems)",
-                path.display(),
+                "refusing to write an invalid catalog ({} problems)",
                 problems.len()
             ),
             problems,
@@ -604,7 +603,30 @@ pub fn save(path: &Path, catalog: &Catalog) -> Result<Option<std::path::PathBuf>
     let mut text = serde_json::to_string_pretty(&value)
         .map_err(|e| Error::Internal(format!("cannot serialise the catalog: {e}")))?;
     text.push('\n');
-    crate::files::replace_with_backup(path, &text)
+    crate::files::replace_with_backup(path, &text).map_err(|e| update_error(path, e))
+}
+
+/// Take the update lock of the catalog at `path` for a read–modify–write (see
+/// [`crate::files::lock`]). A catalog that cannot be locked cannot be updated: a catalog error.
+pub fn lock_for_update(path: &Path) -> Result<crate::files::FileLock> {
+    crate::files::lock(path).map_err(|e| update_error(path, e))
+}
+
+/// A failure to write or lock a catalog, reported as a catalog error about that catalog
+/// (exit code 4), naming the file actually involved (temporary, backup, lock) in the message.
+fn update_error(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Input { path: p, message } => Error::Catalog {
+            path: path.to_path_buf(),
+            message: if p == path {
+                format!("cannot update the catalog: {message}")
+            } else {
+                format!("cannot update the catalog: {}: {message}", p.display())
+            },
+            problems: Vec::new(),
+        },
+        other => other,
+    }
 }
 
 /// Read, parse and validate a catalog file.

@@ -820,7 +820,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let cat = crate::catalog_tools::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
-                    let _lock = crate::files::lock(&path)?;
+                    let _lock = catalog::lock_for_update(&path)?;
                     let backup = catalog::save(&path, &cat)?;
                     Ok(ok(format!(
                         "{}: {} pigments written{}\n",
@@ -862,7 +862,12 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let _lock = crate::files::lock(&path)?;
+            // A dry run writes nothing, so it needs no lock (and works on a read-only catalog).
+            let _lock = if dry_run {
+                None
+            } else {
+                Some(catalog::lock_for_update(&path)?)
+            };
             let cat = catalog::load(&path)?;
             let profile = Profile::load(&profile_path)?;
             let photo = Photo::load(&photo, LoadLimits::default())?;
@@ -969,7 +974,12 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let _lock = crate::files::lock(&path)?;
+            // A dry run writes nothing, so it needs no lock (and works on a read-only catalog).
+            let _lock = if dry_run {
+                None
+            } else {
+                Some(catalog::lock_for_update(&path)?)
+            };
             let cat = catalog::load(&path)?;
             let rows = fading::load_followups(&followups)?;
             let params = ModelParams::default();

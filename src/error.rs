@@ -7,7 +7,7 @@
 //! | 0    | —           | success                                                        |
 //! | 2    | `usage`     | bad command line (unknown flag, malformed value, bad region)   |
 //! | 3    | `input`     | a photo could not be read or decoded, or is too large          |
-//! | 4    | `catalog`   | the catalog could not be read or is invalid                    |
+//! | 4    | `catalog`   | the catalog could not be read, is invalid, or cannot be updated |
 //! | 5    | `analysis`  | the photos were read but hold nothing to analyse               |
 //! | 70   | `internal`  | a bug in smpmatch (please report it)                           |
 
