@@ -140,9 +140,6 @@ fn stubble_look_matches_the_painted_area_mix() {
 }
 
 #[test]
-#[ignore = "known gap (issue 6): targets agree within 0.12 ΔE00 on every sample, but on \
-            shaved_grey_dark.jpg the unimodal hair cluster is split into two near-identical \
-            tones along JPEG chroma noise, and that split moves 0.69; run with --ignored"]
 fn sampling_for_speed_keeps_tones_within_0_3_of_full_resolution() {
     // Every pixel vs the default stratified sample: the targets and every tone of the
     // sampled result must lie within ΔE00 0.3 of the full-resolution analysis.
