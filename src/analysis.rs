@@ -14,7 +14,7 @@ use crate::segment::{self, AutoSeparation};
 use crate::tones::{self, Role, RoleTones, ToneOptions};
 
 /// Default cap on pixels sampled from each photo or region.
-pub const DEFAULT_MAX_SAMPLES: usize = 250_000;
+pub const DEFAULT_MAX_SAMPLES: usize = 100_000;
 
 /// Which pixels play which role.
 #[derive(Debug, Clone, Default)]

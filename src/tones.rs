@@ -35,7 +35,7 @@ pub const K_MAX: usize = 6;
 /// Largest k accepted by `--k N` (k-means indices are bytes).
 pub const K_LIMIT: usize = 16;
 /// Restarts per k.
-pub const RESTARTS: u64 = 3;
+pub const RESTARTS: u64 = 2;
 /// Pixels used to fit centroids (the refinement uses all sampled pixels).
 pub const FIT_SAMPLES: usize = 20_000;
 /// Relative SSE reduction one more cluster must bring under `--k auto`. Splitting a single

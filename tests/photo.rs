@@ -137,3 +137,32 @@ fn oversized_images_are_refused_before_decoding() {
         .expect("refused");
     assert!(err.to_string().contains("--max-pixels"), "{err}");
 }
+
+#[test]
+fn sampling_does_not_alias_with_a_periodic_pattern() {
+    // Columns 0–1 of every 8 are black, the rest white: a quarter of the area is black by
+    // construction. A fixed stride of 4 starting at 2 would read only white columns; the
+    // jittered stratified sample must see the quarter.
+    let img = RgbImage::from_fn(800, 800, |x, _| {
+        if x % 8 < 2 {
+            Rgb([0, 0, 0])
+        } else {
+            Rgb([255, 255, 255])
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("stripes.png");
+    img.save(&path).expect("save");
+    let photo = Photo::load(&path, LoadLimits::default()).expect("load");
+    let s = photo.sample_lab(None, 40_000).expect("sample");
+    assert!(
+        s.lab.len() <= 40_000 && s.lab.len() >= 39_000,
+        "{}",
+        s.lab.len()
+    );
+    let black = s.lab.iter().filter(|c| c.l < 50.0).count() as f64 / s.lab.len() as f64;
+    // Binomial standard deviation at n = 40 000 is 0.002.
+    assert!((black - 0.25).abs() < 0.01, "black share {black}");
+    let again = photo.sample_lab(None, 40_000).expect("sample");
+    assert_eq!(s.lab, again.lab, "sampling is not deterministic");
+}
