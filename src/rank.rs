@@ -303,14 +303,7 @@ pub struct Dilution {
 /// search around the best grid point), and the clinic step to use: the most diluted of the
 /// clinic's `steps` whose score is within [`LIGHTER_FIRST_DE00`] of the best step's.
 pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f64) {
-    // Lighter first: the most diluted step within LIGHTER_FIRST_DE00 of the best step.
-    let at_steps: Vec<(f64, f64)> = steps.iter().map(|&d| (d, score(d))).collect();
-    let min = at_steps.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-    let best_step = at_steps
-        .iter()
-        .copied()
-        .filter(|x| x.1 <= min + LIGHTER_FIRST_DE00)
-        .fold(at_steps[0], |a, b| if b.0 > a.0 { b } else { a });
+    let (best_step, min) = lighter_first_step(&score, steps);
     let d_max = steps.iter().copied().fold(0.0, f64::max);
     let u_max = d_max.ln_1p();
     const GRID: usize = 16;
@@ -350,6 +343,19 @@ pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f
         },
         best_step.1,
     )
+}
+
+/// The clinic step to use, "lighter first": the most diluted of `steps` whose score is within
+/// [`LIGHTER_FIRST_DE00`] of the best step's. Returns (step, its score) and the best score.
+fn lighter_first_step(score: impl Fn(f64) -> f64, steps: &[f64]) -> ((f64, f64), f64) {
+    let at_steps: Vec<(f64, f64)> = steps.iter().map(|&d| (d, score(d))).collect();
+    let min = at_steps.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+    let best = at_steps
+        .iter()
+        .copied()
+        .filter(|x| x.1 <= min + LIGHTER_FIRST_DE00)
+        .fold(at_steps[0], |a, b| if b.0 > a.0 { b } else { a });
+    (best, min)
 }
 
 /// One point of a predicted timeline.
@@ -612,11 +618,13 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
             }
         }
     }
-    let blends: Vec<(Vec<Part>, Dilution, f64)> = recipes
+    // Blends are judged on the score at their clinic step; the continuous optimum (three
+    // quarters of the solver's work) is found below only for the few that are kept.
+    let blends: Vec<(Vec<Part>, f64, f64)> = recipes
         .into_par_iter()
         .map(|parts| {
-            let (d, s) = setup.best_dilution(&parts, &steps);
-            (parts, d, s)
+            let ((step, s), _) = lighter_first_step(|d| setup.score(&parts, d), &steps);
+            (parts, step, s)
         })
         .collect();
     let mut search = BlendSearch {
@@ -629,7 +637,7 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         search.best_gain_de00 = Some(b.2 - best_single);
     }
     // Keep, per pair, the best share if it clears the margin.
-    let mut kept: Vec<(Vec<Part>, Dilution, f64)> = Vec::new();
+    let mut kept: Vec<(Vec<Part>, f64, f64)> = Vec::new();
     for b in blends
         .into_iter()
         .filter(|b| b.2 <= best_single - BLEND_MARGIN_DE00)
@@ -644,6 +652,13 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         }
     }
 
+    let kept: Vec<(Vec<Part>, Dilution, f64)> = kept
+        .into_par_iter()
+        .map(|(parts, _, _)| {
+            let (d, s) = setup.best_dilution(&parts, &steps);
+            (parts, d, s)
+        })
+        .collect();
     let mut candidates: Vec<Candidate> = singles
         .into_iter()
         .chain(kept)
