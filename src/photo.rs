@@ -296,7 +296,8 @@ impl Photo {
     /// when `None`).
     ///
     /// The region is cut into cells of `s × s` pixels, `s = ceil(sqrt(area / max_samples))`,
-    /// and one pixel is read per cell at an offset given by a hash of the cell's position: at
+    /// and one pixel is read per cell at an offset given by a hash of the cell's position
+    /// (row offset per row of cells, column offset per cell): at
     /// most about `max_samples` pixels, spread evenly over the area, identical from run to run.
     /// The jitter matters: a fixed stride that shares a factor with the 8 × 8 JPEG blocks (or
     /// 2 × 2 chroma subsampling) would read the same positions of every block and inherit
@@ -323,23 +324,29 @@ impl Photo {
             transparent: 0,
         };
         // The pixel read in cell (cx, cy): offsets within the cell (clipped at the edges).
-        let pick = |cx: u32, cy: u32| -> (u32, u32) {
+        // The row offset is drawn per row of cells and the column offset per cell, so one row
+        // of cells reads one image row from left to right: memory order, which the
+        // prefetcher follows (a fresh row per cell made sampling 2.3 × slower).
+        let row_of = |cy: u32| -> u32 {
             if step == 1 {
-                return (region.x + cx, region.y + cy);
+                return region.y + cy;
             }
-            let h = cell_hash(cx, cy);
-            let cw = step.min(region.w - cx * step);
             let ch = step.min(region.h - cy * step);
-            (
-                region.x + cx * step + (h as u32) % cw,
-                region.y + cy * step + ((h >> 32) as u32) % ch,
-            )
+            region.y + cy * step + (cell_hash(u32::MAX, cy) as u32) % ch
+        };
+        let col_of = |cx: u32, cy: u32| -> u32 {
+            if step == 1 {
+                return region.x + cx;
+            }
+            let cw = step.min(region.w - cx * step);
+            region.x + cx * step + (cell_hash(cx, cy) as u32) % cw
         };
         macro_rules! walk {
             ($buf:expr, |$p:ident| $alpha:expr, $lab:expr) => {{
                 for cy in 0..rows {
+                    let y = row_of(cy);
                     for cx in 0..cols {
-                        let (x, y) = pick(cx, cy);
+                        let x = col_of(cx, cy);
                         let $p = $buf.get_pixel(x, y).0;
                         if $alpha {
                             out.transparent += 1;
