@@ -656,9 +656,15 @@ fn is_heif(bytes: &[u8]) -> bool {
 /// EXIF thumbnail's markers sit before the main scan. The decoder itself pads truncated
 /// files with grey, which would be analysed as if it were the photo.
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    // memchr's SIMD search: a byte-by-byte window scan of a 7 MB photo cost ≈ 8 ms.
-    match memchr::memmem::rfind(bytes, &[0xFF, 0xDA]) {
-        Some(i) => memchr::memmem::find(&bytes[i..], &[0xFF, 0xD9]).is_some(),
+    // Equivalently, and reading only the ends of the file: there is a scan, and no scan
+    // starts after the last EOI (memchr's SIMD search; a full byte-by-byte scan of a 7 MB
+    // photo cost ≈ 8 ms).
+    let (sos, eoi) = ([0xFF, 0xDA], [0xFF, 0xD9]);
+    match memchr::memmem::rfind(bytes, &eoi) {
+        Some(e) => {
+            memchr::memmem::find(bytes, &sos).is_some_and(|first| first < e)
+                && memchr::memmem::find(&bytes[e..], &sos).is_none()
+        }
         None => false,
     }
 }
@@ -746,6 +752,21 @@ mod tests {
         assert!(Region::parse("1,2,0,4").is_err());
         assert!(Region::parse("-1,2,3,4").is_err());
         assert!(Region::parse("1,2,3").is_err());
+    }
+
+    #[test]
+    fn jpeg_completeness_needs_an_end_marker_after_the_last_scan() {
+        // SOI, an EXIF thumbnail (its own scan and EOI), the main scan, then EOI or not.
+        let thumb = [0xFF, 0xDA, 1, 2, 0xFF, 0xD9];
+        let mut whole = vec![0xFF, 0xD8];
+        whole.extend_from_slice(&thumb);
+        whole.extend_from_slice(&[0xFF, 0xDA, 7, 0xFF, 0x00, 9]);
+        let cut = whole.clone();
+        whole.extend_from_slice(&[0xFF, 0xD9, 0, 0]); // trailing padding is allowed
+        assert!(jpeg_is_complete(&whole));
+        assert!(!jpeg_is_complete(&cut), "main scan cut off after the thumbnail's EOI");
+        assert!(!jpeg_is_complete(&[0xFF, 0xD8, 0xFF, 0xD9]), "no scan at all");
+        assert!(!jpeg_is_complete(&[]));
     }
 
     #[test]
