@@ -435,14 +435,30 @@ pub fn extract(
     let k_fit = fit.centroids.len();
     let (centroids, counts) = merge_close(fit.centroids, fit.counts);
     let total: usize = counts.iter().sum();
-    // Spread per tone on the fit subsample.
-    let mut sq = vec![0f64; centroids.len()];
-    let mut n = vec![0usize; centroids.len()];
-    for &p in &fit_points {
-        let (i, _) = nearest(p, &centroids);
-        let d = f64::from(delta_e00(p, centroids[i]));
-        sq[i] += d * d;
-        n[i] += 1;
+    // Spread per tone on the fit subsample: ΔE00 is costly, so fixed-size chunks run in
+    // parallel and their sums are added in chunk order (the same result on any thread count).
+    let kc = centroids.len();
+    let partials: Vec<(Vec<f64>, Vec<usize>)> = fit_points
+        .par_chunks(2_048)
+        .map(|chunk| {
+            let mut sq = vec![0f64; kc];
+            let mut n = vec![0usize; kc];
+            for &p in chunk {
+                let (i, _) = nearest(p, &centroids);
+                let d = f64::from(delta_e00(p, centroids[i]));
+                sq[i] += d * d;
+                n[i] += 1;
+            }
+            (sq, n)
+        })
+        .collect();
+    let mut sq = vec![0f64; kc];
+    let mut n = vec![0usize; kc];
+    for (ps, pn) in partials {
+        for i in 0..kc {
+            sq[i] += ps[i];
+            n[i] += pn[i];
+        }
     }
     let mut tones: Vec<Tone> = centroids
         .iter()
