@@ -764,8 +764,14 @@ mod tests {
         let cut = whole.clone();
         whole.extend_from_slice(&[0xFF, 0xD9, 0, 0]); // trailing padding is allowed
         assert!(jpeg_is_complete(&whole));
-        assert!(!jpeg_is_complete(&cut), "main scan cut off after the thumbnail's EOI");
-        assert!(!jpeg_is_complete(&[0xFF, 0xD8, 0xFF, 0xD9]), "no scan at all");
+        assert!(
+            !jpeg_is_complete(&cut),
+            "main scan cut off after the thumbnail's EOI"
+        );
+        assert!(
+            !jpeg_is_complete(&[0xFF, 0xD8, 0xFF, 0xD9]),
+            "no scan at all"
+        );
         assert!(!jpeg_is_complete(&[]));
     }
 

@@ -23,6 +23,9 @@ use serde::Serialize;
 use crate::color::{chroma, delta_e00, hue_deg, Lab};
 use crate::tones;
 
+/// Points of the photo's fixed grid the separation's k-means is fitted on (then refined on
+/// the whole sample).
+pub const FIT_SAMPLES: usize = 20_000;
 /// Clusters used by the automatic separation.
 pub const SEG_K: usize = 6;
 /// Skin-like clusters this close (ΔE00) to the main scalp cluster are scalp too.
@@ -88,7 +91,7 @@ pub struct AutoSeparation {
 
 /// Separate hair from scalp in one photo's sample by colour.
 pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
-    let fit_points = tones::subsample(&samples, tones::FIT_SAMPLES);
+    let fit_points = tones::subsample(&samples, FIT_SAMPLES);
     auto_separate_with(samples, &fit_points, seed)
 }
 
