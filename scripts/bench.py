@@ -1,10 +1,10 @@
 """Whole-process timings of smpmatch against the decode floor and peer tools.
 
 Run through scripts/bench.sh, which builds and installs everything first. Prints a Markdown
-table: median wall time of RUNS runs, ratio to decode-only, peak RSS.
+table: median wall time of RUNS runs (decode, analyze and match interleaved round-robin),
+ratio to decode-only, peak RSS of one run of each command on its own.
 """
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -13,18 +13,33 @@ import time
 RUNS = int(os.environ.get("RUNS", "5"))
 
 
-def measure(cmd):
-    times, peak = [], 0
-    for _ in range(RUNS):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        t = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        times.append(time.perf_counter() - t)
-        if p.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed: {p.stderr.decode()[:500]}")
-        # ru_maxrss of children is the max over all children so far (KiB on Linux).
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return statistics.median(times), peak
+def run_once(cmd):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {p.stderr.decode()[:500]}")
+    return elapsed
+
+
+def measure_interleaved(cmds, runs):
+    """Median wall time per command over `runs` rounds, each round running every command once
+    (round-robin, after one warm-up round), so drifts of a shared machine hit all alike.
+    Peak RSS per command from a separate run of it alone under /usr/bin/time-like rusage."""
+    for cmd in cmds:
+        run_once(cmd)
+    times = [[] for _ in cmds]
+    for _ in range(runs):
+        for i, cmd in enumerate(cmds):
+            times[i].append(run_once(cmd))
+    return [statistics.median(t) for t in times]
+
+
+def peak_rss_mb(cmd):
+    """Peak RSS of one run of `cmd`, in MB (wait4 reports the child's own maximum)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(p.pid, 0)
+    return usage.ru_maxrss / 1024
 
 
 def main():
@@ -41,21 +56,23 @@ def main():
         rows.append(("Python: Pillow + colour-science + scikit-learn KMeans, k = 6",
                      [tools["python"], tools["py_pipeline"], photo, "6"]))
     results = []
-    for name, cmd in rows:
+    fast = rows[:3]
+    medians = measure_interleaved([cmd for _, cmd in fast], RUNS)
+    for (name, cmd), med in zip(fast, medians):
+        results.append((name, med, peak_rss_mb(cmd), RUNS))
+        print(f"measured {name}: {med:.3f} s", file=sys.stderr)
+    for name, cmd in rows[3:]:
         runs = 1 if name.startswith("Python") else RUNS
-        global RUNS_SAVED
-        saved = globals()["RUNS"]
-        globals()["RUNS"] = runs
-        med, peak = measure(cmd)
-        globals()["RUNS"] = saved
-        results.append((name, med, peak, runs))
+        med = statistics.median(run_once(cmd) for _ in range(runs))
+        results.append((name, med, peak_rss_mb(cmd) if runs > 1 else None, runs))
         print(f"measured {name}: {med:.3f} s", file=sys.stderr)
     floor = results[0][1]
     match = results[2][1]
     print(f"| command | median wall (s) | runs | × decode | × match | peak RSS (MB) |")
     print("|---|---|---|---|---|---|")
     for name, med, peak, runs in results:
-        print(f"| {name} | {med:.3f} | {runs} | {med / floor:.2f} | {med / match:.2f} | {peak / 1024:.0f} |")
+        rss = "—" if peak is None else f"{peak:.0f}"
+        print(f"| {name} | {med:.3f} | {runs} | {med / floor:.2f} | {med / match:.2f} | {rss} |")
 
 
 main()

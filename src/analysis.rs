@@ -310,24 +310,24 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         })
     };
 
-    let scalp = if scalp_px.is_empty() {
-        None
-    } else {
-        tones::extract(Role::Scalp, scalp_px, opts.tones, None)
-    };
-    let hair = if hair_px.is_empty() {
-        if auto.is_some() {
-            warnings.push("no hair pixels were found in the photo".into());
+    if hair_px.is_empty() && auto.is_some() {
+        warnings.push("no hair pixels were found in the photo".into());
+    }
+    // The two roles are fitted at the same time (their serial parts overlap); only the hair
+    // target needs the scalp's, and it is chosen afterwards.
+    let fit = |role, px: Vec<Lab>| {
+        if px.is_empty() {
+            None
+        } else {
+            tones::fit_role(role, px, opts.tones)
         }
-        None
-    } else {
-        tones::extract(
-            Role::Hair,
-            hair_px,
-            opts.tones,
-            scalp.as_ref().map(|s| s.target),
-        )
     };
+    let (scalp, hair) = rayon::join(
+        || fit(Role::Scalp, scalp_px),
+        || fit(Role::Hair, hair_px),
+    );
+    let scalp = scalp.map(|f| tones::choose_target(f, None));
+    let hair = hair.map(|f| tones::choose_target(f, scalp.as_ref().map(|s| s.target)));
     for t in [&scalp, &hair].into_iter().flatten() {
         warnings.extend(t.warnings.iter().map(|w| format!("{}: {w}", t.role.name())));
     }

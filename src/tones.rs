@@ -408,7 +408,8 @@ pub fn merge_close(mut centroids: Vec<Lab>, mut counts: Vec<usize>) -> (Vec<Lab>
     }
 }
 
-/// Extract the tones of one role from its sampled pixels.
+/// Extract the tones of one role from its sampled pixels: [`fit_role`] then
+/// [`choose_target`].
 ///
 /// `scalp_target` (for the hair role) restricts the target to tones darker than the scalp.
 /// Returns `None` when no pixel is left to analyse.
@@ -418,6 +419,22 @@ pub fn extract(
     opts: ToneOptions,
     scalp_target: Option<Lab>,
 ) -> Option<RoleTones> {
+    fit_role(role, samples, opts).map(|f| choose_target(f, scalp_target))
+}
+
+/// The tones of one role before its target is chosen (steps 1–5).
+#[derive(Debug, Clone)]
+pub struct FittedRole {
+    role: Role,
+    pixels_sampled: usize,
+    trim: Trim,
+    k_fit: usize,
+    tones: Vec<Tone>,
+}
+
+/// Trim, fit, merge and weigh the tones of one role (steps 1–5). Independent of the other
+/// role, so hair and scalp can be fitted at the same time.
+pub fn fit_role(role: Role, samples: Vec<Lab>, opts: ToneOptions) -> Option<FittedRole> {
     let pixels_sampled = samples.len();
     let (kept, trim) = trim_lightness(samples);
     if kept.is_empty() {
@@ -483,6 +500,24 @@ pub fn extract(
             .then(x.lab.a.total_cmp(&y.lab.a))
             .then(x.lab.b.total_cmp(&y.lab.b))
     });
+    Some(FittedRole {
+        role,
+        pixels_sampled,
+        trim,
+        k_fit,
+        tones,
+    })
+}
+
+/// Choose the target of a fitted role (step 6); `scalp_target` as in [`extract`].
+pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones {
+    let FittedRole {
+        role,
+        pixels_sampled,
+        trim,
+        k_fit,
+        tones,
+    } = fitted;
     let mut warnings = Vec::new();
     let candidates: Vec<usize> = match role {
         Role::Scalp => (0..tones.len())
@@ -533,7 +568,7 @@ pub fn extract(
             w * (f64::from(t.spread_de00).powi(2) + d * d)
         })
         .sum();
-    Some(RoleTones {
+    RoleTones {
         role,
         pixels_sampled,
         trim,
@@ -543,7 +578,7 @@ pub fn extract(
         target_spread_de00: var.sqrt() as f32,
         target_pixels: mode_n,
         warnings,
-    })
+    }
 }
 
 #[cfg(test)]
