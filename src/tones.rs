@@ -53,7 +53,11 @@ pub const MODE_DE00: f32 = 5.0;
 const REFINE_ITERS: usize = 5;
 /// Points per parallel chunk of the Lloyd refinement (fixed, for reproducible sums).
 const REFINE_CHUNK: usize = 16_384;
-const KMEANS_MAX_ITER: usize = 100;
+/// Iterations of kmeans_colors' Hamerly fit. It only seeds the centroids: the
+/// [`REFINE_ITERS`] Lloyd iterations on every sampled pixel that follow do the final work, so
+/// 10 reach the same error as 100 (the k = 6 separation of the 12 MP benchmark photo: SSE
+/// 818 729 after 10 + refinement, 818 785 after 100 + refinement) in 70 % of the time.
+const KMEANS_MAX_ITER: usize = 10;
 const KMEANS_CONVERGE: f32 = 1e-5;
 
 /// Which part of the head a set of pixels shows.
