@@ -42,6 +42,26 @@ def peak_rss_mb(cmd):
     return usage.ru_maxrss / 1024
 
 
+def batch_table(smpmatch, photo_dir, catalog):
+    """Batch throughput on 1 and on every core (RAYON_NUM_THREADS), median of RUNS runs."""
+    n = len([f for f in os.listdir(photo_dir) if f.lower().endswith((".jpg", ".jpeg", ".png"))])
+    cmd = [smpmatch, "batch", photo_dir, "--catalog", catalog]
+    rates = {}
+    for threads in (1, os.cpu_count() or 1):
+        env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
+        times = []
+        for _ in range(max(3, RUNS // 3)):
+            t = time.perf_counter()
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+            times.append(time.perf_counter() - t)
+            if p.returncode != 0:
+                sys.exit(f"batch failed: {p.stderr.decode()[:500]}")
+        rates[threads] = n / statistics.median(times)
+    one, alln = rates[1], rates[max(rates)]
+    print(f"batch of {n} photos: {one:.1f} photos/s on 1 thread, {alln:.1f} photos/s on "
+          f"{max(rates)} threads ({alln / one:.2f} ×)", file=sys.stderr)
+
+
 def main():
     photo, catalog = sys.argv[1], sys.argv[2]
     tools = dict(a.split("=", 1) for a in sys.argv[3:])
@@ -66,6 +86,8 @@ def main():
         med = statistics.median(run_once(cmd) for _ in range(runs))
         results.append((name, med, peak_rss_mb(cmd) if runs > 1 else None, runs))
         print(f"measured {name}: {med:.3f} s", file=sys.stderr)
+    if "batch_dir" in tools:
+        batch_table(tools["smpmatch"], tools["batch_dir"], catalog)
     floor = results[0][1]
     match = results[2][1]
     print(f"| command | median wall (s) | runs | × decode | × match | peak RSS (MB) |")

@@ -19,5 +19,9 @@ if [ ! -x "$B/venv/bin/python" ]; then
     || echo "Python pipeline not installed" >&2
 fi
 [ -x "$B/venv/bin/python" ] && args+=(python="$B/venv/bin/python" py_pipeline=scripts/py_pipeline.py)
+# Batch throughput: the shipped samples, twice each (16 photos of 0.3–1.9 MP).
+mkdir -p "$B/batch"
+for f in samples/*.jpg; do n=$(basename "$f" .jpg); cp -u "$f" "$B/batch/$n-a.jpg"; cp -u "$f" "$B/batch/$n-b.jpg"; done
+args+=(batch_dir="$B/batch")
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/{print $2}') GiB"
 python3 scripts/bench.py "$B/shaved_12mp.jpg" pigments/smp_sample.json "${args[@]}"

@@ -322,10 +322,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             tones::fit_role(role, px, opts.tones)
         }
     };
-    let (scalp, hair) = rayon::join(
-        || fit(Role::Scalp, scalp_px),
-        || fit(Role::Hair, hair_px),
-    );
+    let (scalp, hair) = rayon::join(|| fit(Role::Scalp, scalp_px), || fit(Role::Hair, hair_px));
     let scalp = scalp.map(|f| tones::choose_target(f, None));
     let hair = hair.map(|f| tones::choose_target(f, scalp.as_ref().map(|s| s.target)));
     for t in [&scalp, &hair].into_iter().flatten() {

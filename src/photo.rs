@@ -10,6 +10,7 @@
 //! - The full-resolution image is decoded once and never copied; the analysis reads a
 //!   deterministic grid sample of it (see [`Photo::sample_lab`]).
 
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
@@ -341,19 +342,31 @@ impl Photo {
             let cw = step.min(region.w - cx * step);
             region.x + cx * step + (cell_hash(cx, cy) as u32) % cw
         };
+        // Rows of cells are read in parallel and joined in row order: the same sample on any
+        // number of threads.
         macro_rules! walk {
             ($buf:expr, |$p:ident| $alpha:expr, $lab:expr) => {{
-                for cy in 0..rows {
-                    let y = row_of(cy);
-                    for cx in 0..cols {
-                        let x = col_of(cx, cy);
-                        let $p = $buf.get_pixel(x, y).0;
-                        if $alpha {
-                            out.transparent += 1;
-                        } else {
-                            out.lab.push($lab);
+                let buf = &$buf;
+                let per_row: Vec<(Vec<Lab>, usize)> = (0..rows)
+                    .into_par_iter()
+                    .map(|cy| {
+                        let y = row_of(cy);
+                        let mut lab = Vec::with_capacity(cols as usize);
+                        let mut transparent = 0;
+                        for cx in 0..cols {
+                            let $p = buf.get_pixel(col_of(cx, cy), y).0;
+                            if $alpha {
+                                transparent += 1;
+                            } else {
+                                lab.push($lab);
+                            }
                         }
-                    }
+                        (lab, transparent)
+                    })
+                    .collect();
+                for (lab, transparent) in per_row {
+                    out.lab.extend_from_slice(&lab);
+                    out.transparent += transparent;
                 }
             }};
         }
