@@ -7,6 +7,7 @@
 use palette::color_difference::Ciede2000;
 use palette::white_point::D65;
 use palette::{Clamp, FromColor, IntoColor, LinSrgb, Srgb};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// CIELAB, D65 white, 2° observer.
@@ -55,12 +56,26 @@ pub fn mean_linear(labs: &[Lab]) -> Option<Lab> {
     if labs.is_empty() {
         return None;
     }
+    // Fixed-size chunks summed in parallel, then added in chunk order: the same result on
+    // any number of threads.
+    let partials: Vec<[f64; 3]> = labs
+        .par_chunks(8_192)
+        .map(|chunk| {
+            let mut sum = [0.0f64; 3];
+            for &lab in chunk {
+                let c = lab_to_linear(lab);
+                sum[0] += f64::from(c.red);
+                sum[1] += f64::from(c.green);
+                sum[2] += f64::from(c.blue);
+            }
+            sum
+        })
+        .collect();
     let mut sum = [0.0f64; 3];
-    for &lab in labs {
-        let c = lab_to_linear(lab);
-        sum[0] += f64::from(c.red);
-        sum[1] += f64::from(c.green);
-        sum[2] += f64::from(c.blue);
+    for p in partials {
+        for (s, x) in sum.iter_mut().zip(p) {
+            *s += x;
+        }
     }
     let n = labs.len() as f64;
     Some(linear_to_lab(LinRgb::new(

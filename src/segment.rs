@@ -18,6 +18,7 @@
 //! The confidence starts at 1 and is multiplied down for each sign of trouble; see
 //! [`auto_separate`].
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::color::{chroma, delta_e00, hue_deg, Lab};
@@ -219,9 +220,12 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
     let mut scalp = Vec::new();
     let mut other = 0;
     let centroids: Vec<Lab> = clusters.iter().map(|c| c.lab).collect();
-    for &p in &samples {
-        let (i, _) = tones::nearest(p, &centroids);
-        match clusters[i].class {
+    let nearest: Vec<u8> = samples
+        .par_iter()
+        .map(|&p| tones::nearest(p, &centroids).0 as u8)
+        .collect();
+    for (&p, &i) in samples.iter().zip(&nearest) {
+        match clusters[usize::from(i)].class {
             ClusterClass::Hair => hair.push(p),
             ClusterClass::Scalp => scalp.push(p),
             ClusterClass::Other => other += 1,
