@@ -1,11 +1,11 @@
-//! Per-stage benches: decode, Lab conversion (sampling), clustering, ranking.
-//! `cargo bench` (uses the shipped samples and catalog).
+//! Per-stage benches: decode, Lab conversion (sampling), separation, tone clustering,
+//! ranking, report (JSON and text). `cargo bench` (uses the shipped samples and catalog).
 
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
+use smpmatch::analysis::{analyze, AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
 use smpmatch::color::Lab;
 use smpmatch::photo::{LoadLimits, Photo};
 use smpmatch::tones::{extract, Role, ToneOptions};
@@ -18,11 +18,25 @@ fn benches(c: &mut Criterion) {
         b.iter(|| Photo::load(black_box(path), LoadLimits::default()).expect("decode"))
     });
     let photo = Photo::load(path, LoadLimits::default()).expect("decode");
-    c.bench_function("sample + sRGB->Lab, 250k cap", |b| {
-        b.iter(|| photo.sample_lab(None, black_box(250_000)).expect("sample"))
+    c.bench_function("sample + sRGB->Lab, default cap", |b| {
+        b.iter(|| {
+            photo
+                .sample_lab(None, black_box(DEFAULT_MAX_SAMPLES))
+                .expect("sample")
+        })
     });
-    let lab: Vec<Lab> = photo.sample_lab(None, 250_000).expect("sample").lab;
-    c.bench_function("tones, k=auto, 250k px", |b| {
+    let lab: Vec<Lab> = photo
+        .sample_lab(None, DEFAULT_MAX_SAMPLES)
+        .expect("sample")
+        .lab;
+    let grid: Vec<Lab> = photo
+        .sample_lab(None, smpmatch::segment::FIT_SAMPLES)
+        .expect("grid")
+        .lab;
+    c.bench_function("hair/scalp separation, k=6", |b| {
+        b.iter(|| smpmatch::segment::auto_separate_with(black_box(lab.clone()), &grid, 0x5EED))
+    });
+    c.bench_function("tones, k=auto, whole sample as one role", |b| {
         b.iter(|| {
             extract(
                 Role::Scalp,
@@ -55,6 +69,42 @@ fn benches(c: &mut Criterion) {
     };
     c.bench_function("rank 6 inks, no blends", |b| {
         b.iter(|| smpmatch::rank::rank(&catalog, black_box(targets), &singles))
+    });
+    let ranking = smpmatch::rank::rank(&catalog, targets, &opts);
+    let build = || {
+        smpmatch::report::build(
+            &analysis,
+            Some(smpmatch::report::MatchResult {
+                ranking: &ranking,
+                plan: None,
+                params: opts.params,
+                top: None,
+            }),
+            smpmatch::report::BuildContext {
+                command: "match",
+                settings: smpmatch::report::SettingsOut {
+                    k: "auto".into(),
+                    seed: 0x5EED,
+                    max_samples: DEFAULT_MAX_SAMPLES,
+                    sun: None,
+                    months: None,
+                    dots: None,
+                    sessions: None,
+                    session_spacing_weeks: None,
+                    blends: Some(true),
+                },
+                catalog: None,
+                calibration: None,
+            },
+        )
+    };
+    c.bench_function("report: build + JSON + text", |b| {
+        b.iter(|| {
+            let out = build();
+            let json = serde_json::to_string(&out).expect("json");
+            let text = smpmatch::report::render_text(&out, false, 100);
+            (json.len(), text.len())
+        })
     });
     c.bench_function("analyze crown_tan.jpg end to end", |b| {
         b.iter(|| analyze(black_box(&sel), &AnalyzeOptions::default()).expect("analysis"))
