@@ -2,7 +2,7 @@
 
 Run through scripts/bench.sh, which builds and installs everything first. Prints a Markdown
 table: median wall time of RUNS runs (decode, analyze and match interleaved round-robin),
-ratio to decode-only, peak RSS of one run of each command on its own.
+ratio to decode-only, each command's own peak RSS (wait4).
 """
 import os
 import statistics
@@ -13,33 +13,32 @@ import time
 RUNS = int(os.environ.get("RUNS", "5"))
 
 
-def run_once(cmd):
+def run_once(cmd, env=None):
+    """Wall time (s) and the child's own peak RSS (MB, from wait4) of one run of `cmd`."""
     t = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
     elapsed = time.perf_counter() - t
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed: {p.stderr.decode()[:500]}")
-    return elapsed
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {err.decode()[:500]}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def measure_interleaved(cmds, runs):
-    """Median wall time per command over `runs` rounds, each round running every command once
-    (round-robin, after one warm-up round), so drifts of a shared machine hit all alike.
-    Peak RSS per command from a separate run of it alone under /usr/bin/time-like rusage."""
+    """Median wall time and peak RSS per command over `runs` rounds, each round running
+    every command once (round-robin, after one warm-up round), so drifts of a shared machine
+    hit all alike."""
     for cmd in cmds:
         run_once(cmd)
     times = [[] for _ in cmds]
+    peaks = [0.0 for _ in cmds]
     for _ in range(runs):
         for i, cmd in enumerate(cmds):
-            times[i].append(run_once(cmd))
-    return [statistics.median(t) for t in times]
-
-
-def peak_rss_mb(cmd):
-    """Peak RSS of one run of `cmd`, in MB (wait4 reports the child's own maximum)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(p.pid, 0)
-    return usage.ru_maxrss / 1024
+            t, rss = run_once(cmd)
+            times[i].append(t)
+            peaks[i] = max(peaks[i], rss)
+    return [(statistics.median(t), p) for t, p in zip(times, peaks)]
 
 
 def batch_table(smpmatch, photo_dir, catalog):
@@ -51,11 +50,7 @@ def batch_table(smpmatch, photo_dir, catalog):
         env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
         times = []
         for _ in range(max(3, RUNS // 3)):
-            t = time.perf_counter()
-            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-            times.append(time.perf_counter() - t)
-            if p.returncode != 0:
-                sys.exit(f"batch failed: {p.stderr.decode()[:500]}")
+            times.append(run_once(cmd, env)[0])
         rates[threads] = n / statistics.median(times)
     one, alln = rates[1], rates[max(rates)]
     print(f"batch of {n} photos: {one:.1f} photos/s on 1 thread, {alln:.1f} photos/s on "
@@ -77,14 +72,13 @@ def main():
                      [tools["python"], tools["py_pipeline"], photo, "6"]))
     results = []
     fast = rows[:3]
-    medians = measure_interleaved([cmd for _, cmd in fast], RUNS)
-    for (name, cmd), med in zip(fast, medians):
-        results.append((name, med, peak_rss_mb(cmd), RUNS))
+    for (name, cmd), (med, peak) in zip(fast, measure_interleaved([c for _, c in fast], RUNS)):
+        results.append((name, med, peak, RUNS))
         print(f"measured {name}: {med:.3f} s", file=sys.stderr)
     for name, cmd in rows[3:]:
         runs = 1 if name.startswith("Python") else RUNS
-        med = statistics.median(run_once(cmd) for _ in range(runs))
-        results.append((name, med, peak_rss_mb(cmd) if runs > 1 else None, runs))
+        (med, peak), = measure_interleaved([cmd], runs) if runs > 1 else [run_once(cmd)]
+        results.append((name, med, peak, runs))
         print(f"measured {name}: {med:.3f} s", file=sys.stderr)
     if "batch_dir" in tools:
         batch_table(tools["smpmatch"], tools["batch_dir"], catalog)
@@ -93,8 +87,7 @@ def main():
     print(f"| command | median wall (s) | runs | × decode | × match | peak RSS (MB) |")
     print("|---|---|---|---|---|---|")
     for name, med, peak, runs in results:
-        rss = "—" if peak is None else f"{peak:.0f}"
-        print(f"| {name} | {med:.3f} | {runs} | {med / floor:.2f} | {med / match:.2f} | {rss} |")
+        print(f"| {name} | {med:.3f} | {runs} | {med / floor:.2f} | {med / match:.2f} | {peak:.0f} |")
 
 
 main()
