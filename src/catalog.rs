@@ -612,6 +612,42 @@ pub fn lock_for_update(path: &Path) -> Result<crate::files::FileLock> {
     crate::files::lock(path).map_err(|e| update_error(path, e))
 }
 
+/// A read–modify–write of a catalog file: the catalog is read under its lock, held until
+/// [`Update::commit`] has written the new version, so two concurrent updates lose neither.
+/// A dry run takes no lock and writes nothing, so it also works on a read-only catalog.
+#[derive(Debug)]
+pub struct Update {
+    path: std::path::PathBuf,
+    /// Held until the update is committed or dropped; None for a dry run.
+    lock: Option<crate::files::FileLock>,
+    /// The catalog as read under the lock.
+    pub catalog: Catalog,
+}
+
+impl Update {
+    /// Lock (unless `dry_run`) and read the catalog at `path`.
+    pub fn begin(path: &Path, dry_run: bool) -> Result<Update> {
+        let lock = if dry_run {
+            None
+        } else {
+            Some(lock_for_update(path)?)
+        };
+        Ok(Update {
+            path: path.to_path_buf(),
+            catalog: load(path)?,
+            lock,
+        })
+    }
+
+    /// Write `updated` with [`save`] (nothing for a dry run); returns the backup path.
+    pub fn commit(self, updated: &Catalog) -> Result<Option<std::path::PathBuf>> {
+        if self.lock.is_none() {
+            return Ok(None);
+        }
+        save(&self.path, updated)
+    }
+}
+
 /// A failure to write or lock a catalog, reported as a catalog error about that catalog
 /// (exit code 4), naming the file actually involved (temporary, backup, lock) in the message.
 fn update_error(path: &Path, e: Error) -> Error {

@@ -862,13 +862,8 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            // A dry run writes nothing, so it needs no lock (and works on a read-only catalog).
-            let _lock = if dry_run {
-                None
-            } else {
-                Some(catalog::lock_for_update(&path)?)
-            };
-            let cat = catalog::load(&path)?;
+            let update = catalog::Update::begin(&path, dry_run)?;
+            let cat = &update.catalog;
             let profile = Profile::load(&profile_path)?;
             let photo = Photo::load(&photo, LoadLimits::default())?;
             let mut warnings = calibrate::lighting_warnings(&profile, &photo);
@@ -948,11 +943,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     pixels: m.pixels,
                 });
             }
-            let backup = if dry_run {
-                None
-            } else {
-                catalog::save(&path, &updated)?
-            };
+            let backup = update.commit(&updated)?;
             let out = report::MeasureOut {
                 schema_version: SCHEMA_VERSION,
                 command: "catalog measure".into(),
@@ -974,16 +965,11 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            // A dry run writes nothing, so it needs no lock (and works on a read-only catalog).
-            let _lock = if dry_run {
-                None
-            } else {
-                Some(catalog::lock_for_update(&path)?)
-            };
-            let cat = catalog::load(&path)?;
+            let update = catalog::Update::begin(&path, dry_run)?;
+            let cat = &update.catalog;
             let rows = fading::load_followups(&followups)?;
             let params = ModelParams::default();
-            let (fits, refusals) = fading::fit(&cat, &rows, &params);
+            let (fits, refusals) = fading::fit(cat, &rows, &params);
             if fits.is_empty() {
                 let why: Vec<String> = refusals
                     .iter()
@@ -1013,11 +999,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     ));
                 }
             }
-            let backup = if dry_run {
-                None
-            } else {
-                catalog::save(&path, &updated)?
-            };
+            let backup = update.commit(&updated)?;
             let out = report::FitFadingOut {
                 schema_version: SCHEMA_VERSION,
                 command: "catalog fit-fading".into(),
