@@ -317,7 +317,8 @@ pub struct AnalysisArgs {
     /// k-means seed (results are reproducible for a given seed).
     #[arg(long, default_value_t = ToneOptions::default().seed)]
     pub seed: u64,
-    /// Most pixels sampled from each photo or region (evenly spread grid).
+    /// Most pixels sampled from each photo or region (one per cell of an even grid, at a
+    /// fixed jittered offset; docs/model.md § 2).
     #[arg(long, default_value_t = DEFAULT_MAX_SAMPLES, value_parser = clap::value_parser!(usize))]
     pub max_samples: usize,
     /// Refuse photos larger than this many pixels (decompression-bomb guard).
