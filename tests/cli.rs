@@ -129,6 +129,24 @@ fn same_input_same_bytes() {
 }
 
 #[test]
+fn same_bytes_on_one_thread_and_on_many() {
+    // Sampling, k-means restarts, refinement, spreads and the ranking run in parallel; their
+    // partial results are combined in a fixed order, so the thread count cannot show.
+    let with = |threads: &str| {
+        std::process::Command::new(bin())
+            .args(["match", SHAVED, "--catalog", CATALOG, "--json"])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("runs")
+    };
+    let one = with("1");
+    assert!(one.status.success());
+    for threads in ["2", "3", "8"] {
+        assert_eq!(one.stdout, with(threads).stdout, "{threads} threads differ");
+    }
+}
+
+#[test]
 fn top_sun_and_months_shape_the_output() {
     let o = run(&[
         "match",
