@@ -291,15 +291,19 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     };
 
     let stubble = if let Some(sep) = &auto {
-        let n = sep.hair.len() + sep.scalp.len();
+        // The treated area: hair, scalp, and the edges where strands blend into skin (which
+        // count towards the hair area by their hair share).
+        let n = sep.hair.len() + sep.scalp.len() + sep.edge.len();
         let mut all = Vec::with_capacity(n);
         all.extend_from_slice(&sep.hair);
         all.extend_from_slice(&sep.scalp);
+        all.extend_from_slice(&sep.edge);
+        let hair_area = sep.hair.len() as f32 + sep.edge_hair_share * sep.edge.len() as f32;
         mean_linear(&all)
             .filter(|_| !sep.hair.is_empty())
             .map(|lab| Stubble {
                 lab,
-                hair_area_fraction: Some(sep.hair.len() as f32 / n.max(1) as f32),
+                hair_area_fraction: Some(hair_area / n.max(1) as f32),
                 source: "auto",
             })
     } else {

@@ -232,7 +232,7 @@ pub enum CatalogCommand {
     FitFading {
         /// Catalog file to update.
         catalog: PathBuf,
-        /// Follow-ups: JSON array or CSV (pigment_id,months,L,a,b,skin_L,skin_a,skin_b[,sun]).
+        /// Follow-ups: JSON array or CSV (pigment_id,months,L,a,b,skin_L,skin_a,skin_b, optionally sun).
         #[arg(long)]
         followups: PathBuf,
         /// Show the fit without writing.

@@ -13,7 +13,10 @@
 //!    most [`HAIR_MAX_CHROMA`] (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
 //!    C* < 7 for black to dark-brown tresses), and nearer in L* to the darkest cluster than to
 //!    the scalp (pixels that mix a strand edge with skin go to whichever they resemble).
-//! 4. **Other**: the rest (background, clothes, highlights).
+//! 4. **Edges**: clusters that an optical mix of the hair and scalp colours explains with at
+//!    least [`EDGE_MIN_SHARE`] of each (strand edges blurred into skin) leave both roles; they
+//!    are reported as other but kept in [`AutoSeparation::edge`] for the stubble look.
+//! 5. **Other**: the rest (background, clothes, highlights).
 //!
 //! The confidence starts at 1 and is multiplied down for each sign of trouble; see
 //! [`auto_separate`].
@@ -21,12 +24,18 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::color::{chroma, delta_e00, hue_deg, Lab};
+use crate::color::{chroma, delta_e00, hue_deg, mix_linear, Lab};
 use crate::tones;
 
 /// Points of the photo's fixed grid the separation's k-means is fitted on (then refined on
 /// the whole sample).
 pub const FIT_SAMPLES: usize = 20_000;
+/// A cluster is an edge (strand edges blended with skin) when an optical mix of the hair and
+/// scalp colours with at least this share of each explains it ...
+pub const EDGE_MIN_SHARE: f32 = 0.1;
+/// ... to within this ΔE00 (measured on the shipped samples: edge clusters 0.1–1.4, the
+/// scalp's own shading clusters have shares below 0.07).
+pub const EDGE_DE00: f32 = 2.0;
 /// Clusters used by the automatic separation.
 pub const SEG_K: usize = 6;
 /// Skin-like clusters this close (ΔE00) to the main scalp cluster are scalp too.
@@ -80,8 +89,13 @@ pub struct AutoSeparation {
     pub hair: Vec<Lab>,
     /// Pixels classified as scalp.
     pub scalp: Vec<Lab>,
-    /// Pixels classified as neither.
+    /// Pixels classified as neither (background, highlights, and the edge pixels below).
     pub other: usize,
+    /// Pixels of edge clusters: strand edges blended with skin (see [`AutoSeparation::edge_hair_share`]).
+    /// Part of the treated area, so part of the stubble look, but in neither role's tones.
+    pub edge: Vec<Lab>,
+    /// Hair share of the edge pixels (pixel-weighted mean of their clusters' shares).
+    pub edge_hair_share: f32,
     /// The clusters, heaviest first.
     pub clusters: Vec<SegCluster>,
     /// 0 (no separation possible) to 1 (clear separation).
@@ -131,6 +145,8 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
             hair: Vec::new(),
             scalp: Vec::new(),
             other: samples.len(),
+            edge: Vec::new(),
+            edge_hair_share: 0.0,
             clusters,
             confidence: 0.0,
             warnings,
@@ -157,14 +173,56 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
             c.class = ClusterClass::Hair;
         }
     }
+    // Edges: clusters whose colour is an optical mix of hair and scalp with at least
+    // EDGE_MIN_SHARE of each. References from the rule classes, then once more from the
+    // clusters left as hair and scalp (the first references include the edges themselves).
+    let rule_classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
+    let mut edge_share: Vec<Option<f32>> = vec![None; clusters.len()];
+    for _ in 0..2 {
+        let core = |class: ClusterClass| -> Option<Lab> {
+            let core: Vec<SegCluster> = clusters
+                .iter()
+                .zip(&rule_classes)
+                .zip(&edge_share)
+                .filter(|((_, &k), e)| k == class && e.is_none())
+                .map(|((c, _), _)| *c)
+                .collect();
+            (!core.is_empty()).then(|| weighted_mean(&core, class))
+        };
+        let (Some(hair_ref), Some(scalp_ref)) =
+            (core(ClusterClass::Hair), core(ClusterClass::Scalp))
+        else {
+            break;
+        };
+        edge_share = clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (t, residual) = mix_share(c.lab, hair_ref, scalp_ref);
+                (i != main
+                    && residual <= EDGE_DE00
+                    && (EDGE_MIN_SHARE..=1.0 - EDGE_MIN_SHARE).contains(&t))
+                .then_some(t)
+            })
+            .collect();
+    }
+    for ((c, &rule), e) in clusters.iter_mut().zip(&rule_classes).zip(&edge_share) {
+        c.class = if e.is_some() {
+            ClusterClass::Other
+        } else {
+            rule
+        };
+    }
 
     let share = |class| -> f32 {
         clusters
             .iter()
-            .filter(|c| c.class == class)
-            .map(|c| c.weight)
+            .zip(&edge_share)
+            .filter(|(c, e)| c.class == class && e.is_none())
+            .map(|(c, _)| c.weight)
             .sum()
     };
+    // `other_share` leaves the edges out: they are part of the treated area.
     let (hair_share, scalp_share, other_share) = (
         share(ClusterClass::Hair),
         share(ClusterClass::Scalp),
@@ -186,10 +244,9 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
         ));
     }
     let w0 = clusters[main].weight;
-    if clusters
-        .iter()
-        .any(|c| c.class == ClusterClass::Other && is_skin_like(c.lab) && c.weight >= 0.5 * w0)
-    {
+    if clusters.iter().zip(&edge_share).any(|(c, e)| {
+        c.class == ClusterClass::Other && e.is_none() && is_skin_like(c.lab) && c.weight >= 0.5 * w0
+    }) {
         confidence *= 0.6;
         warnings.push(
             "two different skin-like colours cover large areas (background or hair may look \
@@ -224,13 +281,23 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
         .par_iter()
         .map(|&p| tones::nearest(p, &centroids).0 as u8)
         .collect();
+    let mut edge = Vec::new();
+    let mut edge_hair = 0.0f64;
     for (&p, &i) in samples.iter().zip(&nearest) {
-        match clusters[usize::from(i)].class {
+        let i = usize::from(i);
+        match clusters[i].class {
             ClusterClass::Hair => hair.push(p),
             ClusterClass::Scalp => scalp.push(p),
-            ClusterClass::Other => other += 1,
+            ClusterClass::Other => {
+                other += 1;
+                if let Some(t) = edge_share[i] {
+                    edge.push(p);
+                    edge_hair += f64::from(t);
+                }
+            }
         }
     }
+    let edge_hair_share = (edge_hair / edge.len().max(1) as f64) as f32;
     if confidence < WARN_CONFIDENCE {
         warnings.push(format!(
             "automatic hair/scalp separation is uncertain (confidence {confidence:.2}); \
@@ -241,10 +308,27 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
         hair,
         scalp,
         other,
+        edge,
+        edge_hair_share,
         clusters,
         confidence,
         warnings,
     }
+}
+
+/// The hair share `t` of `lab` read as an optical (linear-light) mix of `hair` and `scalp`,
+/// as in [`crate::color::mix_linear`]: the `t` in [0, 1] (steps of 0.01) whose mix is nearest
+/// to `lab`, and that ΔE00 (how well the mix explains the colour).
+pub fn mix_share(lab: Lab, hair: Lab, scalp: Lab) -> (f32, f32) {
+    (0..=100)
+        .map(|i| {
+            let t = f64::from(i) / 100.0;
+            (t as f32, delta_e00(lab, mix_linear(hair, scalp, t)))
+        })
+        .fold(
+            (0.0, f32::INFINITY),
+            |best, x| if x.1 < best.1 { x } else { best },
+        )
 }
 
 fn weighted_mean(clusters: &[SegCluster], class: ClusterClass) -> Lab {
@@ -275,5 +359,67 @@ mod tests {
         let blue = Lab::new(30.0, 20.0, -60.0);
         assert!(!is_skin_like(blue));
         assert!(!is_darker_than_scalp(blue, skin));
+    }
+
+    /// Deterministic noise in [-1, 1] (a hash, independent of the code under test).
+    fn noise(i: usize, salt: u64) -> f32 {
+        let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+        x ^= x >> 31;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 29;
+        (x % 20001) as f32 / 10000.0 - 1.0
+    }
+
+    fn blob(center: Lab, n: usize, amp: f32, salt: u64) -> Vec<Lab> {
+        (0..n)
+            .map(|i| {
+                Lab::new(
+                    center.l + amp * noise(i, salt),
+                    center.a + amp * noise(i, salt ^ 0xA),
+                    center.b + amp * noise(i, salt ^ 0xB),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn strand_edges_are_kept_out_of_both_roles_and_counted_by_their_hair_share() {
+        // Painted: 60 % skin, 25 % hair, and 15 % edge pixels that are a 50 / 50 optical mix
+        // of the two (mixed in linear light by palette, not by the code under test).
+        let skin = Lab::new(60.0, 11.0, 16.0);
+        let hair = Lab::new(18.0, 0.5, 1.0);
+        let edge = {
+            use palette::{IntoColor, LinSrgb, Mix};
+            let (h, s): (LinSrgb, LinSrgb) = (hair.into_color(), skin.into_color());
+            let m: Lab = h.mix(s, 0.5).into_color();
+            m
+        };
+        let mut px = blob(skin, 12_000, 1.5, 1);
+        px.extend(blob(hair, 5_000, 1.5, 2));
+        px.extend(blob(edge, 3_000, 1.5, 3));
+        let sep = auto_separate(px, 7);
+        let mean = |v: &[Lab]| crate::color::mean_linear(v).expect("pixels");
+        assert!(
+            (sep.edge.len() as f32 - 3_000.0).abs() < 300.0,
+            "{} edge pixels",
+            sep.edge.len()
+        );
+        assert!(
+            (sep.edge_hair_share - 0.5).abs() < 0.1,
+            "{}",
+            sep.edge_hair_share
+        );
+        assert!(
+            delta_e00(mean(&sep.hair), hair) < 1.0,
+            "{:?}",
+            mean(&sep.hair)
+        );
+        assert!(
+            delta_e00(mean(&sep.scalp), skin) < 1.0,
+            "{:?}",
+            mean(&sep.scalp)
+        );
+        let (t, residual) = mix_share(edge, hair, skin);
+        assert!((t - 0.5).abs() <= 0.01 && residual < 0.1, "{t} {residual}");
     }
 }
