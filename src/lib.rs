@@ -29,6 +29,8 @@ pub mod rank;
 pub mod report;
 pub mod segment;
 pub mod synth;
+#[cfg(test)]
+mod test_support;
 pub mod tones;
 pub mod visual;
 
