@@ -1,25 +1,20 @@
 //! Tone recovery on the shipped samples: the analysis must find the CIELAB tones the
 //! generator painted (samples/truth.json), within ΔE00 < 1.5.
 
+mod common;
+
 use std::path::Path;
 
+use common::lab;
 use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
-use smpmatch::color::{delta_e00, Lab, SkinCategory};
+use smpmatch::color::{delta_e00, SkinCategory};
 
+/// The painted samples of samples/truth.json.
 fn truth() -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string("samples/truth.json").expect("samples/truth.json");
-    let doc: serde_json::Value = serde_json::from_str(&text).expect("truth is JSON");
-    doc["samples"].as_array().expect("samples array").clone()
-}
-
-fn lab(v: &serde_json::Value) -> Lab {
-    let a: Vec<f32> = v
+    common::truth()["samples"]
         .as_array()
-        .expect("lab")
-        .iter()
-        .map(|x| x.as_f64().expect("num") as f32)
-        .collect();
-    Lab::new(a[0], a[1], a[2])
+        .expect("samples array")
+        .clone()
 }
 
 #[test]
