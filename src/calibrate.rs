@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chart::{reference, Detection, PatchSample, ReferenceSet, PATCHES};
 use crate::color::{delta_e00, lab_to_array, lab_to_linear, linear_to_lab, Lab, LinRgb};
-use crate::error::{io_message, Error, Result};
+use crate::error::{Error, Result};
 
 /// Profile format version.
 pub const PROFILE_VERSION: u32 = 1;
@@ -540,7 +540,7 @@ fn r3(x: f64) -> f64 {
 impl Profile {
     /// Read and check a profile file.
     pub fn load(path: &Path) -> Result<Profile> {
-        let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
+        let bytes = crate::files::read_input(path, "a calibration profile", 1 << 20)?;
         let p: Profile = serde_json::from_slice(&bytes).map_err(|e| {
             Error::input(
                 path,

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::color::{lab_from_array, Lab};
 use crate::error::{io_message, Error, Result};
+use crate::files::OutputFile;
 use crate::model::Fading;
 
 /// Catalog schema versions this build reads.
@@ -584,9 +585,11 @@ fn check_measurement(ck: &mut Checker, v: &Value, mp: &str) {
     }
 }
 
-/// Write a catalog: validated first (an invalid catalog is never written), then atomically,
-/// keeping the previous file as `FILE.bak`. Returns the backup path, if any.
-pub fn save(path: &Path, catalog: &Catalog) -> Result<Option<std::path::PathBuf>> {
+/// Write a catalog to the checked output `out`: validated first (an invalid catalog, or one
+/// this build would refuse to read back, is never written), then atomically, keeping the
+/// previous file as `FILE.bak`. Returns the backup path, if any.
+pub fn save(out: &OutputFile, catalog: &Catalog) -> Result<Option<std::path::PathBuf>> {
+    let path = &out.given;
     let value = serde_json::to_value(catalog)
         .map_err(|e| Error::Internal(format!("cannot serialise the catalog: {e}")))?;
     let problems = validate_value(&value);
@@ -603,13 +606,31 @@ pub fn save(path: &Path, catalog: &Catalog) -> Result<Option<std::path::PathBuf>
     let mut text = serde_json::to_string_pretty(&value)
         .map_err(|e| Error::Internal(format!("cannot serialise the catalog: {e}")))?;
     text.push('\n');
-    crate::files::replace_with_backup(path, &text).map_err(|e| update_error(path, e))
+    if text.len() as u64 > MAX_CATALOG_BYTES {
+        return Err(Error::Catalog {
+            path: path.to_path_buf(),
+            message: format!(
+                "refusing to write a catalog of {} bytes: above the {} MiB limit every command \
+                 reads catalogs with",
+                text.len(),
+                MAX_CATALOG_BYTES >> 20
+            ),
+            problems: Vec::new(),
+        });
+    }
+    crate::files::replace_with_backup(out, &text).map_err(|e| update_error(path, e))
 }
 
-/// Take the update lock of the catalog at `path` for a read–modify–write (see
-/// [`crate::files::lock`]). A catalog that cannot be locked cannot be updated: a catalog error.
-pub fn lock_for_update(path: &Path) -> Result<crate::files::FileLock> {
-    crate::files::lock(path).map_err(|e| update_error(path, e))
+/// Check `path` as a catalog to be written by a command whose inputs are `inputs`, and take
+/// its update lock (see [`crate::files::lock`]), on the real file behind any symlink. A
+/// catalog that cannot be written or locked cannot be updated: a catalog error.
+pub fn lock_for_update(
+    path: &Path,
+    inputs: &[(&str, &Path)],
+) -> Result<(OutputFile, crate::files::FileLock)> {
+    let out = OutputFile::check(path, inputs).map_err(|e| update_error(path, e))?;
+    let lock = crate::files::lock(&out).map_err(|e| update_error(path, e))?;
+    Ok((out, lock))
 }
 
 /// A read–modify–write of a catalog file: the catalog is read under its lock, held until
@@ -617,42 +638,43 @@ pub fn lock_for_update(path: &Path) -> Result<crate::files::FileLock> {
 /// A dry run takes no lock and writes nothing, so it also works on a read-only catalog.
 #[derive(Debug)]
 pub struct Update {
-    path: std::path::PathBuf,
-    /// Held until the update is committed or dropped; None for a dry run.
-    lock: Option<crate::files::FileLock>,
+    /// The checked output and its lock; None for a dry run.
+    target: Option<(OutputFile, crate::files::FileLock)>,
     /// The catalog as read under the lock.
     pub catalog: Catalog,
 }
 
 impl Update {
-    /// Lock (unless `dry_run`) and read the catalog at `path`.
-    pub fn begin(path: &Path, dry_run: bool) -> Result<Update> {
-        let lock = if dry_run {
+    /// Lock (unless `dry_run`) and read the catalog at `path`; `inputs` are the command's
+    /// other inputs, which must not be the catalog itself.
+    pub fn begin(path: &Path, dry_run: bool, inputs: &[(&str, &Path)]) -> Result<Update> {
+        let target = if dry_run {
             None
         } else {
-            Some(lock_for_update(path)?)
+            Some(lock_for_update(path, inputs)?)
         };
-        Ok(Update {
-            path: path.to_path_buf(),
-            catalog: load(path)?,
-            lock,
-        })
+        let catalog = match &target {
+            Some((out, _)) => load_as(&out.real, path)?,
+            None => load(path)?,
+        };
+        Ok(Update { target, catalog })
     }
 
     /// Write `updated` with [`save`] (nothing for a dry run); returns the backup path.
     pub fn commit(self, updated: &Catalog) -> Result<Option<std::path::PathBuf>> {
-        if self.lock.is_none() {
-            return Ok(None);
+        match &self.target {
+            None => Ok(None),
+            Some((out, _lock)) => save(out, updated),
         }
-        save(&self.path, updated)
     }
 }
 
 /// A failure to write or lock a catalog, reported as a catalog error about that catalog
 /// (exit code 4), naming the file actually involved (temporary, backup, lock) in the message.
+/// A refusal of the command line (an output that is an input) stays a usage error.
 fn update_error(path: &Path, e: Error) -> Error {
     match e {
-        Error::Input { path: p, message } => Error::Catalog {
+        Error::Input { path: p, message } | Error::Output { path: p, message } => Error::Catalog {
             path: path.to_path_buf(),
             message: if p == path {
                 format!("cannot update the catalog: {message}")
@@ -667,15 +689,21 @@ fn update_error(path: &Path, e: Error) -> Error {
 
 /// Read, parse and validate a catalog file.
 pub fn load(path: &Path) -> Result<Catalog> {
+    load_as(path, path)
+}
+
+/// Read the catalog at `real`, naming it `shown` in errors.
+fn load_as(real: &Path, shown: &Path) -> Result<Catalog> {
+    let path = shown;
     let fail = |message: String, problems: Vec<Problem>| Error::Catalog {
         path: path.to_path_buf(),
         message,
         problems,
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(io_message(&e), Vec::new()))?;
-    if meta.is_dir() {
+    let meta = std::fs::metadata(real).map_err(|e| fail(io_message(&e), Vec::new()))?;
+    if !meta.is_file() {
         return Err(fail(
-            "is a directory, not a catalog file".into(),
+            format!("is {}, not a catalog file", crate::files::file_kind(&meta)),
             Vec::new(),
         ));
     }
@@ -689,7 +717,7 @@ pub fn load(path: &Path) -> Result<Catalog> {
             Vec::new(),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e), Vec::new()))?;
+    let bytes = std::fs::read(real).map_err(|e| fail(io_message(&e), Vec::new()))?;
     parse(&bytes).map_err(|(message, problems)| fail(message, problems))
 }
 
@@ -704,15 +732,28 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Catalog, (String, Vec<Problem>
             Vec::new(),
         )
     })?;
-    let doc: Value = serde_json::from_str(text).map_err(|e| {
-        let msg = format!("not valid JSON: {e}");
-        (
-            msg.clone(),
-            vec![Problem {
-                path: String::new(),
-                message: msg,
-            }],
-        )
+    let doc: Value = crate::strict_json::parse(text).map_err(|e| match e.syntax {
+        Some(syntax) => {
+            let msg = format!("not valid JSON: {syntax}");
+            (
+                msg.clone(),
+                vec![Problem {
+                    path: String::new(),
+                    message: msg,
+                }],
+            )
+        }
+        None => (
+            format!(
+                "invalid catalog: {} duplicate key{}",
+                e.duplicates.len(),
+                if e.duplicates.len() == 1 { "" } else { "s" }
+            ),
+            e.duplicates
+                .into_iter()
+                .map(|(path, message)| Problem { path, message })
+                .collect(),
+        ),
     })?;
     let problems = validate_value(&doc);
     if !problems.is_empty() {

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::catalog::{validate_value, Catalog, Problem};
 use crate::color::{delta_e00, lab_from_array};
-use crate::error::{io_message, Error, Result};
+use crate::error::{Error, Result};
 
 /// Columns `catalog import` understands (the first six are required).
 pub const CSV_COLUMNS: [&str; 15] = [
@@ -35,10 +35,11 @@ pub fn import_csv(
     name: Option<String>,
     dilution_steps: Option<Vec<f64>>,
 ) -> Result<Catalog> {
-    let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let bytes = crate::files::read_input(path, "a CSV file", crate::catalog::MAX_CATALOG_BYTES)?;
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(&bytes[..]);
+        .from_reader(bytes);
     let fail = |message: String, problems: Vec<Problem>| Error::Catalog {
         path: path.to_path_buf(),
         message,

@@ -13,6 +13,7 @@ use crate::chart::{self, ReferenceSet};
 use crate::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
 use crate::error::{Error, Result};
 use crate::fading;
+use crate::files::OutputFile;
 use crate::model::{Dots, ModelParams, Sun};
 use crate::photo::Photo;
 use crate::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
@@ -392,9 +393,12 @@ pub struct BatchArgs {
     /// Append JSON Lines here instead of printing them.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Skip photos already recorded in --out.
+    /// Skip photos already recorded in --out (failed ones are retried unless --no-retry).
     #[arg(long, requires = "out")]
     resume: bool,
+    /// With --resume, do not retry photos recorded as failed.
+    #[arg(long, requires = "resume")]
+    no_retry: bool,
     #[command(flatten)]
     analysis: AnalysisArgs,
     #[command(flatten)]
@@ -535,6 +539,25 @@ fn settings(a: &AnalysisArgs) -> SettingsOut {
     }
 }
 
+/// The checked `--report` output: refused when it is one of the command's inputs (every
+/// photo, the profile, and `extra`).
+fn report_target(p: &PhotoArgs, extra: &[(&str, &std::path::Path)]) -> Result<Option<OutputFile>> {
+    let Some(report) = &p.report else {
+        return Ok(None);
+    };
+    let mut inputs: Vec<(&str, &std::path::Path)> = extra.to_vec();
+    inputs.extend(p.photo.iter().map(|x| ("the photo", x.as_path())));
+    inputs.extend(p.hair.iter().map(|x| ("the hair photo", x.as_path())));
+    inputs.extend(p.scalp.iter().map(|x| ("the scalp photo", x.as_path())));
+    inputs.extend(
+        p.analysis
+            .profile
+            .iter()
+            .map(|x| ("the profile", x.as_path())),
+    );
+    OutputFile::check(report, &inputs).map(Some)
+}
+
 /// Everything `match` computes for one patient.
 struct Matched {
     output: report::Output,
@@ -649,6 +672,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
     };
     match cli.command {
         Command::Analyze(a) => {
+            let report_out = report_target(&a.photos, &[])?;
             let (sel, opts) = analysis_inputs(&a.photos)?;
             let analysis = analyze(&sel, &opts)?;
             let out = report::build(
@@ -661,7 +685,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     calibration: calibration_out(&a.photos.analysis, &opts),
                 },
             );
-            if let Some(path) = &a.photos.report {
+            if let Some(path) = &report_out {
                 visual::write(
                     path,
                     &visual::ReportInput {
@@ -681,6 +705,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Match(m) => {
             // Read the catalog first: a bad catalog should fail before photos are decoded.
             let cat = catalog::load(&m.catalog)?;
+            let report_out = report_target(&m.photos, &[("the catalog", &m.catalog)])?;
             let (sel, opts) = analysis_inputs(&m.photos)?;
             let r = match_photo(
                 &sel,
@@ -690,7 +715,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 &cat,
                 &m.catalog,
             )?;
-            if let Some(path) = &m.photos.report {
+            if let Some(path) = &report_out {
                 let setup = Setup::new(
                     &cat,
                     r.targets,
@@ -821,8 +846,9 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let cat = crate::catalog_tools::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
-                    let _lock = catalog::lock_for_update(&path)?;
-                    let backup = catalog::save(&path, &cat)?;
+                    let (target, _lock) =
+                        catalog::lock_for_update(&path, &[("the CSV file", &csv)])?;
+                    let backup = catalog::save(&target, &cat)?;
                     Ok(ok(format!(
                         "{}: {} pigments written{}\n",
                         path.display(),
@@ -863,7 +889,11 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let update = catalog::Update::begin(&path, dry_run)?;
+            let update = catalog::Update::begin(
+                &path,
+                dry_run,
+                &[("the photo", &photo), ("the profile", &profile_path)],
+            )?;
             let cat = &update.catalog;
             let profile = Profile::load(&profile_path)?;
             let photo = Photo::load(&photo, LoadLimits::default())?;
@@ -966,7 +996,8 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let update = catalog::Update::begin(&path, dry_run)?;
+            let update =
+                catalog::Update::begin(&path, dry_run, &[("the follow-ups file", &followups)])?;
             let cat = &update.catalog;
             let rows = fading::load_followups(&followups)?;
             let params = ModelParams::default();
@@ -1029,6 +1060,11 @@ pub fn run(cli: Cli) -> Result<Printed> {
 }
 
 fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
+    let target = c
+        .out
+        .as_deref()
+        .map(|o| OutputFile::check(o, &[("the card photo", &c.photo)]))
+        .transpose()?;
     let photo = Photo::load(
         &c.photo,
         LoadLimits {
@@ -1048,8 +1084,8 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
             weighting: c.weight,
         },
     )?;
-    if let Some(out) = &c.out {
-        crate::files::write_atomic(out, &to_json(&profile)?)?;
+    if let Some(target) = &target {
+        crate::files::write_atomic(target, &to_json(&profile)?)?;
     }
     let out = report::CalibrateOut {
         schema_version: SCHEMA_VERSION,
@@ -1105,7 +1141,7 @@ pub fn report_error(e: &Error, json: bool) -> i32 {
     if json {
         let _ = writeln!(err, "{}", error_json(e));
     } else {
-        let _ = writeln!(err, "smpmatch: error: {e}");
+        let mut text = format!("smpmatch: error: {e}\n");
         if let Error::Catalog { problems, .. } = e {
             for p in problems {
                 let path = if p.path.is_empty() {
@@ -1113,9 +1149,10 @@ pub fn report_error(e: &Error, json: bool) -> i32 {
                 } else {
                     &p.path
                 };
-                let _ = writeln!(err, "  {path}: {}", p.message);
+                text.push_str(&format!("  {path}: {}\n", p.message));
             }
         }
+        let _ = err.write_all(report::escape_text(&text).as_bytes());
     }
     e.exit_code()
 }
@@ -1144,16 +1181,15 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             return 2;
         }
     };
+    let terminal = text_output(&cli.command);
     match run(cli) {
         Ok(p) => {
-            let mut out = std::io::stdout().lock();
-            if out
-                .write_all(p.stdout.as_bytes())
-                .and_then(|_| out.flush())
-                .is_err()
-            {
-                // stdout closed (e.g. piped into `head`): nothing more to say.
-                return 0;
+            let text = match terminal {
+                Some(sgr) => std::borrow::Cow::Owned(report::escape_terminal(&p.stdout, sgr)),
+                None => std::borrow::Cow::Borrowed(&p.stdout),
+            };
+            if let Err(e) = write_stdout(text.as_bytes()) {
+                return report_error(&e, json);
             }
             if let Some(e) = &p.error {
                 report_error(e, json);
@@ -1161,5 +1197,49 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             p.code
         }
         Err(e) => report_error(&e, json),
+    }
+}
+
+/// Write all of `bytes` to stdout and flush, every failure an output error (a full disk, a
+/// closed descriptor). A reader that went away (`| head`) is not an error of ours: the
+/// rest is dropped and the exit code stays that of the command.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::output(
+            "-",
+            format!(
+                "cannot write to standard output: {}",
+                crate::error::io_message(&e)
+            ),
+        )),
+    }
+}
+
+/// Whether `command` prints text for a terminal (`Some(colour on)`) rather than JSON, roff
+/// or a shell script (`None`): text is escaped so that names and paths cannot carry
+/// terminal control sequences.
+fn text_output(command: &Command) -> Option<bool> {
+    match command {
+        Command::Analyze(a) if !a.photos.json => Some(use_color(a.photos.color)),
+        Command::Match(m) if !m.photos.json => Some(use_color(m.photos.color)),
+        Command::Batch(b) if b.out.is_some() => Some(false),
+        Command::DeltaE(d) if !d.json => Some(false),
+        Command::Calibrate(c) if !c.json => Some(false),
+        Command::Catalog(CatalogCommand::Show { json, color, .. }) if !json => {
+            Some(use_color(*color))
+        }
+        Command::Catalog(CatalogCommand::Import { out, .. }) if out.is_some() => Some(false),
+        Command::Catalog(CatalogCommand::Diff { json, .. })
+        | Command::Catalog(CatalogCommand::Validate { json, .. })
+        | Command::Catalog(CatalogCommand::Measure { json, .. })
+        | Command::Catalog(CatalogCommand::FitFading { json, .. })
+            if !json =>
+        {
+            Some(false)
+        }
+        _ => None,
     }
 }

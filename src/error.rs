@@ -9,6 +9,7 @@
 //! | 3    | `input`     | a photo could not be read or decoded, or is too large          |
 //! | 4    | `catalog`   | the catalog could not be read, is invalid, or cannot be updated |
 //! | 5    | `analysis`  | the photos were read but hold nothing to analyse               |
+//! | 73   | `output`    | an output (file or stdout) could not be written                |
 //! | 70   | `internal`  | a bug in smpmatch (please report it)                           |
 
 use std::path::PathBuf;
@@ -51,6 +52,15 @@ pub enum Error {
         /// What is missing.
         message: String,
     },
+    /// An output could not be written: a file (read-only, not a regular file, a full disk,
+    /// an owner that cannot be kept) or standard output.
+    #[error("{path}: {message}")]
+    Output {
+        /// The output file (`-` for standard output).
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +74,7 @@ impl Error {
             Error::Input { .. } => 3,
             Error::Catalog { .. } => 4,
             Error::Analysis { .. } => 5,
+            Error::Output { .. } => 73,
             Error::Internal(_) => 70,
         }
     }
@@ -75,6 +86,7 @@ impl Error {
             Error::Input { .. } => "input",
             Error::Catalog { .. } => "catalog",
             Error::Analysis { .. } => "analysis",
+            Error::Output { .. } => "output",
             Error::Internal(_) => "internal",
         }
     }
@@ -82,7 +94,9 @@ impl Error {
     /// The file the error is about, if any.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Error::Input { path, .. } | Error::Catalog { path, .. } => Some(path),
+            Error::Input { path, .. }
+            | Error::Catalog { path, .. }
+            | Error::Output { path, .. } => Some(path),
             Error::Analysis { path, .. } => path.as_deref(),
             _ => None,
         }
@@ -91,6 +105,14 @@ impl Error {
     /// Shorthand for a usage error.
     pub fn usage(message: impl Into<String>) -> Error {
         Error::Usage {
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for an output error.
+    pub fn output(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::Output {
+            path: path.into(),
             message: message.into(),
         }
     }
@@ -109,6 +131,7 @@ pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => format!("cannot read: {e}"),
+        std::io::ErrorKind::StorageFull => "no space left on the device".to_string(),
+        _ => e.to_string(),
     }
 }

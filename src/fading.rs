@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::color::{delta_e00, lab_from_array};
-use crate::error::{io_message, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::{ModelParams, Skin, Sun};
 use crate::rank::pigment_optics;
 
@@ -41,7 +41,14 @@ pub const MIN_POINTS: usize = 3;
 /// Read follow-ups from JSON (an array of objects) or CSV with the header
 /// `pigment_id,months,L,a,b,skin_L,skin_a,skin_b[,sun]`.
 pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let bytes = crate::files::read_input(path, "a follow-ups file", 64 << 20)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::input(
+            path,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let trimmed = text.trim_start();
     let rows: Vec<FollowUp> = if trimmed.starts_with('[') {
         serde_json::from_str(trimmed)

@@ -28,6 +28,7 @@ pub mod plan;
 pub mod rank;
 pub mod report;
 pub mod segment;
+pub mod strict_json;
 pub mod synth;
 #[cfg(test)]
 mod test_support;

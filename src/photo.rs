@@ -22,6 +22,9 @@ use crate::error::{io_message, Error, Result};
 /// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
 /// produce 200 MP only in special modes; pass `--max-pixels` to raise it).
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+/// Largest photo file read (bytes): far above any camera's JPEG or 16-bit PNG of
+/// [`DEFAULT_MAX_PIXELS`] that compresses at all.
+pub const MAX_PHOTO_BYTES: u64 = 1 << 30;
 
 /// Limits for decoding: refused before any pixel buffer is allocated.
 #[derive(Debug, Clone, Copy)]
@@ -150,14 +153,10 @@ impl Photo {
                 "reading a photo from standard input ('-') is not supported; give its file path",
             ));
         }
-        let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
-        if meta.is_dir() {
-            return Err(Error::input(path, "is a directory, not a photo"));
-        }
-        if meta.len() == 0 {
+        let bytes = crate::files::read_input(path, "a photo", MAX_PHOTO_BYTES)?;
+        if bytes.is_empty() {
             return Err(Error::input(path, "file is empty (0 bytes)"));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
         let reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
             .with_guessed_format()
             .map_err(|e| Error::input(path, io_message(&e)))?;

@@ -1444,3 +1444,61 @@ pub fn wrap_lines(text: &str, width: usize) -> String {
     }
     out
 }
+
+/// `text` safe to print on a terminal: every control character (C0, DEL, C1) but newline
+/// and tab is shown as `\u{..}`, so a catalog name or a file name cannot move the cursor,
+/// retitle the window or hide text (`ESC`, `OSC … BEL`, `CR`, `NUL`). With `allow_sgr`, the
+/// colour sequences smpmatch itself writes (`ESC [ digits;… m`) pass unchanged.
+pub fn escape_terminal(text: &str, allow_sgr: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' || c == '\t' || !c.is_control() {
+            out.push(c);
+            continue;
+        }
+        if c == '\x1b' && allow_sgr {
+            let rest = &text[i + 1..];
+            if let Some(body) = rest.strip_prefix('[') {
+                let n = body
+                    .bytes()
+                    .take_while(|b| b.is_ascii_digit() || *b == b';')
+                    .count();
+                if body.as_bytes().get(n) == Some(&b'm') {
+                    out.push_str(&text[i..i + 1 + 1 + n + 1]);
+                    for _ in 0..(1 + n + 1) {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+    }
+    out
+}
+
+/// [`escape_terminal`] without colour: for warnings and messages.
+pub fn escape_text(text: &str) -> String {
+    escape_terminal(text, false)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape_terminal;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        let name = "Ink\x1b]0;owned\x07\r\0\x1b[2J\u{9b}31m";
+        let shown = escape_terminal(name, false);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert_eq!(
+            shown,
+            "Ink\\u{1b}]0;owned\\u{7}\\u{d}\\u{0}\\u{1b}[2J\\u{9b}31m"
+        );
+        // Our own colour sequences survive when colour is on; nothing else does.
+        let ours = "\x1b[48;2;1;2;3m    \x1b[0m line\n\tnext";
+        assert_eq!(escape_terminal(ours, true), ours);
+        assert_eq!(escape_terminal("\x1b[2J", true), "\\u{1b}[2J");
+    }
+}

@@ -89,6 +89,15 @@ pub enum KChoice {
     Fixed(usize),
 }
 
+impl std::fmt::Display for KChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KChoice::Auto => f.write_str("auto"),
+            KChoice::Fixed(k) => write!(f, "{k}"),
+        }
+    }
+}
+
 impl std::str::FromStr for KChoice {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

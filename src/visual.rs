@@ -500,19 +500,20 @@ pub fn png(input: &ReportInput<'_>) -> RgbImage {
 }
 
 /// Write the report: HTML or PNG by extension, atomically.
-pub fn write(path: &Path, input: &ReportInput<'_>) -> Result<()> {
+pub fn write(out: &crate::files::OutputFile, input: &ReportInput<'_>) -> Result<()> {
+    let path = &out.given;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        Some("html") | Some("htm") => crate::files::write_atomic(path, &html(input)?),
+        Some("html") | Some("htm") => crate::files::write_atomic(out, &html(input)?),
         Some("png") => {
             let mut buf = std::io::Cursor::new(Vec::new());
             png(input)
                 .write_to(&mut buf, image::ImageFormat::Png)
                 .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
-            crate::files::write_atomic_bytes(path, buf.get_ref())
+            crate::files::write_atomic_bytes(out, buf.get_ref())
         }
         _ => Err(Error::usage(format!(
             "--report {}: the file name must end in .html or .png",

@@ -3,7 +3,9 @@
 //! One line per photo, in input order: `{"photo", "ok": true, "result": <match document>}`
 //! or `{"photo", "ok": false, "error": <error body>}`. A bad photo never stops the batch.
 //! With `--out FILE` the lines are appended to FILE (flushed per chunk, so a killed batch
-//! keeps every finished photo) and `--resume` skips photos already recorded there.
+//! keeps every finished photo) and `--resume` skips photos already recorded there. FILE is
+//! locked for the run, must be a batch output made with the same catalog and settings (each
+//! line carries them in `run`), and failed photos are retried unless `--no-retry`.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -16,6 +18,7 @@ use super::{analyze_options, error_body, match_photo, BatchArgs, Printed};
 use crate::analysis::{AnalyzeOptions, Selection};
 use crate::catalog::{self, Catalog};
 use crate::error::{io_message, Error, Result};
+use crate::files::OutputFile;
 use crate::report::{ErrorBody, Output};
 
 /// Photo file extensions a directory is searched for.
@@ -30,6 +33,8 @@ pub struct BatchRecord {
     pub photo: String,
     /// Whether it was matched.
     pub ok: bool,
+    /// The catalog, profile and settings the record was made with.
+    pub run: RunKey,
     /// The match document (as `match --json` prints it), when ok.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Output>,
@@ -38,67 +43,183 @@ pub struct BatchRecord {
     pub error: Option<ErrorBody>,
 }
 
-/// Files to process: given files as they are, directories searched recursively for
-/// [`EXTENSIONS`], each directory's entries in name order (so runs are reproducible).
-fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            out.push(dir.to_path_buf()); // reported as an error record
-            return;
-        };
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
-                out.push(p);
-            }
-        }
-    }
+/// Files to process, in a reproducible order, each real file once: given files as they are,
+/// directories searched recursively for [`EXTENSIONS`] in name order, following symlinks but
+/// entering each real directory once (a link back to an ancestor is a loop, reported in
+/// `notes` and not followed). A path that names a file already listed (another spelling,
+/// a link, a repeat) is skipped and counted in `duplicates`.
+fn collect(paths: &[PathBuf], notes: &mut Vec<String>) -> (Vec<PathBuf>, usize) {
     let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            walk(p, &mut out);
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut duplicates = 0usize;
+    let mut push = |p: PathBuf, out: &mut Vec<PathBuf>| {
+        if seen.insert(key(&p)) {
+            out.push(p);
         } else {
-            out.push(p.clone());
+            duplicates += 1;
         }
-    }
-    out
-}
-
-/// Photos already recorded in an output file. Lines that do not parse (one cut off by a
-/// kill) are dropped from the file, rewritten atomically, so that photo is simply redone.
-fn recorded(path: &Path) -> Result<HashSet<String>> {
-    let text = match std::fs::read(path) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-        Err(e) => return Err(Error::input(path, io_message(&e))),
     };
-    let mut done = HashSet::new();
-    let mut kept = String::with_capacity(text.len());
-    let mut dropped = false;
-    for line in text.lines() {
-        match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(v) if v["photo"].is_string() => {
-                done.insert(v["photo"].as_str().unwrap_or_default().to_string());
-                kept.push_str(line);
-                kept.push('\n');
+    for p in paths {
+        if !p.is_dir() {
+            push(p.clone(), &mut out);
+            continue;
+        }
+        let walk = walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) => {
+                    let has_ext = e
+                        .path()
+                        .extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
+                    if has_ext {
+                        push(e.into_path(), &mut out);
+                    }
+                }
+                Err(e) => match (e.loop_ancestor(), e.path()) {
+                    (Some(ancestor), Some(link)) => notes.push(format!(
+                        "{}: a symbolic link back to {} (a loop), not followed",
+                        link.display(),
+                        ancestor.display()
+                    )),
+                    (_, Some(path)) => push(path.to_path_buf(), &mut out), // its error is recorded
+                    _ => notes.push(format!("{}: {e}", p.display())),
+                },
             }
-            _ => dropped = true,
         }
     }
-    if dropped {
-        crate::files::write_atomic(path, &kept)?;
-    }
-    Ok(done)
+    (out, duplicates)
 }
 
-fn record(photo: &Path, opts: &AnalyzeOptions, b: &BatchArgs, cat: &Catalog) -> BatchRecord {
+/// The key a photo is known by: its canonical path (every spelling and link of one file is
+/// one photo), or the path as given when it cannot be resolved.
+fn key(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// What results depend on besides the photo: recorded in every line, so that a resume never
+/// mixes results made with another catalog or other settings.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct RunKey {
+    /// SHA-256 of the catalog file's bytes.
+    pub catalog_sha256: String,
+    /// SHA-256 of the calibration profile's bytes, when one is used.
+    pub profile_sha256: Option<String>,
+    /// The analysis and treatment settings, as given.
+    pub settings: serde_json::Value,
+}
+
+fn sha256_of(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let bytes = crate::files::read_input(path, "an input", crate::catalog::MAX_CATALOG_BYTES)?;
+    Ok(format!("{:x}", sha2::Sha256::digest(&bytes)))
+}
+
+fn run_key(b: &BatchArgs) -> Result<RunKey> {
+    let (a, t) = (&b.analysis, &b.treatment);
+    Ok(RunKey {
+        catalog_sha256: sha256_of(&b.catalog)?,
+        profile_sha256: a.profile.as_deref().map(sha256_of).transpose()?,
+        settings: serde_json::json!({
+            "k": a.k.to_string(),
+            "seed": a.seed,
+            "max_samples": a.max_samples,
+            "max_pixels": a.max_pixels,
+            "sun": t.sun,
+            "months": t.months,
+            "top": t.top,
+            "dot_diameter_mm": t.dot_diameter,
+            "density_per_cm2": t.density,
+            "sessions": t.sessions,
+            "session_spacing_weeks": t.session_weeks,
+            "blends": !t.no_blends,
+        }),
+    })
+}
+
+/// One line of an existing output file.
+#[derive(Debug, serde::Deserialize)]
+struct Recorded {
+    photo: String,
+    ok: bool,
+    run: Option<RunKey>,
+}
+
+/// An existing `--out` file, read and checked before anything is appended to it.
+struct Existing {
+    /// Complete lines, each a batch record.
+    lines: Vec<(String, Recorded)>,
+    /// Bytes of the complete lines (a cut-off last line, from a killed run, is beyond this).
+    complete_len: u64,
+}
+
+/// Read `out` (if it exists) and refuse it unless every complete line is a batch record made
+/// with `run`: a file that is not a batch output is never appended to, rewritten or cut.
+fn read_existing(out: &OutputFile, run: &RunKey) -> Result<Existing> {
+    let bytes = match std::fs::read(&out.real) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::output(&out.given, io_message(&e))),
+    };
+    let not_ours = |what: String| {
+        Error::usage(format!(
+            "{}: {what}; it is not a smpmatch batch output, refusing to append to it or \
+             change it (choose another --out)",
+            out.given.display()
+        ))
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|_| not_ours("it is not UTF-8 text".into()))?;
+    let mut lines = Vec::new();
+    let mut complete_len = 0u64;
+    let mut rest = text;
+    let mut n = 0usize;
+    while !rest.is_empty() {
+        n += 1;
+        let (line, complete) = match rest.find('\n') {
+            Some(i) => (&rest[..i], true),
+            None => (rest, false),
+        };
+        rest = &rest[(line.len() + usize::from(complete)).min(rest.len())..];
+        match serde_json::from_str::<Recorded>(line) {
+            Ok(r) => {
+                match &r.run {
+                    Some(k) if k == run => {}
+                    _ => {
+                        return Err(Error::usage(format!(
+                            "{}: line {n} ({}) was made with another catalog, profile or \
+                             settings than this run; mixing them in one file would mislead \
+                             (use the same settings, or another --out)",
+                            out.given.display(),
+                            r.photo
+                        )))
+                    }
+                }
+                complete_len += (line.len() + usize::from(complete)) as u64;
+                lines.push((line.to_string(), r));
+            }
+            // The last line of a run killed mid-write: cut off, redone.
+            Err(_) if !complete => {}
+            Err(_) => return Err(not_ours(format!("line {n} is not a batch record"))),
+        }
+    }
+    Ok(Existing {
+        lines,
+        complete_len,
+    })
+}
+
+fn record(
+    photo: &Path,
+    opts: &AnalyzeOptions,
+    b: &BatchArgs,
+    cat: &Catalog,
+    run: &RunKey,
+) -> BatchRecord {
     let sel = Selection {
         photo: Some(photo.to_path_buf()),
         ..Selection::default()
@@ -117,12 +238,14 @@ fn record(photo: &Path, opts: &AnalyzeOptions, b: &BatchArgs, cat: &Catalog) -> 
         Ok(m) => BatchRecord {
             photo: name,
             ok: true,
+            run: run.clone(),
             result: Some(m.output),
             error: None,
         },
         Err(e) => BatchRecord {
             photo: name,
             ok: false,
+            run: run.clone(),
             result: None,
             error: Some(error_body(&e)),
         },
@@ -133,34 +256,114 @@ fn record(photo: &Path, opts: &AnalyzeOptions, b: &BatchArgs, cat: &Catalog) -> 
 pub(super) fn run(b: BatchArgs) -> Result<Printed> {
     let cat = catalog::load(&b.catalog)?;
     let opts = analyze_options(&b.analysis)?;
-    let files = collect(&b.paths);
-    let done = match (&b.out, b.resume) {
-        (Some(out), true) => recorded(out)?,
-        _ => HashSet::new(),
+    let mut notes = Vec::new();
+    let (files, duplicates) = collect(&b.paths, &mut notes);
+    for n in &notes {
+        eprintln!("smpmatch: warning: {}", crate::report::escape_text(n));
+    }
+    let run = run_key(&b)?;
+
+    // The output: checked against every input, locked for the whole run, its records read.
+    let target = match &b.out {
+        Some(out) => {
+            let mut inputs: Vec<(&str, &Path)> = vec![("the catalog", b.catalog.as_path())];
+            inputs.extend(
+                b.analysis
+                    .profile
+                    .iter()
+                    .map(|p| ("the profile", p.as_path())),
+            );
+            inputs.extend(files.iter().map(|f| ("the photo", f.as_path())));
+            let target = OutputFile::check(out, &inputs)?;
+            let Some(lock) = crate::files::try_lock(&target)? else {
+                return Err(Error::usage(format!(
+                    "{}: another smpmatch batch is writing to this file; wait for it to finish \
+                     or choose another --out",
+                    out.display()
+                )));
+            };
+            let existing = read_existing(&target, &run)?;
+            Some((target, lock, existing))
+        }
+        None => None,
     };
+    // Photos already done: with --resume, those with a record (failed ones too only with
+    // --no-retry), keyed by the real file.
+    let mut done: HashSet<PathBuf> = HashSet::new();
+    let mut failed_before = 0usize;
+    // Length of the file's complete records, where appending starts.
+    let mut complete_len = target.as_ref().map_or(0, |(_, _, e)| e.complete_len);
+    if let (Some((target, _, existing)), true) = (&target, b.resume) {
+        let mut retried = HashSet::new();
+        for (_, r) in &existing.lines {
+            let k = key(Path::new(&r.photo));
+            if r.ok || b.no_retry {
+                done.insert(k);
+            } else {
+                retried.insert(k);
+            }
+        }
+        retried.retain(|k| !done.contains(k));
+        failed_before = existing
+            .lines
+            .iter()
+            .filter(|(_, r)| !r.ok && done.contains(&key(Path::new(&r.photo))))
+            .count();
+        // Failed records about to be retried leave the file, so each photo keeps one record.
+        let keep: Vec<&str> = existing
+            .lines
+            .iter()
+            .filter(|(_, r)| !(!r.ok && retried.contains(&key(Path::new(&r.photo)))))
+            .map(|(l, _)| l.as_str())
+            .collect();
+        if keep.len() != existing.lines.len() {
+            let mut text = keep.join("\n");
+            text.push('\n');
+            if keep.is_empty() {
+                text.clear();
+            }
+            crate::files::write_atomic(target, &text)?;
+            complete_len = text.len() as u64;
+        }
+    }
     let todo: Vec<PathBuf> = files
         .iter()
-        .filter(|f| !done.contains(&f.display().to_string()))
+        .filter(|f| !done.contains(&key(f)))
         .cloned()
         .collect();
     let skipped = files.len() - todo.len();
 
-    let mut sink: Box<dyn Write> = match &b.out {
-        Some(path) => {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| Error::input(path, io_message(&e)))?;
-            // A line cut off by a kill must not swallow the next record.
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            if len > 0 {
-                let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
-                if bytes.last() != Some(&b'\n') {
-                    f.write_all(b"\n")
-                        .map_err(|e| Error::input(path, io_message(&e)))?;
-                }
+    let out_name = b
+        .out
+        .as_ref()
+        .map_or("stdout".to_string(), |p| p.display().to_string());
+    let out_path = b.out.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let io_err =
+        |e: std::io::Error| Error::output(&out_path, format!("cannot write: {}", io_message(&e)));
+    let mut sink: Box<dyn Write> = match &target {
+        Some((target, _, _)) => {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target.real)
+                .or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        std::fs::OpenOptions::new()
+                            .write(true)
+                            .create_new(true)
+                            .open(&target.real)
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(io_err)?;
+            // Drop a line cut off by a killed run (the file is locked: nothing else writes
+            // it), then append after the last complete record.
+            let len = f.metadata().map_err(io_err)?.len();
+            if complete_len < len {
+                f.set_len(complete_len).map_err(io_err)?;
             }
+            let mut f = f;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0)).map_err(io_err)?;
             Box::new(std::io::BufWriter::new(f))
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
@@ -176,20 +379,12 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let out_name = b
-        .out
-        .as_ref()
-        .map_or("stdout".to_string(), |p| p.display().to_string());
-    let io_err = |e: std::io::Error| match &b.out {
-        Some(p) => Error::input(p, io_message(&e)),
-        None => Error::Internal(format!("writing stdout: {e}")),
-    };
     let chunk = 2 * rayon::current_num_threads().max(1);
     let (mut ok, mut failed) = (0usize, 0usize);
     for group in todo.chunks(chunk) {
         let records: Vec<BatchRecord> = group
             .par_iter()
-            .map(|p| record(p, &opts, &b, &cat))
+            .map(|p| record(p, &opts, &b, &cat, &run))
             .collect();
         for r in records {
             if r.ok {
@@ -206,10 +401,23 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         sink.flush().map_err(io_err)?;
     }
     bar.finish_and_clear();
-    let summary = format!(
-        "{} photos: {ok} matched, {failed} failed, {skipped} already in {out_name}\n",
+    let mut summary = format!(
+        "{} photos: {ok} matched, {failed} failed, {skipped} already in {out_name}",
         files.len()
     );
+    if failed_before > 0 {
+        summary.push_str(&format!(
+            " ({failed_before} of them failed before and were not retried: --no-retry)"
+        ));
+    }
+    if duplicates > 0 {
+        summary.push_str(&format!(
+            "; {duplicates} repeated paths of the same photos skipped"
+        ));
+    }
+    summary.push('\n');
+    drop(sink);
+    drop(target);
     Ok(Printed {
         // With --out the summary goes to stdout; without, stdout is the JSON Lines stream
         // and the summary goes to stderr.
@@ -218,7 +426,11 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         } else {
             String::new()
         },
-        code: if failed > 0 { SOME_FAILED } else { 0 },
+        code: if failed + failed_before > 0 {
+            SOME_FAILED
+        } else {
+            0
+        },
         error: None,
     })
     .inspect(|_| {
