@@ -70,6 +70,30 @@ fn benches(c: &mut Criterion) {
     c.bench_function("rank 6 inks, no blends", |b| {
         b.iter(|| smpmatch::rank::rank(&catalog, black_box(targets), &singles))
     });
+    // A supplier's library: the sample catalog's inks repeated with shifted colours.
+    let mut group = c.benchmark_group("large catalogs");
+    group.sample_size(10);
+    for n in [1_000usize, 10_000] {
+        let mut big = catalog.clone();
+        big.pigments = (0..n)
+            .map(|i| {
+                let mut p = catalog.pigments[i % catalog.pigments.len()].clone();
+                p.id = format!("{}-{i}", p.id);
+                let t = i as f64;
+                p.lab[0] += 3.0 * (t * 0.37).sin();
+                p.lab[1] += 2.0 * (t * 0.71).sin();
+                p.lab[2] += 2.0 * (t * 1.13).sin();
+                p
+            })
+            .collect();
+        group.bench_function(format!("rank {n} inks, no blends"), |b| {
+            b.iter(|| smpmatch::rank::rank(&big, black_box(targets), &singles))
+        });
+        group.bench_function(format!("rank {n} inks + blends of the best 40"), |b| {
+            b.iter(|| smpmatch::rank::rank(&big, black_box(targets), &opts))
+        });
+    }
+    group.finish();
     let ranking = smpmatch::rank::rank(&catalog, targets, &opts);
     let build = || {
         smpmatch::report::build(

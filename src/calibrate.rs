@@ -28,6 +28,9 @@ pub const PROFILE_VERSION: u32 = 1;
 pub const OUTLIER_FACTOR: f64 = 3.0;
 /// See [`OUTLIER_FACTOR`].
 pub const OUTLIER_MIN_DE00: f64 = 3.0;
+/// Held-out ΔE00 above which a profile is written with a warning (`docs/calibration.md`);
+/// a profile whose held-out error is not below the uncorrected error is refused.
+pub const PROFILE_WARN_DE00: f64 = 3.0;
 
 /// A correction model.
 #[derive(
@@ -268,6 +271,20 @@ pub struct Residuals {
     pub held_out_max_de00: f64,
 }
 
+impl Residuals {
+    /// Why a correction is worse than no correction at all (its held-out error is not
+    /// below the uncorrected error, or is not a number), if it is.
+    pub fn worse_than_none(&self) -> Option<String> {
+        let (held, before) = (self.held_out_mean_de00, self.before_mean_de00);
+        (!(held.is_finite() && before.is_finite() && held < before)).then(|| {
+            format!(
+                "the correction is worse than none (held-out mean {held:.2} ΔE00, uncorrected \
+                 {before:.2} ΔE00)"
+            )
+        })
+    }
+}
+
 /// Camera facts from EXIF, where present.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExifFacts {
@@ -497,6 +514,24 @@ pub fn calibrate(
         held_out_mean_de00: r3(f.held_out_mean),
         held_out_max_de00: r3(max(f.held_out.iter().flatten().copied().collect())),
     };
+    if let Some(why) = residuals.worse_than_none() {
+        return Err(Error::Analysis {
+            path: Some(photo_path.to_path_buf()),
+            message: format!(
+                "{}: {why}: the patches read are not the card's (wrong --corners, a card \
+                 partly out of the photo, or heavy glare); no profile written",
+                photo_path.display()
+            ),
+        });
+    }
+    if residuals.held_out_mean_de00 > PROFILE_WARN_DE00 {
+        notes.push(format!(
+            "the correction's held-out error is {:.1} ΔE00 (above {PROFILE_WARN_DE00}): colours \
+             measured with this profile may be off by that much; retake the card photo \
+             head-on, evenly lit, without glare",
+            residuals.held_out_mean_de00
+        ));
+    }
     let exif = ExifFacts::read(photo_path);
     Ok(Profile {
         schema_version: PROFILE_VERSION,
@@ -575,6 +610,12 @@ impl Profile {
                      coefficients of the wrong shape)",
                     p.kind, p.schema_version
                 ),
+            ));
+        }
+        if let Some(why) = p.residuals.worse_than_none() {
+            return Err(Error::input(
+                path,
+                format!("{why}; make a new profile from a better card photo"),
             ));
         }
         Ok(p)

@@ -848,6 +848,19 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 Some(path) => {
                     let (target, _lock) =
                         catalog::lock_for_update(&path, &[("the CSV file", &csv)])?;
+                    // A catalog replaces only a catalog (kept as FILE.bak).
+                    if target.real.exists() {
+                        if let Err(e) = catalog::load(&target.real) {
+                            return Err(Error::Catalog {
+                                path: path.clone(),
+                                message: format!(
+                                    "exists and is not a smpmatch catalog ({e}); refusing to \
+                                     replace it (choose another --out)"
+                                ),
+                                problems: Vec::new(),
+                            });
+                        }
+                    }
                     let backup = catalog::save(&target, &cat)?;
                     Ok(ok(format!(
                         "{}: {} pigments written{}\n",
@@ -1065,6 +1078,16 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
         .as_deref()
         .map(|o| OutputFile::check(o, &[("the card photo", &c.photo)]))
         .transpose()?;
+    if let Some(t) = &target {
+        // A profile replaces only a profile: a catalog or notes given by mistake are kept.
+        if t.real.exists() && Profile::load(&t.real).is_err() {
+            return Err(Error::usage(format!(
+                "{}: exists and is not a smpmatch calibration profile; refusing to replace it \
+                 (choose another --out)",
+                t.given.display()
+            )));
+        }
+    }
     let photo = Photo::load(
         &c.photo,
         LoadLimits {

@@ -64,10 +64,8 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 /// device never end) and anything above `max_bytes`. Errors are input errors naming `path`.
 pub fn read_input(path: &Path, what: &str, max_bytes: u64) -> Result<Vec<u8>> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| Error::input(path, io_message(&e)))?;
-    let meta = f
-        .metadata()
-        .map_err(|e| Error::input(path, io_message(&e)))?;
+    // stat before open: opening a FIFO would block until a writer comes.
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
     if !meta.is_file() {
         return Err(Error::input(
             path,
@@ -85,6 +83,7 @@ pub fn read_input(path: &Path, what: &str, max_bytes: u64) -> Result<Vec<u8>> {
             ),
         ));
     }
+    let mut f = std::fs::File::open(path).map_err(|e| Error::input(path, io_message(&e)))?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // Read one byte past the limit: a file that grew since stat is caught too.
     f.by_ref()
@@ -149,6 +148,18 @@ impl OutputFile {
             real,
         };
         out.refuse_inputs(inputs)?;
+        #[cfg(unix)]
+        if let Some(dir) = out.real.parent() {
+            if !may_write(dir) {
+                return Err(Error::output(
+                    &out.given,
+                    format!(
+                        "permission denied: cannot create files in its directory {}",
+                        dir.display()
+                    ),
+                ));
+            }
+        }
         match std::fs::metadata(&out.real) {
             Ok(meta) => out.check_existing(&meta)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -160,7 +171,7 @@ impl OutputFile {
     /// Refuse when this output is the same file as one of `inputs`.
     pub fn refuse_inputs(&self, inputs: &[(&str, &Path)]) -> Result<()> {
         for (what, input) in inputs {
-            if same_file::is_same_file(&self.real, input).unwrap_or(false) {
+            if same_file(&self.real, input) {
                 return Err(Error::usage(format!(
                     "{}: this output is the same file as {what} {}; refusing to overwrite an \
                      input (choose another output path)",
@@ -204,7 +215,25 @@ impl OutputFile {
     }
 }
 
-/// Whether the current user may write the existing file at `path` (access(2), W_OK).
+/// Whether two paths name one file (same device and inode, by stat(2): nothing is opened,
+/// so a FIFO cannot block).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// Whether the current user may write the existing file or directory at `path` (access(2),
+/// W_OK).
 #[cfg(unix)]
 fn may_write(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;

@@ -52,6 +52,9 @@ pub const BLEND_MARGIN_DE00: f64 = 1.0;
 pub const LIGHTER_FIRST_DE00: f64 = 0.5;
 /// Default share step of blends (10 %).
 pub const DEFAULT_BLEND_STEP: f64 = 0.1;
+/// Blends are searched among this many best single inks (all pairs of them): every pair of a
+/// clinic catalog, and a bounded search (780 pairs) in a supplier's library of thousands.
+pub const BLEND_PARTNERS: usize = 40;
 
 /// Settings of the ranking.
 #[derive(Debug, Clone)]
@@ -130,12 +133,31 @@ struct Ink {
     clamped: bool,
 }
 
+impl Ink {
+    fn new(p: &Pigment, params: &ModelParams, fading_scale: f64) -> Ink {
+        let (optics, clamped) = pigment_optics(p, params);
+        let f = p.fading();
+        Ink {
+            optics,
+            strength: p.strength(),
+            fading: Fading {
+                half_life_months: f.half_life_months * fading_scale,
+                ..f
+            },
+            clamped,
+        }
+    }
+}
+
 /// The model set up for one patient, one catalog and one set of parameters: skin solved,
 /// inks' optics derived. Everything a recipe's score needs.
 #[derive(Debug, Clone)]
 pub struct Setup<'a> {
     catalog: &'a Catalog,
-    inks: Vec<Ink>,
+    /// Shared, so that a setup differing in one ink ([`Setup::with_ink_lab`]) costs O(1).
+    inks: std::sync::Arc<[Ink]>,
+    /// One ink replaced (index, optics) without copying the others.
+    patch: Option<(usize, Ink)>,
     skin: Skin,
     targets: Targets,
     coverage: f64,
@@ -172,28 +194,36 @@ impl<'a> Setup<'a> {
         let inks = catalog
             .pigments
             .iter()
-            .map(|p| {
-                let (optics, clamped) = pigment_optics(p, &params);
-                let f = p.fading();
-                Ink {
-                    optics,
-                    strength: p.strength(),
-                    fading: Fading {
-                        half_life_months: f.half_life_months * fading_scale,
-                        ..f
-                    },
-                    clamped,
-                }
-            })
+            .map(|p| Ink::new(p, &params, fading_scale))
             .collect();
         Setup {
             catalog,
             inks,
+            patch: None,
             skin: Skin::new(targets.scalp, &params),
             targets,
             coverage: dots.coverage(),
             sun,
             params,
+        }
+    }
+
+    /// This setup with ink `index` measured at `lab` instead of its catalog value (for the
+    /// uncertainty of an ink's own colour), in constant time.
+    pub fn with_ink_lab(&self, index: usize, lab: [f64; 3], fading_scale: f64) -> Setup<'a> {
+        let mut p = self.catalog.pigments[index].clone();
+        p.lab = lab;
+        Setup {
+            patch: Some((index, Ink::new(&p, &self.params, fading_scale))),
+            inks: self.inks.clone(),
+            ..*self
+        }
+    }
+
+    fn ink(&self, index: usize) -> &Ink {
+        match &self.patch {
+            Some((i, ink)) if *i == index => ink,
+            _ => &self.inks[index],
         }
     }
 
@@ -212,23 +242,28 @@ impl<'a> Setup<'a> {
         parts
             .iter()
             .map(|p| {
-                healed_concentration(&self.params, self.inks[p.ink].strength * p.share, dilution)
+                healed_concentration(&self.params, self.ink(p.ink).strength * p.share, dilution)
             })
             .sum()
     }
 
     /// The dot of a recipe `months` after healing.
     pub fn dot(&self, parts: &[Part], dilution: f64, months: f64) -> Lab {
-        let mix: Vec<(PigmentOptics, f64)> = parts
-            .iter()
-            .map(|p| {
-                let ink = &self.inks[p.ink];
-                let c = healed_concentration(&self.params, ink.strength * p.share, dilution)
-                    * retention(&ink.fading, self.sun, months);
-                (ink.optics, c)
-            })
-            .collect();
-        self.skin.dot_mix(&mix)
+        let part = |p: &Part| {
+            let ink = self.ink(p.ink);
+            let c = healed_concentration(&self.params, ink.strength * p.share, dilution)
+                * retention(&ink.fading, self.sun, months);
+            (ink.optics, c)
+        };
+        // Singles and two-ink blends (every recipe ranked) mix on the stack: this is the
+        // innermost call of the ranking.
+        match parts {
+            [a] => self.skin.dot_mix(&[part(a)]),
+            [a, b] => self.skin.dot_mix(&[part(a), part(b)]),
+            _ => self
+                .skin
+                .dot_mix(&parts.iter().map(part).collect::<Vec<_>>()),
+        }
     }
 
     /// The area average of `dot` at `coverage`.
@@ -487,7 +522,7 @@ impl Setup<'_> {
         let components = parts
             .iter()
             .map(|p| {
-                let ink = &self.inks[p.ink];
+                let ink = self.ink(p.ink);
                 let pigment = self.catalog.pigments[p.ink].clone();
                 if ink.clamped {
                     warnings.push(format!(
@@ -552,6 +587,8 @@ pub fn touch_up(drift: impl Fn(f64) -> f32) -> Option<f64> {
 pub struct BlendSearch {
     /// Blend recipes scored.
     pub considered: usize,
+    /// Inks blends were made from (the best [`BLEND_PARTNERS`] single inks).
+    pub partners: usize,
     /// The best blend, whether or not it made the ranking.
     pub best_id: Option<String>,
     /// Its score minus the best single ink's (negative: the blend is better).
@@ -595,16 +632,24 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         .collect();
     let best_single = singles.iter().map(|x| x.2).fold(f64::INFINITY, f64::min);
 
-    // Blends: every pair of inks that can be diluted, at each share step.
+    // Blends: every pair of the [`BLEND_PARTNERS`] best single inks that can be diluted, at
+    // each share step (every pair, for a clinic's catalog of tens of inks).
+    let mut partners: Vec<usize> = (0..n)
+        .filter(|&i| catalog.pigments[i].dilution.is_none())
+        .collect();
+    partners.sort_by(|&a, &b| {
+        singles[a]
+            .2
+            .total_cmp(&singles[b].2)
+            .then_with(|| catalog.pigments[a].id.cmp(&catalog.pigments[b].id))
+    });
+    partners.truncate(BLEND_PARTNERS);
+    partners.sort_unstable();
     let mut recipes: Vec<Vec<Part>> = Vec::new();
     if opts.blends && n >= 2 {
         let k = (1.0 / opts.blend_step.clamp(0.01, 0.5)).round() as usize;
-        for i in 0..n {
-            for j in i + 1..n {
-                if catalog.pigments[i].dilution.is_some() || catalog.pigments[j].dilution.is_some()
-                {
-                    continue;
-                }
+        for (x, &i) in partners.iter().enumerate() {
+            for &j in &partners[x + 1..] {
                 for s in 1..k {
                     let a = s as f64 / k as f64;
                     recipes.push(vec![
@@ -629,6 +674,7 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         .collect();
     let mut search = BlendSearch {
         considered: blends.len(),
+        partners: partners.len(),
         best_id: None,
         best_gain_de00: None,
     };
@@ -850,18 +896,17 @@ impl Uncertainty {
             .par_iter()
             .map(|c| {
                 let mut var = 0.0;
+                let at_catalog = base.score(&c.parts, c.dilution.step);
                 for part in &c.parts {
                     let u = pigment_uncertainty_de00(&catalog.pigments[part.ink]);
                     for axis in 0..3 {
                         let dev = [-u, u]
                             .iter()
                             .map(|&du| {
-                                let mut cat = catalog.clone();
-                                cat.pigments[part.ink].lab[axis] += du;
-                                let s = Setup::new(&cat, targets, p, opts.dots, opts.sun, hl);
-                                (s.score(&c.parts, c.dilution.step)
-                                    - base.score(&c.parts, c.dilution.step))
-                                .abs()
+                                let mut lab = catalog.pigments[part.ink].lab;
+                                lab[axis] += du;
+                                let s = base.with_ink_lab(part.ink, lab, hl);
+                                (s.score(&c.parts, c.dilution.step) - at_catalog).abs()
                             })
                             .fold(0.0, f64::max);
                         var += dev * dev;

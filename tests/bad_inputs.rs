@@ -430,7 +430,7 @@ fn corpus(d: &Path) -> Vec<Case> {
                 p(&d.join("no/such/dir/r.html")),
                 s("--json"),
             ],
-            3,
+            73,
             &["r.html"],
         ),
         case(

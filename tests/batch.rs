@@ -133,7 +133,7 @@ fn resume_skips_recorded_photos_and_redoes_a_cut_off_line() {
     photos.dedup();
     assert_eq!(recs.len(), 4, "every photo exactly once");
     assert_eq!(photos.len(), 4);
-    // Nothing left to do.
+    // Only the failed photo is left: retried (and failing again), still one record each.
     let o = run(&[
         "batch",
         d,
@@ -143,6 +143,7 @@ fn resume_skips_recorded_photos_and_redoes_a_cut_off_line() {
         out.to_str().expect("u"),
         "--resume",
     ]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3 already in"));
     assert_eq!(lines(&out).len(), 4);
 }

@@ -169,7 +169,7 @@ fn unwritable_output_directory_fails_cleanly_and_leaves_the_catalog_whole() {
     chmod(&s.root, 0o755);
     let code = o.status.code();
     assert!(
-        code == Some(3),
+        code == Some(73),
         "exit {code:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );

@@ -59,28 +59,46 @@ fn a_writer_killed_at_any_moment_leaves_a_whole_catalog() {
     let prof = profile(dir.path());
     let cat = dir.path().join("c.json");
     std::fs::copy("pigments/smp_sample.json", &cat).expect("copy");
-    // How long one writer takes here, to spread the kills over its whole life.
+    // How long one writer takes here, to spread the kills over its whole life. A busy or
+    // slow machine can make later writers slower than this first one, so the schedule adapts:
+    // each block of 20 rounds spreads kills over 0–1.1 × `life`, and a block in which no
+    // writer finished doubles `life` (one in which every writer finished halves it), until
+    // both cases have been seen; the bound only stops a machine that never finishes a writer.
     let t = std::time::Instant::now();
     assert!(measure(&cat, &prof, "carbon-black=900,180,160,160")
         .wait()
         .expect("wait")
         .success());
-    let life = t.elapsed().as_secs_f64();
+    let mut life = t.elapsed().as_secs_f64();
     let mut current = std::fs::read_to_string(&cat).expect("read");
     let (mut killed, mut finished) = (0, 0);
-    let rounds = 60u32;
-    for i in 0..rounds {
+    const BLOCK: u32 = 20;
+    const MAX_ROUNDS: u32 = 400;
+    let (mut block_killed, mut block_finished) = (0, 0);
+    for i in 0..MAX_ROUNDS {
+        if i >= 3 * BLOCK && killed > 10 && finished > 0 {
+            break;
+        }
         let mut child = measure(&cat, &prof, "carbon-black=900,180,160,160");
-        // Kill times from 0 to 1.1 × the writer's life, evenly spread.
         std::thread::sleep(Duration::from_secs_f64(
-            life * 1.1 * f64::from(i) / f64::from(rounds),
+            life * 1.1 * f64::from(i % BLOCK) / f64::from(BLOCK),
         ));
         let _ = child.kill(); // SIGKILL on Unix
         let status = child.wait().expect("wait");
         if status.success() {
             finished += 1;
+            block_finished += 1;
         } else {
             killed += 1;
+            block_killed += 1;
+        }
+        if i % BLOCK == BLOCK - 1 {
+            if block_finished == 0 {
+                life *= 2.0;
+            } else if block_killed == 0 {
+                life /= 2.0;
+            }
+            (block_killed, block_finished) = (0, 0);
         }
         let now = std::fs::read_to_string(&cat).expect("catalog still there");
         let parsed = smpmatch::catalog::load(&cat);
@@ -99,6 +117,18 @@ fn a_writer_killed_at_any_moment_leaves_a_whole_catalog() {
         }
     }
     eprintln!("{killed} writers killed, {finished} finished; the catalog was whole every time");
+    // The next successful writer removes the temporary files the killed ones left.
+    assert!(measure(&cat, &prof, "carbon-black=900,180,160,160")
+        .wait()
+        .expect("wait")
+        .success());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
     assert!(
         killed > 10 && finished > 0,
         "the schedule must hit both cases"
