@@ -13,6 +13,10 @@ use crate::photo::{LoadLimits, Photo, PhotoInfo, Region};
 use crate::segment::{self, AutoSeparation};
 use crate::tones::{self, Role, RoleTones, ToneOptions};
 
+/// Fewest pixels a role (hair or scalp) may be measured from: below it a "tone" is a few
+/// pixels' noise (a 10 × 10 patch is the smallest region that still averages grain).
+pub const MIN_ROLE_PIXELS: usize = 100;
+
 /// Default cap on pixels sampled from each photo or region.
 pub const DEFAULT_MAX_SAMPLES: usize = 100_000;
 
@@ -230,7 +234,11 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             if s.lab.is_empty() {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
-                    message: format!("{}: every pixel is fully transparent", path.display()),
+                    message: format!(
+                        "{}: no opaque pixel was sampled ({} fully transparent)",
+                        path.display(),
+                        s.transparent
+                    ),
                 });
             }
             // The separation is fitted on a fixed grid of the photo, the same whatever
@@ -267,7 +275,11 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             if s.lab.is_empty() {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
-                    message: format!("{}: every pixel is fully transparent", path.display()),
+                    message: format!(
+                        "{}: no opaque pixel was sampled ({} fully transparent)",
+                        path.display(),
+                        s.transparent
+                    ),
                 });
             }
             inputs.push(InputUse {
@@ -317,6 +329,21 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     if hair_px.is_empty() && auto.is_some() {
         warnings.push("no hair pixels were found in the photo".into());
     }
+    for (role, px) in [(Role::Hair, &hair_px), (Role::Scalp, &scalp_px)] {
+        if !px.is_empty() && px.len() < MIN_ROLE_PIXELS {
+            return Err(Error::Analysis {
+                path: sel.photo.clone(),
+                message: format!(
+                    "only {} {} pixel{} sampled, below the {MIN_ROLE_PIXELS} a tone needs: give a \
+                     larger region or close-up, or raise --max-samples (now {})",
+                    px.len(),
+                    role.name(),
+                    if px.len() == 1 { " was" } else { "s were" },
+                    opts.max_samples
+                ),
+            });
+        }
+    }
     // The two roles are fitted at the same time (their serial parts overlap); only the hair
     // target needs the scalp's, and it is chosen afterwards.
     let fit = |role, px: Vec<Lab>| {
@@ -356,6 +383,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
 }
 
 fn note_icc(photo: &Photo, warnings: &mut Vec<String>) {
+    warnings.extend(photo.info.notes.iter().cloned());
     if let Some(why) = &photo.info.icc_problem {
         warnings.push(format!(
             "{}: {why}; the pixels were read as sRGB and may measure off",

@@ -19,6 +19,21 @@ use crate::model::Fading;
 pub const SUPPORTED_SCHEMA_VERSIONS: &[u64] = &[1];
 /// Largest catalog file read (bytes).
 pub const MAX_CATALOG_BYTES: u64 = 32 << 20;
+/// Most pigments in one catalog: a supplier's whole library fits; ranking stays under a
+/// second per 10 000 inks (docs/performance.md).
+pub const MAX_PIGMENTS: usize = 20_000;
+/// Most diluent parts per part ink, for steps and fixed dilutions: 1:100 is already tinted
+/// water; SMP practice stays within about 1:20.
+pub const MAX_DILUTION: f64 = 100.0;
+/// Most clinic dilution steps.
+pub const MAX_DILUTION_STEPS: usize = 64;
+/// Longest time since healing a healed swatch may report, months (50 years).
+pub const MAX_MONTHS_HEALED: f64 = 600.0;
+/// Longest fading half-life, months (100 years: no measurable fading).
+pub const MAX_HALF_LIFE_MONTHS: f64 = 1200.0;
+/// Largest sun sensitivity (the fading rate under high sun is at most 1 + this times the
+/// rate under low sun).
+pub const MAX_SUN_SENSITIVITY: f64 = 10.0;
 
 /// A pigment catalog.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -352,6 +367,13 @@ pub fn validate_value(doc: &Value) -> Vec<Problem> {
     ck.string(root, "", "description", false);
     if let Some(steps) = root.get("dilution_steps") {
         match steps.as_array() {
+            Some(arr) if arr.len() > MAX_DILUTION_STEPS => ck.push(
+                "/dilution_steps",
+                format!(
+                    "{} steps, above the limit of {MAX_DILUTION_STEPS}",
+                    arr.len()
+                ),
+            ),
             Some(arr) if !arr.is_empty() => {
                 let mut last = f64::NEG_INFINITY;
                 for (i, s) in arr.iter().enumerate() {
@@ -359,6 +381,14 @@ pub fn validate_value(doc: &Value) -> Vec<Problem> {
                     if let Some(x) = ck.number(s, &p) {
                         if x < 0.0 {
                             ck.push(&p, format!("a dilution cannot be negative, got {x}"));
+                        } else if x > MAX_DILUTION {
+                            ck.push(
+                                &p,
+                                format!(
+                                    "must lie in 0–{MAX_DILUTION} parts diluent per part ink, \
+                                     got {x}"
+                                ),
+                            );
                         } else if x <= last {
                             ck.push(&p, "dilution steps must be strictly increasing");
                         }
@@ -374,6 +404,10 @@ pub fn validate_value(doc: &Value) -> Vec<Problem> {
         Some(Value::Array(arr)) if arr.is_empty() => {
             ck.push("/pigments", "the catalog has no pigments")
         }
+        Some(Value::Array(arr)) if arr.len() > MAX_PIGMENTS => ck.push(
+            "/pigments",
+            format!("{} pigments, above the limit of {MAX_PIGMENTS}", arr.len()),
+        ),
         Some(Value::Array(arr)) => {
             let mut first_seen: HashMap<String, usize> = HashMap::new();
             for (i, p) in arr.iter().enumerate() {
@@ -495,10 +529,10 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
     if let Some(v) = obj.get("dilution").filter(|v| !v.is_null()) {
         let dp = format!("{path}/dilution");
         if let Some(x) = ck.number(v, &dp) {
-            if !(0.0..=1000.0).contains(&x) {
+            if !(0.0..=MAX_DILUTION).contains(&x) {
                 ck.push(
                     &dp,
-                    format!("must lie in 0–1000 parts diluent per part ink, got {x}"),
+                    format!("must lie in 0–{MAX_DILUTION} parts diluent per part ink, got {x}"),
                 );
             }
         }
@@ -508,14 +542,18 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
         match v.as_object() {
             Some(f) => {
                 ck.unknown_keys(f, &fp, &["half_life_months", "sun_sensitivity"]);
-                for (key, min_exclusive) in [("half_life_months", true), ("sun_sensitivity", false)]
-                {
+                for (key, min_exclusive, max) in [
+                    ("half_life_months", true, MAX_HALF_LIFE_MONTHS),
+                    ("sun_sensitivity", false, MAX_SUN_SENSITIVITY),
+                ] {
                     match f.get(key) {
                         None => ck.push(&fp, format!("missing required field {key:?}")),
                         Some(x) => {
                             let kp = format!("{fp}/{key}");
                             if let Some(x) = ck.number(x, &kp) {
-                                if (min_exclusive && x <= 0.0) || x < 0.0 {
+                                if x > max {
+                                    ck.push(&kp, format!("must be at most {max}, got {x}"));
+                                } else if (min_exclusive && x <= 0.0) || x < 0.0 {
                                     ck.push(
                                         &kp,
                                         format!(
@@ -566,6 +604,11 @@ fn check_measurement(ck: &mut Checker, v: &Value, mp: &str) {
         }
     }
     ck.string(m, mp, "source", true);
+    if let Some(Value::String(d)) = m.get("date") {
+        if let Err(why) = check_date(d) {
+            ck.push(&format!("{mp}/date"), why);
+        }
+    }
     ck.string(m, mp, "date", false);
     match m.get("skin_lab") {
         Some(v) if !v.is_null() => ck.lab(v, &format!("{mp}/skin_lab")),
@@ -578,11 +621,46 @@ fn check_measurement(ck: &mut Checker, v: &Value, mp: &str) {
     if let Some(v) = m.get("months_healed").filter(|v| !v.is_null()) {
         let mh = format!("{mp}/months_healed");
         if let Some(x) = ck.number(v, &mh) {
-            if x < 0.0 {
-                ck.push(&mh, format!("cannot be negative, got {x}"));
+            if !(0.0..=MAX_MONTHS_HEALED).contains(&x) {
+                ck.push(
+                    &mh,
+                    format!("must lie in 0–{MAX_MONTHS_HEALED} months, got {x}"),
+                );
             }
         }
     }
+}
+
+/// Check a calendar date as catalogs and `--date` hold it: ISO 8601 `YYYY-MM-DD` (or the
+/// reduced precisions `YYYY-MM` and `YYYY`), a real day of the Gregorian calendar.
+///
+/// ```
+/// assert!(smpmatch::catalog::check_date("2024-02-29").is_ok());
+/// assert!(smpmatch::catalog::check_date("2026-02-30").is_err());
+/// ```
+pub fn check_date(s: &str) -> std::result::Result<(), String> {
+    let bad = || format!("{s:?} is not a date (expected YYYY-MM-DD)");
+    let parts: Vec<&str> = s.split('-').collect();
+    let num = |p: &str, len: usize| {
+        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<i32>().ok())
+            .flatten()
+    };
+    let year = parts.first().and_then(|p| num(p, 4)).ok_or_else(bad)?;
+    let month = match parts.get(1) {
+        None => return Ok(()),
+        Some(p) => num(p, 2).ok_or_else(bad)?,
+    };
+    let month = time::Month::try_from(u8::try_from(month).map_err(|_| bad())?)
+        .map_err(|_| format!("{s:?}: there is no month {month}"))?;
+    let day = match parts.get(2) {
+        None if parts.len() == 2 => return Ok(()),
+        Some(p) if parts.len() == 3 => num(p, 2).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    time::Date::from_calendar_date(year, month, u8::try_from(day).map_err(|_| bad())?)
+        .map(|_| ())
+        .map_err(|_| format!("{s:?}: {month} {year} has no day {day}"))
 }
 
 /// Write a catalog to the checked output `out`: validated first (an invalid catalog, or one

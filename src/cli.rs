@@ -177,10 +177,10 @@ pub enum CatalogCommand {
         #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse)]
         skin_region: Option<Region>,
         /// Months since the healed swatches were made.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_positive("months healed", 0.0, catalog::MAX_MONTHS_HEALED))]
         months_healed: Option<f64>,
         /// Measurement date, YYYY-MM-DD (default: the photo's EXIF date, if any).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<String>,
         /// Show what would change without writing.
         #[arg(long)]
@@ -320,7 +320,8 @@ pub struct AnalysisArgs {
     pub seed: u64,
     /// Most pixels sampled from each photo or region (one per cell of an even grid, at a
     /// fixed jittered offset; docs/model.md § 2).
-    #[arg(long, default_value_t = DEFAULT_MAX_SAMPLES, value_parser = clap::value_parser!(usize))]
+    #[arg(long, default_value_t = DEFAULT_MAX_SAMPLES,
+          value_parser = parse_count("--max-samples", 1, 100_000_000))]
     pub max_samples: usize,
     /// Refuse photos larger than this many pixels (decompression-bomb guard).
     #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
@@ -339,8 +340,8 @@ pub struct TreatmentArgs {
     /// Timeline months, comma-separated (0 = healed).
     #[arg(long, default_value = "0,1,3,6,12,24,36", value_parser = parse_months)]
     months: std::vec::Vec<f64>,
-    /// Show only the best N recipes.
-    #[arg(long, value_name = "N")]
+    /// Show only the best N recipes (N ≥ 1).
+    #[arg(long, value_name = "N", value_parser = parse_count("--top", 1, usize::MAX))]
     top: Option<usize>,
     /// Healed dot diameter, mm.
     #[arg(long, value_name = "MM", default_value_t = Dots::default().diameter_mm,
@@ -403,6 +404,25 @@ pub struct BatchArgs {
     analysis: AnalysisArgs,
     #[command(flatten)]
     treatment: TreatmentArgs,
+}
+
+/// A clap parser for a calendar date (see [`catalog::check_date`]).
+fn parse_date(s: &str) -> std::result::Result<String, String> {
+    catalog::check_date(s.trim()).map(|()| s.trim().to_string())
+}
+
+/// A clap parser for a whole number within `[lo, hi]`.
+fn parse_count(
+    what: &'static str,
+    lo: usize,
+    hi: usize,
+) -> impl Fn(&str) -> std::result::Result<usize, String> + Clone + Send + Sync + 'static {
+    move |s: &str| match s.trim().parse::<usize>() {
+        Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+        Ok(_) if hi == usize::MAX => Err(format!("{what} must be at least {lo}, got {s}")),
+        Ok(_) => Err(format!("{what} must lie in {lo}–{hi}, got {s}")),
+        Err(_) => Err(format!("{what}: {s:?} is not a whole number")),
+    }
 }
 
 /// A clap parser for a number within `[lo, hi]`.
@@ -558,6 +578,9 @@ fn report_target(p: &PhotoArgs, extra: &[(&str, &std::path::Path)]) -> Result<Op
     OutputFile::check(report, &inputs).map(Some)
 }
 
+/// Area coverage from which the dots read as a solid tattoo rather than stubble.
+const SOLID_COVERAGE: f64 = 0.9;
+
 /// Everything `match` computes for one patient.
 struct Matched {
     output: report::Output,
@@ -634,7 +657,7 @@ fn match_photo(
     st.sessions = Some(usize::from(t.sessions));
     st.session_spacing_weeks = Some(t.session_weeks);
     st.blends = Some(!t.no_blends);
-    let output = report::build(
+    let mut output = report::build(
         &analysis,
         Some(MatchResult {
             ranking: &ranking,
@@ -653,6 +676,15 @@ fn match_photo(
             calibration: calibration_out(a, opts),
         },
     );
+    if dots.coverage() >= SOLID_COVERAGE {
+        output.warnings.push(format!(
+            "{} dots/cm² of {} mm cover {:.0} % of the skin: that is a solid tattoo, not a \
+             stubble look (lower --density or --dot-diameter)",
+            dots.density_per_cm2,
+            dots.diameter_mm,
+            100.0 * dots.coverage()
+        ));
+    }
     Ok(Matched {
         output,
         analysis,
@@ -902,6 +934,13 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
+            let mut ids = std::collections::HashSet::new();
+            if let Some(dup) = swatches.iter().find(|s| !ids.insert(s.id.as_str())) {
+                return Err(Error::usage(format!(
+                    "--swatch {}: this pigment is given twice; measure it once per run",
+                    dup.id
+                )));
+            }
             let update = catalog::Update::begin(
                 &path,
                 dry_run,

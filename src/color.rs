@@ -200,24 +200,33 @@ impl SkinCategory {
     }
 }
 
-/// Parse `L,a,b` (three finite numbers, L* in 0–100).
+/// Largest |a*| or |b*| accepted on input: object colours stay within about ±130, and
+/// CIEDE2000 is not defined for values that do not fit in the f32 of [`Lab`].
+pub const LAB_AB_MAX: f64 = 500.0;
+
+/// Parse `L,a,b`, with L* in 0–100 and a*, b* within ±[`LAB_AB_MAX`].
 pub fn parse_lab(s: &str) -> Result<Lab, String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
     if parts.len() != 3 {
         return Err(format!("expected L,a,b (three numbers), got {s:?}"));
     }
     let mut v = [0f32; 3];
-    for (slot, p) in v.iter_mut().zip(&parts) {
-        let x: f32 = p
+    for (i, (slot, p)) in v.iter_mut().zip(&parts).enumerate() {
+        let x: f64 = p
             .parse()
             .map_err(|_| format!("{p:?} is not a number (in {s:?})"))?;
         if !x.is_finite() {
             return Err(format!("{p:?} is not a finite number (in {s:?})"));
         }
-        *slot = x;
-    }
-    if !(0.0..=100.0).contains(&v[0]) {
-        return Err(format!("L* must lie in 0–100, got {} (in {s:?})", v[0]));
+        let (name, lo, hi) = [
+            ("L*", 0.0, 100.0),
+            ("a*", -LAB_AB_MAX, LAB_AB_MAX),
+            ("b*", -LAB_AB_MAX, LAB_AB_MAX),
+        ][i];
+        if !(lo..=hi).contains(&x) {
+            return Err(format!("{name} must lie in {lo}–{hi}, got {p} (in {s:?})"));
+        }
+        *slot = x as f32;
     }
     Ok(Lab::new(v[0], v[1], v[2]))
 }

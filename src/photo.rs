@@ -22,6 +22,32 @@ use crate::error::{io_message, Error, Result};
 /// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
 /// produce 200 MP only in special modes; pass `--max-pixels` to raise it).
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+/// Rows of one flat colour at the bottom of a JPEG from which it is taken as cut off (and
+/// at least 1 % of the rows): a decoder pads missing scan data with one value, while a real
+/// photo's bottom rows carry sensor noise and compression texture.
+pub const PADDED_ROWS_MIN: u32 = 16;
+
+/// How many bottom rows of `image` (as stored, before orientation) are identical to the last
+/// row, when the last row is one colour throughout.
+pub fn padded_rows(image: &DynamicImage) -> u32 {
+    let bytes = image.as_bytes();
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    if w == 0 || h == 0 {
+        return 0;
+    }
+    let stride = bytes.len() / h;
+    let px = stride / w;
+    let last = &bytes[(h - 1) * stride..h * stride];
+    if px == 0 || last.chunks_exact(px).any(|p| p != &last[..px]) {
+        return 0;
+    }
+    let same = (0..h)
+        .rev()
+        .take_while(|&y| &bytes[y * stride..(y + 1) * stride] == last)
+        .count();
+    same as u32
+}
+
 /// Largest photo file read (bytes): far above any camera's JPEG or 16-bit PNG of
 /// [`DEFAULT_MAX_PIXELS`] that compresses at all.
 pub const MAX_PHOTO_BYTES: u64 = 1 << 30;
@@ -95,6 +121,10 @@ impl std::fmt::Display for Region {
 /// What the output says about each photo.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PhotoInfo {
+    /// Warnings about the file itself (extra frames), reported by the analysis.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub notes: Vec<String>,
     /// The path as given on the command line.
     pub path: String,
     /// Detected container format: `jpeg`, `png`, `tiff` or `webp`.
@@ -222,6 +252,20 @@ impl Photo {
         let icc = decoder.icc_profile().ok().flatten();
         let mut image =
             DynamicImage::from_decoder(decoder).map_err(|e| decode_error(path, format, e))?;
+        if format == image::ImageFormat::Jpeg {
+            let rows = padded_rows(&image);
+            if rows >= PADDED_ROWS_MIN.max(image.height() / 100) {
+                return Err(Error::input(
+                    path,
+                    format!(
+                        "the last {rows} of {} pixel rows are one flat colour, as a decoder fills \
+                         a JPEG whose data ends early: the photo was probably cut off during \
+                         copy or upload (copy it again; if the band is real, crop it away)",
+                        image.height()
+                    ),
+                ));
+            }
+        }
         image.apply_orientation(orientation);
 
         let color = image.color();
@@ -256,7 +300,28 @@ impl Photo {
                 Err(why) => ("assumed_icc_profile_unusable", None, Some(why)),
             },
         };
+        // A profile the decoder dropped (a JPEG APP2 chunk missing, a corrupt iCCP) must not
+        // pass as "no profile, sRGB assumed".
+        let (source, problem) = match (source, problem) {
+            ("assumed", None) if has_icc_marker(&bytes, format) => (
+                "assumed_icc_profile_unusable",
+                Some(
+                    "the embedded ICC profile is damaged or incomplete (a chunk of it is missing) \
+                     and was ignored"
+                        .to_string(),
+                ),
+            ),
+            other => other,
+        };
+        let mut notes = Vec::new();
+        if let Some(n) = extra_frames(&bytes, format) {
+            notes.push(format!(
+                "{}: {n}; only the first was analysed (export the frame you mean as its own file)",
+                path.display()
+            ));
+        }
         let info = PhotoInfo {
+            notes,
             path: path.display().to_string(),
             format: format_name(format).to_lowercase(),
             width: image.width(),
@@ -282,13 +347,12 @@ impl Photo {
         if region.fits_in(self.info.width, self.info.height) {
             Ok(())
         } else {
-            Err(Error::input(
-                &self.path,
-                format!(
-                    "region {region} (X,Y,W,H) does not fit inside the {}×{} photo",
-                    self.info.width, self.info.height
-                ),
-            ))
+            Err(Error::usage(format!(
+                "{}: region {region} (X,Y,W,H) does not fit inside the {}×{} photo",
+                self.path.display(),
+                self.info.width,
+                self.info.height
+            )))
         }
     }
 
@@ -653,6 +717,34 @@ fn profile_to_srgb(
 }
 
 /// An ISO-BMFF file of the HEIF family (HEIC, HEIF, AVIF): `ftyp` box with a HEIF brand.
+/// Whether the file carries an embedded ICC profile marker: JPEG `ICC_PROFILE` APP2, PNG
+/// `iCCP`, WebP `ICCP` (TIFF's tag is inside the IFD and is read by the decoder itself).
+fn has_icc_marker(bytes: &[u8], format: image::ImageFormat) -> bool {
+    let needle: &[u8] = match format {
+        image::ImageFormat::Jpeg => b"ICC_PROFILE\0",
+        image::ImageFormat::Png => b"iCCP",
+        image::ImageFormat::WebP => b"ICCP",
+        _ => return false,
+    };
+    memchr::memmem::find(bytes, needle).is_some()
+}
+
+/// "a multi-page TIFF" or "an animated WebP" when the file holds more than one image.
+fn extra_frames(bytes: &[u8], format: image::ImageFormat) -> Option<&'static str> {
+    let cursor = std::io::Cursor::new(bytes);
+    match format {
+        image::ImageFormat::Tiff => tiff::decoder::Decoder::new(cursor)
+            .ok()
+            .filter(|d| d.more_images())
+            .map(|_| "a multi-page TIFF (more than one image)"),
+        image::ImageFormat::WebP => image_webp::WebPDecoder::new(cursor)
+            .ok()
+            .filter(|d| d.is_animated())
+            .map(|_| "an animated WebP (more than one frame)"),
+        _ => None,
+    }
+}
+
 fn is_heif(bytes: &[u8]) -> bool {
     bytes.len() >= 12
         && &bytes[4..8] == b"ftyp"
@@ -764,6 +856,28 @@ mod tests {
         assert!(Region::parse("1,2,0,4").is_err());
         assert!(Region::parse("-1,2,3,4").is_err());
         assert!(Region::parse("1,2,3").is_err());
+    }
+
+    #[test]
+    fn a_cut_jpeg_with_an_end_marker_appended_is_refused() {
+        let whole = std::fs::read("samples/shaved_light.jpg").expect("sample");
+        let dir = tempfile::tempdir().expect("dir");
+        let cut = dir.path().join("cut.jpg");
+        let mut bytes = whole[..whole.len() * 6 / 10].to_vec();
+        bytes.extend_from_slice(&[0xFF, 0xD9]);
+        std::fs::write(&cut, &bytes).expect("write");
+        let e = Photo::load(&cut, LoadLimits::default()).expect_err("refused");
+        assert!(e.to_string().contains("cut off"), "{e}");
+        // The whole photo, and one with a genuinely flat but short band, load.
+        assert!(Photo::load(Path::new("samples/shaved_light.jpg"), LoadLimits::default()).is_ok());
+        let mut img =
+            image::RgbImage::from_fn(64, 400, |x, y| image::Rgb([(x * 3 + y) as u8, 90, 80]));
+        for y in 395..400 {
+            for x in 0..64 {
+                img.put_pixel(x, y, image::Rgb([0, 0, 0]));
+            }
+        }
+        assert_eq!(padded_rows(&DynamicImage::ImageRgb8(img)), 5);
     }
 
     #[test]
