@@ -329,13 +329,23 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     if hair_px.is_empty() && auto.is_some() {
         warnings.push("no hair pixels were found in the photo".into());
     }
-    for (role, px) in [(Role::Hair, &hair_px), (Role::Scalp, &scalp_px)] {
+    for (role, px, photos) in [
+        (Role::Hair, &hair_px, &sel.hair_photos),
+        (Role::Scalp, &scalp_px, &sel.scalp_photos),
+    ] {
         if !px.is_empty() && px.len() < MIN_ROLE_PIXELS {
+            let from: Vec<String> = sel
+                .photo
+                .iter()
+                .chain(photos)
+                .map(|p| p.display().to_string())
+                .collect();
             return Err(Error::Analysis {
-                path: sel.photo.clone(),
+                path: sel.photo.clone().or_else(|| photos.first().cloned()),
                 message: format!(
-                    "only {} {} pixel{} sampled, below the {MIN_ROLE_PIXELS} a tone needs: give a \
+                    "{}: only {} {} pixel{} sampled, below the {MIN_ROLE_PIXELS} a tone needs: give a \
                      larger region or close-up, or raise --max-samples (now {})",
+                    from.join(", "),
                     px.len(),
                     role.name(),
                     if px.len() == 1 { " was" } else { "s were" },

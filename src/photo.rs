@@ -22,30 +22,32 @@ use crate::error::{io_message, Error, Result};
 /// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
 /// produce 200 MP only in special modes; pass `--max-pixels` to raise it).
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
-/// Rows of one flat colour at the bottom of a JPEG from which it is taken as cut off (and
-/// at least 1 % of the rows): a decoder pads missing scan data with one value, while a real
-/// photo's bottom rows carry sensor noise and compression texture.
+/// Rows of decoder padding at the bottom of a JPEG from which it is taken as cut off (and at
+/// least 1 % of the rows).
 pub const PADDED_ROWS_MIN: u32 = 16;
 
-/// How many bottom rows of `image` (as stored, before orientation) are identical to the last
-/// row, when the last row is one colour throughout.
+/// How many bottom rows of `image` (as stored, before orientation) look like a decoder's
+/// padding of missing scan data: rows that repeat exactly every 8 or 16 pixels (one block or
+/// one MCU), which a flat fill or the same block decoded again and again does, and a
+/// photographed row with its sensor noise and compression texture never does.
 pub fn padded_rows(image: &DynamicImage) -> u32 {
     let bytes = image.as_bytes();
     let (w, h) = (image.width() as usize, image.height() as usize);
-    if w == 0 || h == 0 {
+    if w < 32 || h == 0 {
         return 0;
     }
     let stride = bytes.len() / h;
     let px = stride / w;
-    let last = &bytes[(h - 1) * stride..h * stride];
-    if px == 0 || last.chunks_exact(px).any(|p| p != &last[..px]) {
-        return 0;
-    }
-    let same = (0..h)
+    let periodic = |row: &[u8]| {
+        [8usize, 16].iter().any(|&p| {
+            let shift = p * px;
+            row[shift..w * px] == row[..w * px - shift]
+        })
+    };
+    (0..h)
         .rev()
-        .take_while(|&y| &bytes[y * stride..(y + 1) * stride] == last)
-        .count();
-    same as u32
+        .take_while(|&y| periodic(&bytes[y * stride..(y + 1) * stride]))
+        .count() as u32
 }
 
 /// Largest photo file read (bytes): far above any camera's JPEG or 16-bit PNG of
@@ -254,12 +256,13 @@ impl Photo {
             DynamicImage::from_decoder(decoder).map_err(|e| decode_error(path, format, e))?;
         if format == image::ImageFormat::Jpeg {
             let rows = padded_rows(&image);
-            if rows >= PADDED_ROWS_MIN.max(image.height() / 100) {
+            // A run that is the whole image is a flat picture, not a cut one.
+            if rows >= PADDED_ROWS_MIN.max(image.height() / 100) && rows < image.height() {
                 return Err(Error::input(
                     path,
                     format!(
-                        "the last {rows} of {} pixel rows are one flat colour, as a decoder fills \
-                         a JPEG whose data ends early: the photo was probably cut off during \
+                        "the last {rows} of {} pixel rows repeat one 8- or 16-pixel block, as a \
+                         decoder fills a JPEG whose data ends early: the photo was probably cut off during \
                          copy or upload (copy it again; if the band is real, crop it away)",
                         image.height()
                     ),
@@ -868,7 +871,7 @@ mod tests {
         std::fs::write(&cut, &bytes).expect("write");
         let e = Photo::load(&cut, LoadLimits::default()).expect_err("refused");
         assert!(e.to_string().contains("cut off"), "{e}");
-        // The whole photo, and one with a genuinely flat but short band, load.
+        // The whole photo loads; a short flat band is counted but stays below the limit.
         assert!(Photo::load(Path::new("samples/shaved_light.jpg"), LoadLimits::default()).is_ok());
         let mut img =
             image::RgbImage::from_fn(64, 400, |x, y| image::Rgb([(x * 3 + y) as u8, 90, 80]));

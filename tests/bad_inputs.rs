@@ -105,6 +105,43 @@ fn corpus(d: &Path) -> Vec<Case> {
         b"pigment_id,months,L,a,b,skin_L,skin_a,skin_b\ncarbon-black,six,40,1,2,60,10,15\n",
     ));
 
+    let cut_eoi = {
+        let whole = std::fs::read("samples/shaved_light.jpg").expect("sample");
+        let mut v = whole[..whole.len() * 6 / 10].to_vec();
+        v.extend_from_slice(&[0xFF, 0xD9]);
+        w("cut_eoi.jpg", &v)
+    };
+    let few_opaque = |name: &str, n: u32| {
+        let f = d.join(name);
+        let mut img = image::RgbaImage::from_pixel(40, 30, image::Rgba([190, 150, 130, 0]));
+        for x in 0..n {
+            img.put_pixel(10 + x, 10, image::Rgba([190, 150, 130, 255]));
+        }
+        png(&f, &img);
+        f
+    };
+    let two_px = few_opaque("two_opaque.png", 2);
+    let one_px = few_opaque("one_opaque.png", 1);
+    let good_profile = {
+        let f = d.join("good_profile.json");
+        let o = common::run(&["calibrate", "samples/card_clinic.jpg", "--out", &p(&f)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        f
+    };
+    let worse_profile = {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&good_profile).expect("read")).expect("json");
+        v["residuals"]["held_out_mean_de00"] = serde_json::json!(27.0);
+        p(&w(
+            "worse_profile.json",
+            &serde_json::to_vec(&v).expect("json"),
+        ))
+    };
+    let good_profile = p(&good_profile);
+    let measure_cat = d.join("measure_catalog.json");
+    std::fs::copy("pigments/smp_sample.json", &measure_cat).expect("copy");
+    let socket = d.join("sock.jpg");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("socket");
     let analyze = |photo: &str| vec![s("analyze"), s("--scalp"), s(photo), s("--json")];
     let auto = |photo: &str| {
         vec![
@@ -249,7 +286,7 @@ fn corpus(d: &Path) -> Vec<Case> {
                 s("1100,800,300,300"),
                 s("--json"),
             ],
-            3,
+            2,
             &["does not fit"],
         ),
         case(
@@ -502,6 +539,238 @@ fn corpus(d: &Path) -> Vec<Case> {
             vec![s("batch"), p(&missing), s("--catalog"), cat.clone()],
             6,
             &[],
+        ),
+        // Issue 12: inputs that used to give silent or wrong results.
+        case(
+            "JPEG cut short, end marker appended",
+            analyze(&p(&cut_eoi)),
+            3,
+            &["cut_eoi.jpg", "cut off"],
+        ),
+        case(
+            "--max-samples 5 on a region",
+            vec![
+                s("analyze"),
+                s("samples/shaved_light.jpg"),
+                s("--scalp-region"),
+                s("0,0,200,200"),
+                s("--max-samples"),
+                s("5"),
+                s("--json"),
+            ],
+            5,
+            &["scalp pixels were sampled", "--max-samples (now 5)"],
+        ),
+        case(
+            "--max-samples 0",
+            vec![
+                s("analyze"),
+                s("samples/shaved_light.jpg"),
+                s("--max-samples"),
+                s("0"),
+                s("--json"),
+            ],
+            2,
+            &["--max-samples must lie in 1–"],
+        ),
+        case(
+            "--top 0",
+            {
+                let mut v = auto("samples/shaved_light.jpg");
+                v.extend([s("--top"), s("0")]);
+                v
+            },
+            2,
+            &["--top must be at least 1"],
+        ),
+        case(
+            "PNG with 2 opaque pixels",
+            analyze(&p(&two_px)),
+            5,
+            &["only 2 scalp pixels"],
+        ),
+        case(
+            "PNG with 1 opaque pixel",
+            analyze(&p(&one_px)),
+            5,
+            &["only 1 scalp pixel was"],
+        ),
+        case(
+            "degenerate --corners (all zero)",
+            vec![
+                s("calibrate"),
+                s("samples/card_clinic.jpg"),
+                s("--corners"),
+                s("0,0,0,0,0,0,0,0"),
+                s("--out"),
+                p(&d.join("zero_corners.json")),
+                s("--json"),
+            ],
+            5,
+            &["card_clinic.jpg"],
+        ),
+        case(
+            "profile worse than no correction",
+            vec![
+                s("match"),
+                s("samples/shaved_light.jpg"),
+                s("--catalog"),
+                cat.clone(),
+                s("--profile"),
+                worse_profile,
+                s("--json"),
+            ],
+            3,
+            &["worse than none"],
+        ),
+        case(
+            "catalog: months_healed 1e308",
+            with_cat(cat_file(
+                "months.json",
+                &format!(
+                    r#"{{"schema_version": 1, "pigments": [{}]}}"#,
+                    pig.replace(
+                        r#""source": "t"}"#,
+                        r#""source": "t", "months_healed": 1e308}"#
+                    )
+                ),
+            )),
+            4,
+            &["/pigments/0/measurement/months_healed", "0–600"],
+        ),
+        case(
+            "catalog: dilution step 1e300",
+            with_cat(cat_file(
+                "steps.json",
+                &format!(
+                    r#"{{"schema_version": 1, "dilution_steps": [0, 1e300], "pigments": [{pig}]}}"#
+                ),
+            )),
+            4,
+            &["/dilution_steps/1", "0–100"],
+        ),
+        case(
+            "catalog: 1 000 000 dilution steps",
+            with_cat(cat_file(
+                "many_steps.json",
+                &format!(
+                    r#"{{"schema_version": 1, "dilution_steps": [{}], "pigments": [{pig}]}}"#,
+                    (0..1_000_000)
+                        .map(|i| format!("{}", f64::from(i) * 1e-4))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            )),
+            4,
+            &["/dilution_steps", "above the limit of 64"],
+        ),
+        case(
+            "catalog: impossible date",
+            with_cat(cat_file(
+                "date.json",
+                &format!(
+                    r#"{{"schema_version": 1, "pigments": [{}]}}"#,
+                    pig.replace(
+                        r#""source": "t"}"#,
+                        r#""source": "t", "date": "2026-02-30"}"#
+                    )
+                ),
+            )),
+            4,
+            &["/pigments/0/measurement/date", "no day 30"],
+        ),
+        case(
+            "catalog: duplicate key",
+            with_cat(cat_file(
+                "dup_key.json",
+                &format!(r#"{{"schema_version": 1, "pigments": [{pig}], "pigments": [{pig}]}}"#),
+            )),
+            4,
+            &["/pigments", "duplicate key"],
+        ),
+        case(
+            "catalog: UTF-8 byte-order mark (accepted)",
+            with_cat(cat_file(
+                "bom.json",
+                &format!("\u{feff}{{\"schema_version\": 1, \"pigments\": [{pig}]}}"),
+            )),
+            0,
+            &[],
+        ),
+        case(
+            "delta-e 1e308",
+            vec![s("delta-e"), s("1e308,0,0"), s("50,0,0"), s("--json")],
+            2,
+            &["L* must lie in 0–100"],
+        ),
+        case(
+            "delta-e a* 1e30",
+            vec![s("delta-e"), s("50,1e30,0"), s("50,0,0"), s("--json")],
+            2,
+            &["a* must lie in -500–500"],
+        ),
+        case(
+            "measure: duplicate --swatch id",
+            vec![
+                s("catalog"),
+                s("measure"),
+                p(&measure_cat),
+                s("--photo"),
+                s("samples/card_clinic.jpg"),
+                s("--profile"),
+                good_profile.clone(),
+                s("--swatch"),
+                s("carbon-black=900,180,160,160"),
+                s("--swatch"),
+                s("carbon-black=900,380,160,160"),
+                s("--json"),
+            ],
+            2,
+            &["carbon-black", "twice"],
+        ),
+        case(
+            "measure: impossible --date",
+            vec![
+                s("catalog"),
+                s("measure"),
+                p(&measure_cat),
+                s("--photo"),
+                s("samples/card_clinic.jpg"),
+                s("--profile"),
+                good_profile.clone(),
+                s("--swatch"),
+                s("carbon-black=900,180,160,160"),
+                s("--date"),
+                s("2026-02-30"),
+                s("--json"),
+            ],
+            2,
+            &["no day 30"],
+        ),
+        case(
+            "measure: --months-healed NaN",
+            vec![
+                s("catalog"),
+                s("measure"),
+                p(&measure_cat),
+                s("--photo"),
+                s("samples/card_clinic.jpg"),
+                s("--profile"),
+                good_profile,
+                s("--swatch"),
+                s("carbon-black=900,180,160,160"),
+                s("--months-healed"),
+                s("NaN"),
+                s("--json"),
+            ],
+            2,
+            &["months healed"],
+        ),
+        case(
+            "a socket given as a photo",
+            analyze(&p(&socket)),
+            3,
+            &["sock.jpg", "is a socket"],
         ),
     ]
 }
