@@ -1,0 +1,117 @@
+//! Inputs that are usable but not what they seem get a warning in the output, never silence:
+//! a multi-page TIFF, an embedded ICC profile the decoder had to drop, dots dense enough to
+//! make a solid tattoo.
+
+mod common;
+
+use std::path::Path;
+
+fn warnings(o: &std::process::Output) -> Vec<String> {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::json_stdout(o)["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().expect("text").to_string())
+        .collect()
+}
+
+#[test]
+fn a_multi_page_tiff_says_only_the_first_page_was_analysed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let img = image::open("samples/scalp_closeup.jpg")
+        .expect("open")
+        .to_rgb8();
+    let path = dir.path().join("pages.tif");
+    let mut enc = tiff::encoder::TiffEncoder::new(std::fs::File::create(&path).expect("create"))
+        .expect("enc");
+    for _ in 0..2 {
+        enc.write_image::<tiff::encoder::colortype::RGB8>(img.width(), img.height(), img.as_raw())
+            .expect("page");
+    }
+    drop(enc);
+    let w = warnings(&common::run(&[
+        "analyze",
+        "--scalp",
+        path.to_str().expect("u"),
+        "--json",
+    ]));
+    assert!(
+        w.iter()
+            .any(|w| w.contains("multi-page TIFF") && w.contains("first")),
+        "{w:?}"
+    );
+    // One page: no such warning.
+    let one = dir.path().join("one.tif");
+    img.save(&one).expect("save");
+    let w = warnings(&common::run(&[
+        "analyze",
+        "--scalp",
+        one.to_str().expect("u"),
+        "--json",
+    ]));
+    assert!(!w.iter().any(|w| w.contains("multi-page")), "{w:?}");
+}
+
+/// `src` with an APP2 segment that claims to be chunk 1 of a 2-chunk ICC profile, whose
+/// second chunk is missing (as when a tool drops one).
+fn jpeg_with_half_an_icc_profile(src: &Path, out: &Path) {
+    let jpeg = std::fs::read(src).expect("read");
+    let icc = std::fs::read("tests/data/icc/AdobeRGB1998.icc").expect("icc");
+    let mut body = b"ICC_PROFILE\0".to_vec();
+    body.extend_from_slice(&[1, 2]); // chunk 1 of 2
+    body.extend_from_slice(&icc[..icc.len() / 2]);
+    let mut v = jpeg[..2].to_vec(); // SOI
+    v.extend_from_slice(&[0xFF, 0xE2]);
+    v.extend_from_slice(&u16::try_from(body.len() + 2).expect("len").to_be_bytes());
+    v.extend_from_slice(&body);
+    v.extend_from_slice(&jpeg[2..]);
+    std::fs::write(out, v).expect("write");
+}
+
+#[test]
+fn an_icc_profile_the_decoder_dropped_is_reported() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("half_icc.jpg");
+    jpeg_with_half_an_icc_profile(Path::new("samples/scalp_closeup.jpg"), &out);
+    let o = common::run(&["analyze", "--scalp", out.to_str().expect("u"), "--json"]);
+    let w = warnings(&o);
+    let v = common::json_stdout(&o);
+    assert_eq!(
+        v["inputs"][0]["color_space_source"], "assumed_icc_profile_unusable",
+        "{v}"
+    );
+    assert!(
+        w.iter().any(|w| w.contains("damaged or incomplete")),
+        "{w:?}"
+    );
+    // The untouched photo has no ICC warning.
+    let w = warnings(&common::run(&[
+        "analyze",
+        "--scalp",
+        "samples/scalp_closeup.jpg",
+        "--json",
+    ]));
+    assert!(!w.iter().any(|w| w.contains("ICC")), "{w:?}");
+}
+
+#[test]
+fn dots_that_cover_the_skin_are_called_a_solid_tattoo() {
+    let run = |density: &str, diameter: &str| {
+        warnings(&common::run(&[
+            "match",
+            "samples/shaved_light.jpg",
+            "--catalog",
+            "pigments/smp_sample.json",
+            "--density",
+            density,
+            "--dot-diameter",
+            diameter,
+            "--json",
+        ]))
+    };
+    // 1 − exp(−1000 · π · 0.3² / 4) = 1.0: solid.
+    assert!(run("1000", "3").iter().any(|w| w.contains("solid tattoo")));
+    // 80/cm² of 0.4 mm: 1 − exp(−80 · π · 0.04² / 4) = 9.6 %, the intended stipple.
+    assert!(!run("80", "0.4").iter().any(|w| w.contains("solid tattoo")));
+}
