@@ -283,23 +283,15 @@ impl Photo {
             .then(|| png_colour_chunks(&bytes))
             .and_then(|c| png_chunk_profile(&c));
         let (source, description, problem) = match &icc {
-            None => match png_chunks.map(|p| profile_to_srgb(&image, &p)) {
-                Some(Ok((Some(img), _))) => {
-                    image = img;
-                    ("png_chunks_converted", None, None)
-                }
-                Some(Ok((None, _))) => ("png_chunks_srgb", None, None),
+            None => match png_chunks.map(|p| profile_to_srgb(&mut image, &p)) {
+                Some(Ok((true, _))) => ("png_chunks_converted", None, None),
+                Some(Ok((false, _))) => ("png_chunks_srgb", None, None),
                 Some(Err(why)) => ("assumed_icc_profile_unusable", None, Some(why)),
                 None => ("assumed", None, None),
             },
-            Some(bytes) => match to_srgb(&image, bytes) {
-                Ok((converted, description)) => match converted {
-                    Some(img) => {
-                        image = img;
-                        ("icc_converted", description, None)
-                    }
-                    None => ("icc_srgb", description, None),
-                },
+            Some(bytes) => match to_srgb(&mut image, bytes) {
+                Ok((true, description)) => ("icc_converted", description, None),
+                Ok((false, description)) => ("icc_srgb", description, None),
                 Err(why) => ("assumed_icc_profile_unusable", None, Some(why)),
             },
         };
@@ -571,9 +563,9 @@ impl Photo {
 /// profile cannot be used. Grey images with a grey profile are left as they are (their
 /// neutral values only need the tone curve, which for display profiles is sRGB-like).
 fn to_srgb(
-    image: &DynamicImage,
+    image: &mut DynamicImage,
     icc: &[u8],
-) -> std::result::Result<(Option<DynamicImage>, Option<String>), String> {
+) -> std::result::Result<(bool, Option<String>), String> {
     let profile =
         lcms2::Profile::new_icc(icc).map_err(|e| format!("unreadable ICC profile ({e})"))?;
     profile_to_srgb(image, &profile)
@@ -656,9 +648,9 @@ fn png_chunk_profile(c: &PngColourChunks) -> Option<lcms2::Profile> {
 }
 
 fn profile_to_srgb(
-    image: &DynamicImage,
+    image: &mut DynamicImage,
     profile: &lcms2::Profile,
-) -> std::result::Result<(Option<DynamicImage>, Option<String>), String> {
+) -> std::result::Result<(bool, Option<String>), String> {
     use lcms2::{
         ColorSpaceSignature, Flags, InfoType, Intent, Locale, PixelFormat, Profile, Transform,
     };
@@ -666,7 +658,7 @@ fn profile_to_srgb(
     let color = image.color();
     match (profile.color_space(), color.has_color()) {
         (ColorSpaceSignature::RgbData, true) => {}
-        (ColorSpaceSignature::GrayData, false) => return Ok((None, description)),
+        (ColorSpaceSignature::GrayData, false) => return Ok((false, description)),
         (cs, _) => {
             return Err(format!(
                 "the ICC profile is for {cs:?} but the pixels are {}",
@@ -696,10 +688,17 @@ fn profile_to_srgb(
         .max()
         .unwrap_or(0);
     if max_diff <= 96 {
-        return Ok((None, description));
+        return Ok((false, description));
     }
-    let converted = if color.has_alpha() {
-        let mut buf = image.to_rgba16();
+    // Converted in place at 16 bits: a 16-bit photo is not copied (a 100 MP RGBA16 photo is
+    // 800 MB), an 8-bit one is widened once so the conversion adds no rounding.
+    if color.has_alpha() {
+        if !matches!(image, DynamicImage::ImageRgba16(_)) {
+            *image = DynamicImage::ImageRgba16(image.to_rgba16());
+        }
+        let DynamicImage::ImageRgba16(buf) = image else {
+            return Err("internal: RGBA16 expected".into());
+        };
         let t: Transform<[u16; 4], [u16; 4]> = Transform::new_flags(
             profile,
             PixelFormat::RGBA_16,
@@ -709,17 +708,19 @@ fn profile_to_srgb(
             Flags::COPY_ALPHA,
         )
         .map_err(|e| format!("cannot convert from the ICC profile ({e})"))?;
-        t.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 4]>(&mut buf));
-        DynamicImage::ImageRgba16(buf)
+        t.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 4]>(buf));
     } else {
-        let mut buf = image.to_rgb16();
-        probe.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 3]>(&mut buf));
-        DynamicImage::ImageRgb16(buf)
-    };
-    Ok((Some(converted), description))
+        if !matches!(image, DynamicImage::ImageRgb16(_)) {
+            *image = DynamicImage::ImageRgb16(image.to_rgb16());
+        }
+        let DynamicImage::ImageRgb16(buf) = image else {
+            return Err("internal: RGB16 expected".into());
+        };
+        probe.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 3]>(buf));
+    }
+    Ok((true, description))
 }
 
-/// An ISO-BMFF file of the HEIF family (HEIC, HEIF, AVIF): `ftyp` box with a HEIF brand.
 /// Whether the file carries an embedded ICC profile marker: JPEG `ICC_PROFILE` APP2, PNG
 /// `iCCP`, WebP `ICCP` (TIFF's tag is inside the IFD and is read by the decoder itself).
 fn has_icc_marker(bytes: &[u8], format: image::ImageFormat) -> bool {
@@ -748,6 +749,7 @@ fn extra_frames(bytes: &[u8], format: image::ImageFormat) -> Option<&'static str
     }
 }
 
+/// An ISO-BMFF file of the HEIF family (HEIC, HEIF, AVIF): `ftyp` box with a HEIF brand.
 fn is_heif(bytes: &[u8]) -> bool {
     bytes.len() >= 12
         && &bytes[4..8] == b"ftyp"
