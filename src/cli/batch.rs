@@ -23,6 +23,72 @@ use crate::report::{ErrorBody, Output};
 
 /// Photo file extensions a directory is searched for.
 pub const EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
+/// Decoded pixels a batch holds at once, bytes: photos are decoded in parallel only while
+/// their decoded sizes (width × height × 8, the widest layout, 16-bit RGBA) fit in it, so
+/// more cores never multiply the peak beyond it. A photo larger than the whole budget runs
+/// alone. Two 100-megapixel photos fit; one 100 MP photo peaks at about 0.8 GB
+/// (docs/robustness.md).
+pub const BATCH_MEMORY_BUDGET: u64 = 2 << 30;
+
+/// A counting semaphore over bytes of decoded pixels.
+struct MemoryBudget {
+    limit: u64,
+    used: std::sync::Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+/// Bytes held from a [`MemoryBudget`] until dropped.
+struct Held<'a> {
+    budget: &'a MemoryBudget,
+    bytes: u64,
+}
+
+impl MemoryBudget {
+    fn new(limit: u64) -> MemoryBudget {
+        MemoryBudget {
+            limit,
+            used: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Wait until `bytes` fit (or nothing else is held, for a photo above the limit).
+    fn acquire(&self, bytes: u64) -> Held<'_> {
+        let bytes = bytes.min(self.limit);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + bytes > self.limit {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+        Held {
+            budget: self,
+            bytes,
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= self.bytes;
+        self.budget.freed.notify_all();
+    }
+}
+
+/// The decoded size of a photo from its header (width × height × 8 bytes), or 0 when the
+/// header cannot be read (the photo's own error is reported when it is loaded).
+fn decoded_bytes(photo: &Path) -> u64 {
+    // stat first: opening a FIFO would block.
+    if !std::fs::metadata(photo).is_ok_and(|m| m.is_file()) {
+        return 0;
+    }
+    image::ImageReader::open(photo)
+        .ok()
+        .and_then(|r| r.with_guessed_format().ok())
+        .and_then(|r| r.into_dimensions().ok())
+        .map_or(0, |(w, h)| u64::from(w) * u64::from(h) * 8)
+}
+
 /// Exit code when some photos failed (their error records are in the output).
 pub const SOME_FAILED: i32 = 6;
 
@@ -219,11 +285,13 @@ fn record(
     b: &BatchArgs,
     cat: &Catalog,
     run: &RunKey,
+    budget: &MemoryBudget,
 ) -> BatchRecord {
     let sel = Selection {
         photo: Some(photo.to_path_buf()),
         ..Selection::default()
     };
+    let _memory = budget.acquire(decoded_bytes(photo));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match_photo(&sel, opts, &b.analysis, &b.treatment, cat, &b.catalog)
     }))
@@ -379,12 +447,13 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let budget = MemoryBudget::new(BATCH_MEMORY_BUDGET);
     let chunk = 2 * rayon::current_num_threads().max(1);
     let (mut ok, mut failed) = (0usize, 0usize);
     for group in todo.chunks(chunk) {
         let records: Vec<BatchRecord> = group
             .par_iter()
-            .map(|p| record(p, &opts, &b, &cat, &run))
+            .map(|p| record(p, &opts, &b, &cat, &run, &budget))
             .collect();
         for r in records {
             if r.ok {
