@@ -45,9 +45,6 @@ impl Scratch {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
-    fn bytes(&self, name: &str) -> Vec<u8> {
-        std::fs::read(self.path(name)).expect("read")
-    }
 }
 
 /// `args` must exit with `code`, leave `file` byte-identical, and name `needle`.

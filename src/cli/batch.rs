@@ -381,7 +381,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         let keep: Vec<&str> = existing
             .lines
             .iter()
-            .filter(|(_, r)| !(!r.ok && retried.contains(&key(Path::new(&r.photo)))))
+            .filter(|(_, r)| r.ok || !retried.contains(&key(Path::new(&r.photo))))
             .map(|(l, _)| l.as_str())
             .collect();
         if keep.len() != existing.lines.len() {
