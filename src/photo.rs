@@ -28,8 +28,9 @@ pub const PADDED_ROWS_MIN: u32 = 16;
 
 /// How many bottom rows of `image` (as stored, before orientation) look like a decoder's
 /// padding of missing scan data: rows that repeat exactly every 8 or 16 pixels (one block or
-/// one MCU), which a flat fill or the same block decoded again and again does, and a
-/// photographed row with its sensor noise and compression texture never does.
+/// one MCU) without being flat, as the same block decoded again and again does, and a
+/// photographed row with its sensor noise and compression texture never does. Flat rows are
+/// not counted: a flat background (a synthetic card, a graphic) is not a sign of a cut.
 pub fn padded_rows(image: &DynamicImage) -> u32 {
     let bytes = image.as_bytes();
     let (w, h) = (image.width() as usize, image.height() as usize);
@@ -39,10 +40,12 @@ pub fn padded_rows(image: &DynamicImage) -> u32 {
     let stride = bytes.len() / h;
     let px = stride / w;
     let periodic = |row: &[u8]| {
-        [8usize, 16].iter().any(|&p| {
-            let shift = p * px;
-            row[shift..w * px] == row[..w * px - shift]
-        })
+        let flat = row[..w * px].chunks_exact(px).all(|p| p == &row[..px]);
+        !flat
+            && [8usize, 16].iter().any(|&p| {
+                let shift = p * px;
+                row[shift..w * px] == row[..w * px - shift]
+            })
     };
     (0..h)
         .rev()
@@ -875,7 +878,7 @@ mod tests {
             panic!("a cut JPEG was loaded");
         };
         assert!(e.to_string().contains("cut off"), "{e}");
-        // The whole photo loads; a short flat band is counted but stays below the limit.
+        // The whole photo loads; flat rows (a plain background) are not padding.
         assert!(Photo::load(Path::new("samples/shaved_light.jpg"), LoadLimits::default()).is_ok());
         let mut img =
             image::RgbImage::from_fn(64, 400, |x, y| image::Rgb([(x * 3 + y) as u8, 90, 80]));
@@ -884,7 +887,7 @@ mod tests {
                 img.put_pixel(x, y, image::Rgb([0, 0, 0]));
             }
         }
-        assert_eq!(padded_rows(&DynamicImage::ImageRgb8(img)), 5);
+        assert_eq!(padded_rows(&DynamicImage::ImageRgb8(img)), 0);
     }
 
     #[test]

@@ -226,8 +226,9 @@ fn a_card_that_is_not_a_colorchecker_is_refused() {
     assert_eq!(
         o.status.code(),
         Some(5),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
     );
     let err: serde_json::Value = serde_json::from_slice(&o.stderr).expect("json error");
     let msg = err["error"]["message"].as_str().expect("message");

@@ -318,7 +318,7 @@ fn usage_and_catalog_errors_have_their_codes() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(json_error(&o)["error"]["kind"], "usage");
     let o = run(&["analyze", SHAVED, "--hair-region", "0,0,5000,10", "--json"]);
-    assert_eq!(o.status.code(), Some(3), "region outside the photo");
+    assert_eq!(o.status.code(), Some(2), "region outside the photo");
     assert!(json_error(&o)["error"]["message"]
         .as_str()
         .expect("m")
