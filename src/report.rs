@@ -1448,7 +1448,7 @@ pub fn wrap_lines(text: &str, width: usize) -> String {
 /// `text` safe to print on a terminal: every control character (C0, DEL, C1) but newline
 /// and tab is shown as `\u{..}`, so a catalog name or a file name cannot move the cursor,
 /// retitle the window or hide text (`ESC`, `OSC … BEL`, `CR`, `NUL`). With `allow_sgr`, the
-/// colour sequences smpmatch itself writes (`ESC [ digits;… m`) pass unchanged.
+/// colour swatches smpmatch itself writes (see `swatch_sgr_len`) pass unchanged.
 pub fn escape_terminal(text: &str, allow_sgr: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
@@ -1458,24 +1458,33 @@ pub fn escape_terminal(text: &str, allow_sgr: bool) -> String {
             continue;
         }
         if c == '\x1b' && allow_sgr {
-            let rest = &text[i + 1..];
-            if let Some(body) = rest.strip_prefix('[') {
-                let n = body
-                    .bytes()
-                    .take_while(|b| b.is_ascii_digit() || *b == b';')
-                    .count();
-                if body.as_bytes().get(n) == Some(&b'm') {
-                    out.push_str(&text[i..i + 1 + 1 + n + 1]);
-                    for _ in 0..(1 + n + 1) {
-                        chars.next();
-                    }
-                    continue;
+            if let Some(len) = swatch_sgr_len(&text[i..]) {
+                out.push_str(&text[i..i + len]);
+                for _ in 1..len {
+                    chars.next();
                 }
+                continue;
             }
         }
         out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
     }
     out
+}
+
+/// The length of the colour sequence at the start of `text` if it is one smpmatch writes
+/// (a truecolour background `ESC[48;2;R;G;Bm`, or the reset `ESC[0m`), else None: any other
+/// sequence (conceal, clear screen, cursor moves) is escaped even with colour on.
+fn swatch_sgr_len(text: &str) -> Option<usize> {
+    if text.starts_with("\x1b[0m") {
+        return Some(4);
+    }
+    let body = text.strip_prefix("\x1b[48;2;")?;
+    let end = body.find('m')?;
+    let ok = body[..end].split(';').count() == 3
+        && body[..end]
+            .split(';')
+            .all(|n| !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some("\x1b[48;2;".len() + end + 1)
 }
 
 /// [`escape_terminal`] without colour: for warnings and messages.
@@ -1500,5 +1509,6 @@ mod escape_tests {
         let ours = "\x1b[48;2;1;2;3m    \x1b[0m line\n\tnext";
         assert_eq!(escape_terminal(ours, true), ours);
         assert_eq!(escape_terminal("\x1b[2J", true), "\\u{1b}[2J");
+        assert_eq!(escape_terminal("\x1b[8m", true), "\\u{1b}[8m");
     }
 }

@@ -140,6 +140,13 @@ fn corpus(d: &Path) -> Vec<Case> {
     let good_profile = p(&good_profile);
     let measure_cat = d.join("measure_catalog.json");
     std::fs::copy("pigments/smp_sample.json", &measure_cat).expect("copy");
+    let big_csv = {
+        let mut t = String::from("id,name,base,L,a,b\n");
+        for i in 0..20_001 {
+            t.push_str(&format!("ink-{i},Ink {i},carbon,20,0.5,0.5\n"));
+        }
+        w("big.csv", t.as_bytes())
+    };
     let socket = d.join("sock.jpg");
     let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("socket");
     let analyze = |photo: &str| vec![s("analyze"), s("--scalp"), s(photo), s("--json")];
@@ -765,6 +772,19 @@ fn corpus(d: &Path) -> Vec<Case> {
             ],
             2,
             &["months healed"],
+        ),
+        case(
+            "catalog import: 20 001 inks (above what every command reads)",
+            vec![
+                s("catalog"),
+                s("import"),
+                p(&big_csv),
+                s("--out"),
+                p(&d.join("big_import.json")),
+                s("--json"),
+            ],
+            4,
+            &["above the limit of 20000"],
         ),
         case(
             "a socket given as a photo",

@@ -1,6 +1,6 @@
 //! Inputs that are usable but not what they seem get a warning in the output, never silence:
 //! a multi-page TIFF, an embedded ICC profile the decoder had to drop, dots dense enough to
-//! make a solid tattoo.
+//! make a solid tattoo. And text from a file is shown, never obeyed by the terminal.
 
 mod common;
 
@@ -114,4 +114,54 @@ fn dots_that_cover_the_skin_are_called_a_solid_tattoo() {
     assert!(run("1000", "3").iter().any(|w| w.contains("solid tattoo")));
     // 80/cm² of 0.4 mm: 1 − exp(−80 · π · 0.04² / 4) = 9.6 %, the intended stipple.
     assert!(!run("80", "0.4").iter().any(|w| w.contains("solid tattoo")));
+}
+
+#[test]
+fn control_characters_in_a_catalog_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("pigments/smp_sample.json").expect("read"))
+            .expect("json");
+    // OSC retitle + BEL, clear screen, carriage return, NUL, C1 CSI.
+    c["name"] = serde_json::json!("Clinic\u{1b}]0;owned\u{7}\u{1b}[2J\r\u{0}\u{9b}31m");
+    c["pigments"][0]["name"] = serde_json::json!("Black\u{1b}[8mhidden\u{1b}[0m");
+    let cat = dir.path().join("evil.json");
+    std::fs::write(&cat, serde_json::to_string(&c).expect("s")).expect("w");
+    let cat = cat.to_str().expect("u");
+    for args in [
+        vec!["catalog", "show", cat, "--color", "never"],
+        vec!["catalog", "show", cat, "--color", "always"],
+        vec![
+            "match",
+            "samples/shaved_light.jpg",
+            "--catalog",
+            cat,
+            "--color",
+            "never",
+        ],
+    ] {
+        let o = common::run(&args);
+        assert!(o.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&o.stdout);
+        let colour = args.contains(&"always");
+        for (i, ch) in text.char_indices() {
+            let ok = ch == '\n'
+                || ch == '\t'
+                || !ch.is_control()
+                || (colour && ch == '\u{1b}' && text[i..].starts_with("\u{1b}[") && {
+                    let body = &text[i + 2..];
+                    let n = body
+                        .bytes()
+                        .take_while(|b| b.is_ascii_digit() || *b == b';')
+                        .count();
+                    body.as_bytes().get(n) == Some(&b'm') && n > 0
+                });
+            assert!(ok, "{args:?}: raw control {ch:?} in {text:?}");
+        }
+        assert!(!text.contains("\u{1b}]0;"), "{args:?}");
+        assert!(
+            !text.contains("\u{1b}[2J") && !text.contains("\u{1b}[8m"),
+            "{args:?}"
+        );
+    }
 }
