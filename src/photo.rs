@@ -255,8 +255,46 @@ impl Photo {
             .orientation()
             .unwrap_or(image::metadata::Orientation::NoTransforms);
         let icc = decoder.icc_profile().ok().flatten();
-        let mut image =
-            DynamicImage::from_decoder(decoder).map_err(|e| decode_error(path, format, e))?;
+        // A 16-bit PNG is read row by row, converted to sRGB at 16 bits and kept at 8 bits:
+        // its 16-bit buffer (800 MB at 100 MP RGBA) is never held whole.
+        let png16 = format == image::ImageFormat::Png
+            && matches!(
+                decoder.color_type(),
+                image::ColorType::Rgb16
+                    | image::ColorType::Rgba16
+                    | image::ColorType::L16
+                    | image::ColorType::La16
+            );
+        let bit_depth_in = (decoder.color_type().bits_per_pixel()
+            / u16::from(decoder.color_type().channel_count())) as u8;
+        let mut by_rows = None;
+        let mut image = if png16 {
+            drop(decoder);
+            let chunks = icc
+                .is_none()
+                .then(|| png_colour_chunks(&bytes))
+                .and_then(|c| png_chunk_profile(&c));
+            let icc_profile = icc.as_deref().map(lcms2::Profile::new_icc);
+            let (profile, kind) = match (&icc_profile, &chunks) {
+                (Some(Ok(p)), _) => (Some(p), "icc"),
+                (Some(Err(e)), _) => {
+                    by_rows = Some(RowsOutcome::unusable(format!(
+                        "unreadable ICC profile ({e})"
+                    )));
+                    (None, "")
+                }
+                (None, Some(p)) => (Some(p), "png_chunks"),
+                (None, None) => (None, ""),
+            };
+            let (img, outcome) = png16_rows_to_srgb8(&bytes, profile, limits)
+                .map_err(|e| Error::input(path, format!("cannot decode the PNG: {e}")))?;
+            if by_rows.is_none() {
+                by_rows = Some(outcome.named(kind));
+            }
+            img
+        } else {
+            DynamicImage::from_decoder(decoder).map_err(|e| decode_error(path, format, e))?
+        };
         if format == image::ImageFormat::Jpeg {
             let rows = padded_rows(&image);
             // A run that is the whole image is a flat picture, not a cut one.
@@ -281,18 +319,19 @@ impl Photo {
             (true, false) => "rgb",
             (true, true) => "rgba",
         };
-        let bit_depth = (color.bits_per_pixel() / u16::from(color.channel_count())) as u8;
-        let png_chunks = (format == image::ImageFormat::Png && icc.is_none())
+        let bit_depth = bit_depth_in;
+        let png_chunks = (format == image::ImageFormat::Png && icc.is_none() && by_rows.is_none())
             .then(|| png_colour_chunks(&bytes))
             .and_then(|c| png_chunk_profile(&c));
-        let (source, description, problem) = match &icc {
-            None => match png_chunks.map(|p| profile_to_srgb(&mut image, &p)) {
+        let (source, description, problem) = match (by_rows, &icc) {
+            (Some(o), _) => (o.source, o.description, o.problem),
+            (None, None) => match png_chunks.map(|p| profile_to_srgb(&mut image, &p)) {
                 Some(Ok((true, _))) => ("png_chunks_converted", None, None),
                 Some(Ok((false, _))) => ("png_chunks_srgb", None, None),
                 Some(Err(why)) => ("assumed_icc_profile_unusable", None, Some(why)),
                 None => ("assumed", None, None),
             },
-            Some(bytes) => match to_srgb(&mut image, bytes) {
+            (None, Some(bytes)) => match to_srgb(&mut image, bytes) {
                 Ok((true, description)) => ("icc_converted", description, None),
                 Ok((false, description)) => ("icc_srgb", description, None),
                 Err(why) => ("assumed_icc_profile_unusable", None, Some(why)),
@@ -565,6 +604,169 @@ impl Photo {
 /// profile is sRGB already (checked by transforming test colours), `Err(why)` when the
 /// profile cannot be used. Grey images with a grey profile are left as they are (their
 /// neutral values only need the tone curve, which for display profiles is sRGB-like).
+/// How a row-by-row decode treated the colour: as the `color_space_source` values of
+/// [`PhotoInfo`].
+struct RowsOutcome {
+    source: &'static str,
+    description: Option<String>,
+    problem: Option<String>,
+}
+
+impl RowsOutcome {
+    fn unusable(why: String) -> RowsOutcome {
+        RowsOutcome {
+            source: "assumed_icc_profile_unusable",
+            description: None,
+            problem: Some(why),
+        }
+    }
+
+    /// Name a conversion by the profile's origin (`icc` or `png_chunks`).
+    fn named(self, kind: &str) -> RowsOutcome {
+        let source = match (self.source, kind) {
+            ("converted", "icc") => "icc_converted",
+            ("srgb", "icc") => "icc_srgb",
+            ("converted", _) => "png_chunks_converted",
+            ("srgb", _) => "png_chunks_srgb",
+            (other, _) => other,
+        };
+        RowsOutcome {
+            source: if kind.is_empty() && source != "assumed_icc_profile_unusable" {
+                "assumed"
+            } else {
+                source
+            },
+            ..self
+        }
+    }
+}
+
+/// Decode a 16-bit PNG row by row: each row converted from `profile` to sRGB at 16 bits (in
+/// place, with lcms2), then rounded to 8 bits into the output. Peak memory is the 8-bit image
+/// plus one row. Interlaced files are read whole (the rows come in passes).
+fn png16_rows_to_srgb8(
+    bytes: &[u8],
+    profile: Option<&lcms2::Profile>,
+    limits: LoadLimits,
+) -> std::result::Result<(DynamicImage, RowsOutcome), String> {
+    use lcms2::{Flags, Intent, PixelFormat, Transform};
+    let mut decoder = png::Decoder::new_with_limits(
+        std::io::Cursor::new(bytes),
+        png::Limits {
+            bytes: usize::try_from(limits.max_pixels.saturating_mul(8).max(64 << 20))
+                .unwrap_or(usize::MAX),
+        },
+    );
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let info = reader.info();
+    let (w, h, interlaced) = (info.width as usize, info.height as usize, info.interlaced);
+    let channels = match info.color_type {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::GrayscaleAlpha => 2,
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        png::ColorType::Indexed => return Err("an indexed 16-bit PNG".into()),
+    };
+    let mut outcome = RowsOutcome {
+        source: "srgb",
+        description: None,
+        problem: None,
+    };
+    // The transform, unless the profile is sRGB already (or grey, or unusable).
+    let transform: Option<Transform<[u16; 3], [u16; 3]>> = match profile {
+        None => None,
+        Some(p) if channels >= 3 => {
+            let mut probe = DynamicImage::new_rgb16(1, 1);
+            match profile_to_srgb(&mut probe, p) {
+                Ok((converted, description)) => {
+                    outcome.description = description;
+                    if converted {
+                        outcome.source = "converted";
+                        Some(
+                            Transform::new_flags(
+                                p,
+                                PixelFormat::RGB_16,
+                                &lcms2::Profile::new_srgb(),
+                                PixelFormat::RGB_16,
+                                Intent::RelativeColorimetric,
+                                Flags::default(),
+                            )
+                            .map_err(|e| format!("cannot convert from the ICC profile ({e})"))?,
+                        )
+                    } else {
+                        None
+                    }
+                }
+                Err(why) => {
+                    outcome = RowsOutcome::unusable(why);
+                    None
+                }
+            }
+        }
+        Some(p) => {
+            let mut probe = DynamicImage::new_luma16(1, 1);
+            if let Err(why) = profile_to_srgb(&mut probe, p) {
+                outcome = RowsOutcome::unusable(why);
+            }
+            None
+        }
+    };
+    let mut out = vec![0u8; w * h * channels];
+    let to8 = |v: u16| ((u32::from(v) * 255 + 32_767) / 65_535) as u8;
+    let mut convert_row = |y: usize, data: &[u8]| {
+        let mut row: Vec<u16> = data
+            .chunks_exact(2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .collect();
+        if let Some(t) = &transform {
+            if channels == 3 {
+                t.transform_in_place(bytemuck::cast_slice_mut::<u16, [u16; 3]>(&mut row));
+            } else {
+                // Colour of each RGBA pixel converted, alpha kept.
+                let mut rgb: Vec<[u16; 3]> =
+                    row.chunks_exact(4).map(|p| [p[0], p[1], p[2]]).collect();
+                t.transform_in_place(&mut rgb);
+                for (p, c) in row.chunks_exact_mut(4).zip(rgb) {
+                    p[..3].copy_from_slice(&c);
+                }
+            }
+        }
+        let dst = &mut out[y * w * channels..(y + 1) * w * channels];
+        for (d, v) in dst.iter_mut().zip(row) {
+            *d = to8(v);
+        }
+    };
+    if interlaced {
+        let mut buf = vec![0u8; reader.output_buffer_size().ok_or("image too large")?];
+        reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+        for (y, data) in buf.chunks_exact(w * channels * 2).enumerate().take(h) {
+            convert_row(y, data);
+        }
+    } else {
+        let mut y = 0;
+        while let Some(row) = reader.next_row().map_err(|e| e.to_string())? {
+            if y >= h {
+                break;
+            }
+            convert_row(y, row.data());
+            y += 1;
+        }
+        if y < h {
+            return Err(format!("the image data ends after {y} of {h} rows"));
+        }
+    }
+    let (w, h) = (w as u32, h as u32);
+    let bad = || "internal: buffer size".to_string();
+    let image = match channels {
+        1 => DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, out).ok_or_else(bad)?),
+        2 => DynamicImage::ImageLumaA8(image::GrayAlphaImage::from_raw(w, h, out).ok_or_else(bad)?),
+        3 => DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, out).ok_or_else(bad)?),
+        _ => DynamicImage::ImageRgba8(image::RgbaImage::from_raw(w, h, out).ok_or_else(bad)?),
+    };
+    Ok((image, outcome))
+}
+
 fn to_srgb(
     image: &mut DynamicImage,
     icc: &[u8],
