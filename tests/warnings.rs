@@ -165,3 +165,88 @@ fn control_characters_in_a_catalog_never_reach_the_terminal() {
         );
     }
 }
+
+/// A RIFF chunk: four-character code, little-endian length, payload, pad to even.
+fn riff_chunk(fourcc: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut c = fourcc.to_vec();
+    c.extend_from_slice(&u32::try_from(payload.len()).expect("len").to_le_bytes());
+    c.extend_from_slice(payload);
+    if payload.len() % 2 == 1 {
+        c.push(0);
+    }
+    c
+}
+
+fn u24(v: u32) -> [u8; 3] {
+    let b = v.to_le_bytes();
+    [b[0], b[1], b[2]]
+}
+
+/// An animated WebP of `frames` copies of `img`, built by the container specification
+/// (https://developers.google.com/speed/webp/docs/riff_container): VP8X with the animation
+/// flag, ANIM, then one ANMF per frame around a lossless VP8L bitstream.
+fn animated_webp(img: &image::RgbImage, frames: usize) -> Vec<u8> {
+    let mut still = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut still)
+        .encode(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .expect("encode");
+    // The still file is RIFF <len> WEBP VP8L <len> <bitstream>.
+    assert_eq!(&still[12..16], b"VP8L");
+    let len = u32::from_le_bytes(still[16..20].try_into().expect("4")) as usize;
+    let vp8l = riff_chunk(b"VP8L", &still[20..20 + len]);
+    let (w, h) = (img.width() - 1, img.height() - 1);
+    let mut vp8x = vec![0x02, 0, 0, 0];
+    vp8x.extend_from_slice(&u24(w));
+    vp8x.extend_from_slice(&u24(h));
+    let mut body = b"WEBP".to_vec();
+    body.extend(riff_chunk(b"VP8X", &vp8x));
+    body.extend(riff_chunk(b"ANIM", &[0, 0, 0, 0, 0, 0]));
+    for _ in 0..frames {
+        let mut anmf = Vec::new();
+        anmf.extend_from_slice(&u24(0));
+        anmf.extend_from_slice(&u24(0));
+        anmf.extend_from_slice(&u24(w));
+        anmf.extend_from_slice(&u24(h));
+        anmf.extend_from_slice(&u24(100));
+        anmf.push(0);
+        anmf.extend_from_slice(&vp8l);
+        body.extend(riff_chunk(b"ANMF", &anmf));
+    }
+    riff_chunk(b"RIFF", &body)
+}
+
+#[test]
+fn an_animated_webp_says_only_the_first_frame_was_analysed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let img = image::open("samples/scalp_closeup.jpg")
+        .expect("open")
+        .to_rgb8();
+    let path = dir.path().join("moving.webp");
+    std::fs::write(&path, animated_webp(&img, 2)).expect("write");
+    let w = warnings(&common::run(&[
+        "analyze",
+        "--scalp",
+        path.to_str().expect("u"),
+        "--json",
+    ]));
+    assert!(
+        w.iter()
+            .any(|w| w.contains("animated WebP") && w.contains("first")),
+        "{w:?}"
+    );
+    // A still WebP of the same photo: no such warning.
+    let still = dir.path().join("still.webp");
+    img.save(&still).expect("save");
+    let w = warnings(&common::run(&[
+        "analyze",
+        "--scalp",
+        still.to_str().expect("u"),
+        "--json",
+    ]));
+    assert!(!w.iter().any(|w| w.contains("animated")), "{w:?}");
+}

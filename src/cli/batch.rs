@@ -508,3 +508,43 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryBudget;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Whatever the interleaving, the bytes held at once never exceed the limit, a photo
+    /// above the limit is held alone, and everything is given back.
+    #[test]
+    fn the_budget_bounds_the_bytes_held_at_once() {
+        const LIMIT: u64 = 100;
+        let budget = MemoryBudget::new(LIMIT);
+        let peak = AtomicU64::new(0);
+        let now = AtomicU64::new(0);
+        // Sizes: small ones that fit three at a time, large ones that fit alone, and one
+        // above the whole budget.
+        let sizes: Vec<u64> = (0..64).map(|i| [30, 30, 70, 250, 10, 45][i % 6]).collect();
+        std::thread::scope(|s| {
+            for chunk in sizes.chunks(8) {
+                let (budget, peak, now) = (&budget, &peak, &now);
+                s.spawn(move || {
+                    for &bytes in chunk {
+                        let held = budget.acquire(bytes);
+                        let charged = bytes.min(LIMIT);
+                        let total = now.fetch_add(charged, Ordering::SeqCst) + charged;
+                        peak.fetch_max(total, Ordering::SeqCst);
+                        if bytes > LIMIT {
+                            assert_eq!(total, LIMIT, "a photo above the budget runs alone");
+                        }
+                        std::thread::yield_now();
+                        now.fetch_sub(charged, Ordering::SeqCst);
+                        drop(held);
+                    }
+                });
+            }
+        });
+        assert!(peak.load(Ordering::SeqCst) <= LIMIT);
+        assert_eq!(*budget.used.lock().unwrap(), 0);
+    }
+}
