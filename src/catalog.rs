@@ -811,16 +811,8 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Catalog, (String, Vec<Problem>
         )
     })?;
     let doc: Value = crate::strict_json::parse(text).map_err(|e| match e.syntax {
-        Some(syntax) => {
-            let msg = format!("not valid JSON: {syntax}");
-            (
-                msg.clone(),
-                vec![Problem {
-                    path: String::new(),
-                    message: msg,
-                }],
-            )
-        }
+        // A syntax error is the whole story: no per-field problems (see `Error::Catalog`).
+        Some(syntax) => (format!("not valid JSON: {syntax}"), Vec::new()),
         None => (
             format!(
                 "invalid catalog: {} duplicate key{}",

@@ -858,6 +858,12 @@ fn every_bad_input_fails_cleanly_with_its_exit_code() {
                     .map(|a| {
                         a.iter()
                             .map(|p| {
+                                // A problem names where it is; a syntax error has none.
+                                assert!(
+                                    p["path"].as_str().is_some_and(|s| s.starts_with('/')),
+                                    "{}: a problem without a JSON Pointer: {p}",
+                                    c.name
+                                );
                                 format!(
                                     "{}: {}",
                                     p["path"].as_str().unwrap_or(""),
