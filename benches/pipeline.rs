@@ -51,13 +51,8 @@ fn benches(c: &mut Criterion) {
         ..Selection::default()
     };
     let analysis = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
-    let (hair, scalp) = analysis.targets().expect("targets");
     let catalog = smpmatch::catalog::load(Path::new("pigments/smp_sample.json")).expect("catalog");
-    let targets = smpmatch::rank::Targets {
-        hair,
-        scalp,
-        stubble: analysis.stubble.map_or(hair, |s| s.lab),
-    };
+    let targets = smpmatch::pipeline::targets(&analysis).expect("targets");
     let opts = smpmatch::rank::RankOptions::default();
     c.bench_function(
         "rank 6 inks + 135 blends, dilution solved, uncertainty",
@@ -94,35 +89,20 @@ fn benches(c: &mut Criterion) {
         });
     }
     group.finish();
-    let ranking = smpmatch::rank::rank(&catalog, targets, &opts);
+    let catalog_path = Path::new("pigments/smp_sample.json");
+    let treatment = smpmatch::pipeline::Treatment::default();
     let build = || {
-        smpmatch::report::build(
-            &analysis,
-            Some(smpmatch::report::MatchResult {
-                ranking: &ranking,
-                plan: None,
-                params: opts.params,
-                top: None,
-            }),
-            smpmatch::report::BuildContext {
-                command: "match",
-                settings: smpmatch::report::SettingsOut {
-                    k: "auto".into(),
-                    seed: 0x5EED,
-                    max_samples: DEFAULT_MAX_SAMPLES,
-                    sun: None,
-                    months: None,
-                    dots: None,
-                    sessions: None,
-                    session_spacing_weeks: None,
-                    blends: Some(true),
-                },
-                catalog: None,
-                calibration: None,
-            },
+        smpmatch::pipeline::match_patient(
+            &sel,
+            &AnalyzeOptions::default(),
+            &treatment,
+            &catalog,
+            catalog_path,
         )
+        .expect("match")
+        .output
     };
-    c.bench_function("report: build + JSON + text", |b| {
+    c.bench_function("match end to end (analyze, rank, plan, build) + JSON + text", |b| {
         b.iter(|| {
             let out = build();
             let json = serde_json::to_string(&out).expect("json");

@@ -28,12 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut targets = Vec::new();
     for (_, sel) in &samples {
         let a = analyze(sel, &AnalyzeOptions::default())?;
-        let (hair, scalp) = a.targets()?;
-        targets.push(Targets {
-            hair,
-            scalp,
-            stubble: a.stubble.map_or(hair, |s| s.lab),
-        });
+        targets.push(smpmatch::pipeline::targets(&a)?);
     }
     let top3 = |opts: &RankOptions, t: Targets| -> String {
         rank(&catalog, t, opts)

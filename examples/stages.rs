@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
 use smpmatch::photo::{LoadLimits, Photo};
-use smpmatch::rank::{rank, RankOptions, Targets};
+use smpmatch::pipeline;
+use smpmatch::rank::{rank, RankOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::path::PathBuf::from(std::env::args().nth(1).ok_or("usage: stages PHOTO")?);
@@ -27,19 +28,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let a = analyze(&sel, &AnalyzeOptions::default())?;
     let t_analyze = t.elapsed();
-    let (hair, scalp) = a.targets()?;
-    let cat = smpmatch::catalog::load(std::path::Path::new("pigments/smp_sample.json"))?;
-    let targets = Targets {
-        hair,
-        scalp,
-        stubble: a.stubble.map_or(hair, |s| s.lab),
-    };
+    let catalog_path = std::path::Path::new("pigments/smp_sample.json");
+    let cat = smpmatch::catalog::load(catalog_path)?;
+    let targets = pipeline::targets(&a)?;
     let t = Instant::now();
     let r = rank(&cat, targets, &RankOptions::default());
     let t_rank = t.elapsed();
+    let t = Instant::now();
+    let m = pipeline::match_patient(
+        &sel,
+        &AnalyzeOptions::default(),
+        &pipeline::Treatment::default(),
+        &cat,
+        catalog_path,
+    )?;
+    let t_match = t.elapsed();
     println!(
-        "decode {t_decode:?} | sample+Lab {t_sample:?} | segmentation {t_seg:?} | analyze (decode+all) {t_analyze:?} | rank {t_rank:?} ({} candidates)",
-        r.candidates.len()
+        "decode {t_decode:?} | sample+Lab {t_sample:?} | segmentation {t_seg:?} | analyze (decode+all) {t_analyze:?} | rank {t_rank:?} ({} candidates) | match end to end {t_match:?} ({} shown)",
+        r.candidates.len(),
+        m.output.ranking.map_or(0, |r| r.len())
     );
     Ok(())
 }

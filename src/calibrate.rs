@@ -365,6 +365,10 @@ pub struct Profile {
     pub date: Option<String>,
     /// Notes (outliers, clipping, model choice).
     pub warnings: Vec<String>,
+    /// The file it was read from (set by [`Profile::load`]; not part of the file).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub loaded_from: Option<std::path::PathBuf>,
 }
 
 /// Options of a calibration.
@@ -565,6 +569,34 @@ pub fn calibrate(
         date: exif.as_ref().and_then(|e| e.date_time.clone()),
         exif,
         warnings: notes,
+        loaded_from: None,
+    })
+}
+
+/// A profile and how its card was found.
+pub struct Calibrated {
+    /// The fitted profile.
+    pub profile: Profile,
+    /// Candidate patch regions the detector saw (0 with corners given).
+    pub regions_found: usize,
+}
+
+/// Find the card in the photo at `path` (automatically, or from its four outer `corners`),
+/// read its patches and fit a correction (`smpmatch calibrate`).
+pub fn calibrate_photo(
+    path: &Path,
+    corners: Option<[crate::chart::Point; 4]>,
+    limits: crate::photo::LoadLimits,
+    opts: &CalibrateOptions,
+) -> Result<Calibrated> {
+    let photo = crate::photo::Photo::load(path, limits)?;
+    let detection = match corners {
+        Some(corners) => crate::chart::from_corners(&photo, corners)?,
+        None => crate::chart::detect(&photo)?,
+    };
+    Ok(Calibrated {
+        profile: calibrate(path, &detection, opts)?,
+        regions_found: detection.regions_found,
     })
 }
 
@@ -618,7 +650,10 @@ impl Profile {
                 format!("{why}; make a new profile from a better card photo"),
             ));
         }
-        Ok(p)
+        Ok(Profile {
+            loaded_from: Some(path.to_path_buf()),
+            ..p
+        })
     }
 
     /// The photo-colour uncertainty this profile leaves (ΔE00): its held-out mean.

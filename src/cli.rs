@@ -6,20 +6,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::analysis::{analyze, AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
+use crate::analysis::{AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
 use crate::calibrate::{self, CalibrateOptions, Profile};
 use crate::catalog;
 use crate::chart::{self, ReferenceSet};
 use crate::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
 use crate::error::{Error, Result};
-use crate::fading;
 use crate::files::OutputFile;
-use crate::model::{Dots, ModelParams, Sun};
-use crate::photo::Photo;
+use crate::model::{Dots, Sun};
+use crate::pipeline::{self, Treatment};
 use crate::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
-use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
-use crate::rank::{self, parse_months, RankOptions, Setup, Targets};
-use crate::report::{self, BuildContext, CatalogOut, MatchResult, SettingsOut, SCHEMA_VERSION};
+use crate::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
+use crate::rank::parse_months;
+use crate::report::{self, SCHEMA_VERSION};
 use crate::tones::{KChoice, ToneOptions};
 use crate::visual;
 
@@ -530,35 +529,6 @@ fn analysis_inputs(p: &PhotoArgs) -> Result<(Selection, AnalyzeOptions)> {
     ))
 }
 
-fn calibration_out(a: &AnalysisArgs, opts: &AnalyzeOptions) -> Option<report::CalibrationOut> {
-    let (path, prof) = (a.profile.as_ref()?, opts.profile.as_ref()?);
-    Some(report::CalibrationOut {
-        profile: path.display().to_string(),
-        model: prof.correction.model,
-        reference_set: prof.reference_set,
-        held_out_mean_de00: prof.residuals.held_out_mean_de00,
-        after_mean_de00: prof.residuals.after_mean_de00,
-        source_photo: prof.source_photo.clone(),
-    })
-}
-
-fn settings(a: &AnalysisArgs) -> SettingsOut {
-    SettingsOut {
-        k: match a.k {
-            KChoice::Auto => "auto".into(),
-            KChoice::Fixed(k) => k.to_string(),
-        },
-        seed: a.seed,
-        max_samples: a.max_samples,
-        sun: None,
-        months: None,
-        dots: None,
-        sessions: None,
-        session_spacing_weeks: None,
-        blends: None,
-    }
-}
-
 /// The checked `--report` output: refused when it is one of the command's inputs (every
 /// photo, the profile, and `extra`).
 fn report_target(p: &PhotoArgs, extra: &[(&str, &std::path::Path)]) -> Result<Option<OutputFile>> {
@@ -578,121 +548,22 @@ fn report_target(p: &PhotoArgs, extra: &[(&str, &std::path::Path)]) -> Result<Op
     OutputFile::check(report, &inputs).map(Some)
 }
 
-/// Area coverage from which the dots read as a solid tattoo rather than stubble.
-const SOLID_COVERAGE: f64 = 0.9;
-
-/// Everything `match` computes for one patient.
-struct Matched {
-    output: report::Output,
-    analysis: crate::analysis::Analysis,
-    ranking: rank::Ranking,
-    targets: Targets,
-    dots: Dots,
-    /// The ranking's settings, so a report models exactly what was ranked.
-    ropts: RankOptions,
-}
-
-/// The match pipeline: analysis → ranking → plan → output document. Shared by `match` and
-/// `batch`.
-fn match_photo(
-    sel: &Selection,
-    opts: &AnalyzeOptions,
-    a: &AnalysisArgs,
-    t: &TreatmentArgs,
-    cat: &catalog::Catalog,
-    catalog_path: &std::path::Path,
-) -> Result<Matched> {
-    let analysis = analyze(sel, opts)?;
-    let (hair, scalp) = analysis.targets()?;
-    let targets = Targets {
-        hair,
-        scalp,
-        stubble: analysis.stubble.map_or(hair, |s| s.lab),
-    };
-    let dots = Dots {
-        diameter_mm: t.dot_diameter,
-        density_per_cm2: t.density,
-    };
-    let target_standard_error = analysis.hair.as_ref().map_or(0.0, |h| {
-        f64::from(h.target_spread_de00) / (h.target_pixels.max(1) as f64).sqrt()
-    });
-    let ropts = RankOptions {
-        measurement_de00: opts
-            .profile
-            .as_ref()
-            .map_or(rank::UNCALIBRATED_DE00, Profile::uncertainty_de00),
-        target_standard_error,
-        sun: t.sun,
-        months: t.months.clone(),
-        dots,
-        blends: !t.no_blends,
-        ..RankOptions::default()
-    };
-    let ranking = rank::rank(cat, targets, &ropts);
-    let setup = Setup::new(
-        cat,
-        targets,
-        ropts.params,
-        dots,
-        t.sun,
-        ropts.half_life_scale,
-    );
-    let popts = PlanOptions {
-        sessions: usize::from(t.sessions),
-        spacing_weeks: t.session_weeks,
-        dots,
-    };
-    let plan = ranking
-        .candidates
-        .first()
-        .map(|best| plan::plan(&setup, best, &ranking.steps, &popts));
-    let mut st = settings(a);
-    st.sun = Some(t.sun);
-    st.months = Some(t.months.clone());
-    st.dots = Some(report::DotsOut {
-        diameter_mm: dots.diameter_mm,
-        density_per_cm2: dots.density_per_cm2,
-        coverage: (dots.coverage() * 1e4).round() / 1e4,
-    });
-    st.sessions = Some(usize::from(t.sessions));
-    st.session_spacing_weeks = Some(t.session_weeks);
-    st.blends = Some(!t.no_blends);
-    let mut output = report::build(
-        &analysis,
-        Some(MatchResult {
-            ranking: &ranking,
-            plan: plan.as_ref(),
-            params: ropts.params,
-            top: t.top,
-        }),
-        BuildContext {
-            command: "match",
-            settings: st,
-            catalog: Some(CatalogOut {
-                path: catalog_path.display().to_string(),
-                name: cat.name.clone(),
-                pigments: cat.pigments.len(),
-            }),
-            calibration: calibration_out(a, opts),
-        },
-    );
-    if dots.coverage() >= SOLID_COVERAGE {
-        output.warnings.push(format!(
-            "{} dots/cm² of {} mm cover {:.0} % of the skin: that is a solid tattoo, not a \
-             stubble look (lower --density or --dot-diameter)",
-            dots.density_per_cm2,
-            dots.diameter_mm,
-            100.0 * dots.coverage()
-        ));
+impl TreatmentArgs {
+    /// The library's treatment from the flags.
+    fn treatment(&self) -> Treatment {
+        Treatment {
+            sun: self.sun,
+            months: self.months.clone(),
+            dots: Dots {
+                diameter_mm: self.dot_diameter,
+                density_per_cm2: self.density,
+            },
+            sessions: usize::from(self.sessions),
+            session_weeks: self.session_weeks,
+            blends: !self.no_blends,
+            top: self.top,
+        }
     }
-    Ok(Matched {
-        output,
-        analysis,
-        ranking,
-        targets,
-        dots,
-        ropts,
-    })
 }
 
 /// Run a parsed command.
@@ -706,17 +577,10 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Analyze(a) => {
             let report_out = report_target(&a.photos, &[])?;
             let (sel, opts) = analysis_inputs(&a.photos)?;
-            let analysis = analyze(&sel, &opts)?;
-            let out = report::build(
-                &analysis,
-                None,
-                BuildContext {
-                    command: "analyze",
-                    settings: settings(&a.photos.analysis),
-                    catalog: None,
-                    calibration: calibration_out(&a.photos.analysis, &opts),
-                },
-            );
+            let pipeline::Analyzed {
+                output: out,
+                analysis,
+            } = pipeline::analyze(&sel, &opts)?;
             if let Some(path) = &report_out {
                 visual::write(
                     path,
@@ -739,29 +603,21 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let cat = catalog::load(&m.catalog)?;
             let report_out = report_target(&m.photos, &[("the catalog", &m.catalog)])?;
             let (sel, opts) = analysis_inputs(&m.photos)?;
-            let r = match_photo(
+            let r = pipeline::match_patient(
                 &sel,
                 &opts,
-                &m.photos.analysis,
-                &m.treatment,
+                &m.treatment.treatment(),
                 &cat,
                 &m.catalog,
             )?;
             if let Some(path) = &report_out {
-                let setup = Setup::new(
-                    &cat,
-                    r.targets,
-                    r.ropts.params,
-                    r.dots,
-                    r.ropts.sun,
-                    r.ropts.half_life_scale,
-                );
+                let setup = r.setup(&cat);
                 visual::write(
                     path,
                     &visual::ReportInput {
                         output: &r.output,
                         analysis: &r.analysis,
-                        matched: Some((&setup, &r.ranking.candidates, r.dots)),
+                        matched: Some((&setup, &r.ranking.candidates, r.rank_options.dots)),
                         profile: opts.profile.as_ref(),
                     },
                 )?;
@@ -934,108 +790,28 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let mut ids = std::collections::HashSet::new();
-            if let Some(dup) = swatches.iter().find(|s| !ids.insert(s.id.as_str())) {
-                return Err(Error::usage(format!(
-                    "--swatch {}: this pigment is given twice; measure it once per run",
-                    dup.id
-                )));
-            }
-            let update = catalog::Update::begin(
+            let out = crate::catalog_tools::measure(
                 &path,
-                dry_run,
-                &[("the photo", &photo), ("the profile", &profile_path)],
-            )?;
-            let cat = &update.catalog;
-            let profile = Profile::load(&profile_path)?;
-            let photo = Photo::load(&photo, LoadLimits::default())?;
-            let mut warnings = calibrate::lighting_warnings(&profile, &photo);
-            let skin =
-                match (method, skin_region) {
-                    (SwatchKind::HealedSwatch, None) => return Err(Error::usage(
-                        "--method healed-swatch needs --skin-region X,Y,W,H (the skin beside the \
-                         swatches)",
-                    )),
-                    (_, Some(r)) => Some(calibrate::measure_region(
-                        &photo,
-                        r,
-                        Some(&profile.correction),
-                    )?),
-                    _ => None,
-                };
-            let date = date.or_else(|| {
-                calibrate::ExifFacts::read(&photo.path)
-                    .and_then(|e| e.date_time)
-                    .map(|d| d.chars().take(10).collect::<String>().replace(':', "-"))
-            });
-            let mut updated = cat.clone();
-            let mut measured = Vec::new();
-            for sw in &swatches {
-                let Some(p) = updated.pigments.iter_mut().find(|p| p.id == sw.id) else {
-                    let known: Vec<&str> = cat.pigments.iter().map(|p| p.id.as_str()).collect();
-                    return Err(Error::usage(format!(
-                        "--swatch {}: no pigment with this id in {} (ids: {})",
-                        sw.id,
-                        path.display(),
-                        known.join(", ")
-                    )));
-                };
-                let m = calibrate::measure_region(&photo, sw.region, Some(&profile.correction))?;
-                if m.spread_de00 > 3.0 {
-                    warnings.push(format!(
-                        "{}: the swatch rectangle is not flat (spread {:.1} ΔE00): texture, glare \
-                         or an edge inside it",
-                        sw.id, m.spread_de00
-                    ));
-                }
-                let previous = p.lab;
-                p.history.push(catalog::HistoryEntry {
-                    lab: p.lab,
-                    measurement: p.measurement.clone(),
-                });
-                p.lab = lab_to_array(m.lab);
-                p.measurement = catalog::Measurement {
+                &crate::catalog_tools::MeasureRequest {
+                    photo,
+                    profile: profile_path,
+                    swatches: swatches
+                        .into_iter()
+                        .map(|s| crate::catalog_tools::Swatch {
+                            pigment_id: s.id,
+                            region: s.region,
+                        })
+                        .collect(),
                     method: match method {
                         SwatchKind::MasstoneDrawdown => catalog::Method::MasstoneDrawdown,
                         SwatchKind::HealedSwatch => catalog::Method::HealedSwatch,
                     },
-                    source: format!(
-                        "smpmatch catalog measure: photo {}, region {}, profile {} ({}, held-out \
-                         ΔE00 {:.2}, card photo {})",
-                        photo.path.display(),
-                        sw.region,
-                        profile_path.display(),
-                        profile.correction.model.name(),
-                        profile.residuals.held_out_mean_de00,
-                        profile.source_photo
-                    ),
-                    date: date.clone(),
-                    skin_lab: skin.map(|s| lab_to_array(s.lab)),
-                    months_healed: if method == SwatchKind::HealedSwatch {
-                        months_healed
-                    } else {
-                        None
-                    },
-                };
-                measured.push(report::MeasuredOut {
-                    pigment_id: sw.id.clone(),
-                    lab: p.lab,
-                    previous_lab: previous,
-                    change_de00: round(delta_e00(m.lab, crate::color::lab_from_array(previous)), 2),
-                    spread_de00: round(m.spread_de00, 2),
-                    pixels: m.pixels,
-                });
-            }
-            let backup = update.commit(&updated)?;
-            let out = report::MeasureOut {
-                schema_version: SCHEMA_VERSION,
-                command: "catalog measure".into(),
-                catalog: path.display().to_string(),
-                written: !dry_run,
-                backup: backup.map(|b| b.display().to_string()),
-                measured,
-                warnings,
-            };
+                    skin_region,
+                    months_healed,
+                    date,
+                    dry_run,
+                },
+            )?;
             Ok(ok(if json {
                 to_json(&out)?
             } else {
@@ -1048,51 +824,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let update =
-                catalog::Update::begin(&path, dry_run, &[("the follow-ups file", &followups)])?;
-            let cat = &update.catalog;
-            let rows = fading::load_followups(&followups)?;
-            let params = ModelParams::default();
-            let (fits, refusals) = fading::fit(cat, &rows, &params);
-            if fits.is_empty() {
-                let why: Vec<String> = refusals
-                    .iter()
-                    .map(|r| format!("{}: {}", r.pigment_id, r.reason))
-                    .collect();
-                return Err(Error::Analysis {
-                    path: Some(followups.clone()),
-                    message: format!("no pigment could be fitted — {}", why.join("; ")),
-                });
-            }
-            let mut updated = cat.clone();
-            for f in &fits {
-                if let Some(p) = updated.pigments.iter_mut().find(|p| p.id == f.pigment_id) {
-                    p.fading = Some(crate::model::Fading {
-                        half_life_months: f.half_life_months,
-                        sun_sensitivity: f.sun_sensitivity,
-                    });
-                    p.fading_source = Some(format!(
-                        "smpmatch catalog fit-fading: {} follow-ups from {}; half-life 95 % \
-                         interval {}–{} months",
-                        f.points,
-                        followups.display(),
-                        f.ci95_months.0,
-                        f.ci95_months
-                            .1
-                            .map_or("unbounded".to_string(), |v| v.to_string())
-                    ));
-                }
-            }
-            let backup = update.commit(&updated)?;
-            let out = report::FitFadingOut {
-                schema_version: SCHEMA_VERSION,
-                command: "catalog fit-fading".into(),
-                catalog: path.display().to_string(),
-                written: !dry_run,
-                backup: backup.map(|b| b.display().to_string()),
-                fits,
-                refusals,
-            };
+            let out = crate::catalog_tools::fit_fading(&path, &followups, dry_run)?;
             Ok(ok(if json {
                 to_json(&out)?
             } else {
@@ -1127,19 +859,15 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
             )));
         }
     }
-    let photo = Photo::load(
+    let calibrate::Calibrated {
+        profile,
+        regions_found,
+    } = calibrate::calibrate_photo(
         &c.photo,
+        c.corners,
         LoadLimits {
             max_pixels: c.max_pixels,
         },
-    )?;
-    let detection = match c.corners {
-        Some(corners) => chart::from_corners(&photo, corners)?,
-        None => chart::detect(&photo)?,
-    };
-    let profile = calibrate::calibrate(
-        &c.photo,
-        &detection,
         &CalibrateOptions {
             model: c.model,
             reference_set: c.reference,
@@ -1153,7 +881,7 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
         schema_version: SCHEMA_VERSION,
         command: "calibrate".into(),
         written_to: c.out.as_ref().map(|p| p.display().to_string()),
-        regions_found: detection.regions_found,
+        regions_found,
         profile,
     };
     Ok(Printed {

@@ -24,6 +24,7 @@ pub mod fading;
 pub mod files;
 pub mod model;
 pub mod photo;
+pub mod pipeline;
 pub mod plan;
 pub mod rank;
 pub mod report;

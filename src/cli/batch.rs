@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{analyze_options, error_body, match_photo, BatchArgs, Printed};
+use super::{analyze_options, error_body, BatchArgs, Printed};
 use crate::analysis::{AnalyzeOptions, Selection};
 use crate::catalog::{self, Catalog};
 use crate::error::{io_message, Error, Result};
@@ -293,7 +293,7 @@ fn record(
     };
     let _memory = budget.acquire(decoded_bytes(photo));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        match_photo(&sel, opts, &b.analysis, &b.treatment, cat, &b.catalog)
+        crate::pipeline::match_patient(&sel, opts, &b.treatment.treatment(), cat, &b.catalog)
     }))
     .unwrap_or_else(|_| {
         Err(Error::Internal(format!(

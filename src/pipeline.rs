@@ -1,0 +1,265 @@
+//! The jobs end to end, as a library: photos → tones → model → ranking → plan → output
+//! document. The binary, `batch`, the examples and the benches all call these; the command
+//! line only parses flags into them and renders what they return.
+//!
+//! ```
+//! use smpmatch::analysis::{AnalyzeOptions, Selection};
+//! use smpmatch::pipeline::{match_patient, Treatment};
+//!
+//! let catalog_path = std::path::Path::new("pigments/smp_sample.json");
+//! let catalog = smpmatch::catalog::load(catalog_path)?;
+//! let photo = Selection {
+//!     photo: Some("samples/shaved_light.jpg".into()),
+//!     ..Selection::default()
+//! };
+//! let opts = AnalyzeOptions::default();
+//! let m = match_patient(&photo, &opts, &Treatment::default(), &catalog, catalog_path)?;
+//! let best = &m.ranking.candidates[0];
+//! let shown = &m.output.ranking.as_ref().expect("match ranks")[0];
+//! assert_eq!(shown.pigment_id, best.pigment_id());
+//! println!("{}: {} parts diluent per part ink", shown.name, shown.dilution);
+//! # Ok::<(), smpmatch::Error>(())
+//! ```
+
+use std::path::Path;
+
+use crate::analysis::{self, Analysis, AnalyzeOptions, Selection};
+use crate::calibrate::Profile;
+use crate::catalog::Catalog;
+use crate::error::Result;
+use crate::model::{Dots, Sun};
+use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
+use crate::rank::{self, RankOptions, Ranking, Setup, Targets};
+use crate::report::{
+    self, BuildContext, CalibrationOut, CatalogOut, DotsOut, MatchResult, Output, SettingsOut,
+};
+use crate::tones::KChoice;
+
+/// Area coverage from which the dots read as a solid tattoo rather than stubble.
+pub const SOLID_COVERAGE: f64 = 0.9;
+
+/// Timeline months shown by default (0 = healed).
+pub const DEFAULT_MONTHS: [f64; 7] = [0.0, 1.0, 3.0, 6.0, 12.0, 24.0, 36.0];
+
+/// The treatment being planned: how the ink will be placed and lived with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Treatment {
+    /// Sun exposure of the treated scalp (changes the fading rate).
+    pub sun: Sun,
+    /// Timeline months (0 = healed).
+    pub months: Vec<f64>,
+    /// Healed dot size and density.
+    pub dots: Dots,
+    /// Sessions in the plan (2 or 3).
+    pub sessions: usize,
+    /// Weeks between sessions.
+    pub session_weeks: f64,
+    /// Search two-ink blends.
+    pub blends: bool,
+    /// Candidates kept in the output document (`None`: all).
+    pub top: Option<usize>,
+}
+
+impl Default for Treatment {
+    fn default() -> Self {
+        Treatment {
+            sun: Sun::default(),
+            months: DEFAULT_MONTHS.to_vec(),
+            dots: Dots::default(),
+            sessions: usize::from(DEFAULT_SESSIONS),
+            session_weeks: DEFAULT_SPACING_WEEKS,
+            blends: true,
+            top: None,
+        }
+    }
+}
+
+/// What `analyze` computes for one patient.
+pub struct Analyzed {
+    /// The output document (`analyze --json`).
+    pub output: Output,
+    /// The measurements behind it.
+    pub analysis: Analysis,
+}
+
+/// What `match` computes for one patient.
+pub struct Matched {
+    /// The output document (`match --json`).
+    pub output: Output,
+    /// The measurements behind it.
+    pub analysis: Analysis,
+    /// Every candidate, best first (`output` may hold only the top ones).
+    pub ranking: Ranking,
+    /// Hair, scalp and stubble-look targets.
+    pub targets: Targets,
+    /// The ranking's settings, so a report models exactly what was ranked.
+    pub rank_options: RankOptions,
+}
+
+impl Matched {
+    /// The appearance set-up the ranking used, for a report that draws the candidates.
+    pub fn setup<'a>(&self, catalog: &'a Catalog) -> Setup<'a> {
+        let o = &self.rank_options;
+        Setup::new(
+            catalog,
+            self.targets,
+            o.params,
+            o.dots,
+            o.sun,
+            o.half_life_scale,
+        )
+    }
+}
+
+/// What the ranking aims at, from an analysis: hair, scalp, and the stubble look (hair
+/// and skin mixed in the proportion seen; the hair itself when no mixture was measured).
+pub fn targets(analysis: &Analysis) -> Result<Targets> {
+    let (hair, scalp) = analysis.targets()?;
+    Ok(Targets {
+        hair,
+        scalp,
+        stubble: analysis.stubble.map_or(hair, |s| s.lab),
+    })
+}
+
+/// The analysis settings as the output document shows them.
+fn settings(opts: &AnalyzeOptions) -> SettingsOut {
+    SettingsOut {
+        k: match opts.tones.k {
+            KChoice::Auto => "auto".into(),
+            KChoice::Fixed(k) => k.to_string(),
+        },
+        seed: opts.tones.seed,
+        max_samples: opts.max_samples,
+        sun: None,
+        months: None,
+        dots: None,
+        sessions: None,
+        session_spacing_weeks: None,
+        blends: None,
+    }
+}
+
+/// The profile applied, as the output document shows it.
+fn calibration(opts: &AnalyzeOptions) -> Option<CalibrationOut> {
+    let prof = opts.profile.as_ref()?;
+    Some(CalibrationOut {
+        profile: prof.loaded_from.as_ref()?.display().to_string(),
+        model: prof.correction.model,
+        reference_set: prof.reference_set,
+        held_out_mean_de00: prof.residuals.held_out_mean_de00,
+        after_mean_de00: prof.residuals.after_mean_de00,
+        source_photo: prof.source_photo.clone(),
+    })
+}
+
+/// Measure hair and scalp tones, the scalp's ITA and skin class (`smpmatch analyze`).
+pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analyzed> {
+    let analysis = analysis::analyze(sel, opts)?;
+    let output = report::build(
+        &analysis,
+        None,
+        BuildContext {
+            command: "analyze",
+            settings: settings(opts),
+            catalog: None,
+            calibration: calibration(opts),
+        },
+    );
+    Ok(Analyzed { output, analysis })
+}
+
+/// Analyse, then rank every ink of `catalog` (and two-ink blends) by CIEDE2000 under the
+/// healed and fading model, and plan the sessions for the best (`smpmatch match`).
+/// `catalog_path` is only shown in the output.
+pub fn match_patient(
+    sel: &Selection,
+    opts: &AnalyzeOptions,
+    treatment: &Treatment,
+    catalog: &Catalog,
+    catalog_path: &Path,
+) -> Result<Matched> {
+    let analysis = analysis::analyze(sel, opts)?;
+    let targets = targets(&analysis)?;
+    let dots = treatment.dots;
+    // The hair target's standard error: its spread over the square root of its pixels.
+    let target_standard_error = analysis.hair.as_ref().map_or(0.0, |h| {
+        f64::from(h.target_spread_de00) / (h.target_pixels.max(1) as f64).sqrt()
+    });
+    let rank_options = RankOptions {
+        measurement_de00: opts
+            .profile
+            .as_ref()
+            .map_or(rank::UNCALIBRATED_DE00, Profile::uncertainty_de00),
+        target_standard_error,
+        sun: treatment.sun,
+        months: treatment.months.clone(),
+        dots,
+        blends: treatment.blends,
+        ..RankOptions::default()
+    };
+    let ranking = rank::rank(catalog, targets, &rank_options);
+    let setup = Setup::new(
+        catalog,
+        targets,
+        rank_options.params,
+        dots,
+        treatment.sun,
+        rank_options.half_life_scale,
+    );
+    let popts = PlanOptions {
+        sessions: treatment.sessions,
+        spacing_weeks: treatment.session_weeks,
+        dots,
+    };
+    let plan = ranking
+        .candidates
+        .first()
+        .map(|best| plan::plan(&setup, best, &ranking.steps, &popts));
+    let mut st = settings(opts);
+    st.sun = Some(treatment.sun);
+    st.months = Some(treatment.months.clone());
+    st.dots = Some(DotsOut {
+        diameter_mm: dots.diameter_mm,
+        density_per_cm2: dots.density_per_cm2,
+        coverage: (dots.coverage() * 1e4).round() / 1e4,
+    });
+    st.sessions = Some(treatment.sessions);
+    st.session_spacing_weeks = Some(treatment.session_weeks);
+    st.blends = Some(treatment.blends);
+    let mut output = report::build(
+        &analysis,
+        Some(MatchResult {
+            ranking: &ranking,
+            plan: plan.as_ref(),
+            params: rank_options.params,
+            top: treatment.top,
+        }),
+        BuildContext {
+            command: "match",
+            settings: st,
+            catalog: Some(CatalogOut {
+                path: catalog_path.display().to_string(),
+                name: catalog.name.clone(),
+                pigments: catalog.pigments.len(),
+            }),
+            calibration: calibration(opts),
+        },
+    );
+    if dots.coverage() >= SOLID_COVERAGE {
+        output.warnings.push(format!(
+            "{} dots/cm² of {} mm cover {:.0} % of the skin: that is a solid tattoo, not a \
+             stubble look (lower --density or --dot-diameter)",
+            dots.density_per_cm2,
+            dots.diameter_mm,
+            100.0 * dots.coverage()
+        ));
+    }
+    Ok(Matched {
+        output,
+        analysis,
+        ranking,
+        targets,
+        rank_options,
+    })
+}
