@@ -33,20 +33,15 @@ pub const OUTLIER_MIN_DE00: f64 = 3.0;
 pub const PROFILE_WARN_DE00: f64 = 3.0;
 
 /// A correction model.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
     /// 3 × 3 matrix.
-    #[value(name = "matrix3x3")]
     Matrix3x3,
     /// Root-polynomial, degree 2.
-    #[value(name = "root_polynomial2")]
     RootPolynomial2,
     /// Per-channel tone curve (a power law fitted on the neutral patches, undoing the
     /// camera's non-linearity), then a 3 × 3 matrix.
-    #[value(name = "gamma_matrix3x3")]
     GammaMatrix3x3,
 }
 
@@ -91,16 +86,7 @@ impl Model {
 
 /// How patches are weighted in the fit.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-    clap::ValueEnum,
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Weighting {

@@ -307,10 +307,7 @@ pub const SWATCH_FLAT_DE00: f32 = 3.0;
 /// Measure pigment swatches in a calibrated photo and write them into the catalog at
 /// `catalog_path` (locked, atomically, the previous file kept as `.bak`, the old values in
 /// each pigment's `history`). With `dry_run`, nothing is written.
-pub fn measure(
-    catalog_path: &Path,
-    req: &MeasureRequest,
-) -> Result<crate::report::MeasureOut> {
+pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::report::MeasureOut> {
     use crate::calibrate::{self, Profile};
     use crate::catalog::{HistoryEntry, Measurement, Method};
     use crate::color::{lab_to_array, round};
@@ -432,8 +429,11 @@ pub fn fit_fading(
     followups: &Path,
     dry_run: bool,
 ) -> Result<crate::report::FitFadingOut> {
-    let update =
-        crate::catalog::Update::begin(catalog_path, dry_run, &[("the follow-ups file", followups)])?;
+    let update = crate::catalog::Update::begin(
+        catalog_path,
+        dry_run,
+        &[("the follow-ups file", followups)],
+    )?;
     let cat = &update.catalog;
     let rows = crate::fading::load_followups(followups)?;
     let params = crate::model::ModelParams::default();

@@ -34,9 +34,7 @@ pub const PATCHES: usize = COLS * ROWS;
 pub const DETECT_SIDE: u32 = 1000;
 
 /// Which printing of the card the reference values describe.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferenceSet {
     /// Cards made before November 2014.

@@ -6,21 +6,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::analysis::{AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
-use crate::calibrate::{self, CalibrateOptions, Profile};
-use crate::catalog;
-use crate::chart::{self, ReferenceSet};
-use crate::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
-use crate::error::{Error, Result};
-use crate::files::OutputFile;
-use crate::model::{Dots, Sun};
-use crate::pipeline::{self, Treatment};
-use crate::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
-use crate::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
-use crate::rank::parse_months;
-use crate::report::{self, SCHEMA_VERSION};
-use crate::tones::{KChoice, ToneOptions};
-use crate::visual;
+use smpmatch::analysis::{AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
+use smpmatch::calibrate::{self, CalibrateOptions, Profile};
+use smpmatch::catalog;
+use smpmatch::chart::{self, ReferenceSet};
+use smpmatch::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
+use smpmatch::error::{Error, Result};
+use smpmatch::files::OutputFile;
+use smpmatch::model::{Dots, Sun};
+use smpmatch::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
+use smpmatch::pipeline::{self, Treatment};
+use smpmatch::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
+use smpmatch::rank::parse_months;
+use smpmatch::report::{self, SCHEMA_VERSION};
+use smpmatch::tones::{KChoice, ToneOptions};
+use smpmatch::visual;
 
 mod batch;
 
@@ -80,19 +80,81 @@ pub struct CalibrateArgs {
     corners: Option<[chart::Point; 4]>,
     /// Printing of the card (default: the one that fits better).
     #[arg(long, value_enum)]
-    reference: Option<ReferenceSet>,
+    reference: Option<ReferenceArg>,
     /// Correction model (default: the best by leave-one-out ΔE00).
     #[arg(long, value_enum)]
-    model: Option<calibrate::Model>,
+    model: Option<ModelArg>,
     /// Patch weighting: `skin` favours the skin and dark neutral patches.
-    #[arg(long, value_enum, default_value_t = calibrate::Weighting::Uniform)]
-    weight: calibrate::Weighting,
+    #[arg(long, value_enum, default_value_t = WeightArg::Uniform)]
+    weight: WeightArg,
     /// Refuse photos larger than this many pixels.
     #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
     max_pixels: u64,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Maps a command-line value enum onto the library's own (which knows nothing of clap).
+macro_rules! value_enum {
+    ($(#[$m:meta])* $arg:ident => $lib:path { $($(#[$vm:meta])* $v:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $arg { $($(#[$vm])* $v),+ }
+        impl From<$arg> for $lib {
+            fn from(a: $arg) -> $lib {
+                match a { $($arg::$v => <$lib>::$v),+ }
+            }
+        }
+    };
+}
+
+value_enum! {
+    /// Sun exposure (`--sun`).
+    SunArg => Sun {
+        /// Mostly covered or indoors.
+        Low,
+        /// Ordinary outdoor life.
+        Moderate,
+        /// Outdoor work or sport, shaved head uncovered.
+        High,
+    }
+}
+
+value_enum! {
+    /// Card printing (`--reference`).
+    ReferenceArg => ReferenceSet {
+        /// Cards made before November 2014.
+        BeforeNov2014,
+        /// Cards made from November 2014 (new formulation).
+        AfterNov2014,
+    }
+}
+
+value_enum! {
+    /// Correction model (`--model`).
+    ModelArg => calibrate::Model {
+        /// 3 × 3 matrix.
+        #[value(name = "matrix3x3")]
+        Matrix3x3,
+        /// Root-polynomial, degree 2.
+        #[value(name = "root_polynomial2")]
+        RootPolynomial2,
+        /// Per-channel tone curve (a power law fitted on the neutral patches, undoing the
+        /// camera's non-linearity), then a 3 × 3 matrix.
+        #[value(name = "gamma_matrix3x3")]
+        GammaMatrix3x3,
+    }
+}
+
+value_enum! {
+    /// Patch weighting (`--weight`).
+    WeightArg => calibrate::Weighting {
+        /// All patches alike.
+        Uniform,
+        /// Skin patches (1, 2) ×4 and dark neutrals (22–24) ×3: the colours SMP is about.
+        Skin,
+    }
 }
 
 fn parse_report_path(s: &str) -> std::result::Result<PathBuf, String> {
@@ -334,8 +396,8 @@ pub struct AnalysisArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TreatmentArgs {
     /// Sun exposure of the treated scalp (changes the fading rate).
-    #[arg(long, value_enum, default_value_t = Sun::Moderate)]
-    sun: Sun,
+    #[arg(long, value_enum, default_value_t = SunArg::Moderate)]
+    sun: SunArg,
     /// Timeline months, comma-separated (0 = healed).
     #[arg(long, default_value = "0,1,3,6,12,24,36", value_parser = parse_months)]
     months: std::vec::Vec<f64>,
@@ -552,7 +614,7 @@ impl TreatmentArgs {
     /// The library's treatment from the flags.
     fn treatment(&self) -> Treatment {
         Treatment {
-            sun: self.sun,
+            sun: self.sun.into(),
             months: self.months.clone(),
             dots: Dots {
                 diameter_mm: self.dot_diameter,
@@ -603,13 +665,8 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let cat = catalog::load(&m.catalog)?;
             let report_out = report_target(&m.photos, &[("the catalog", &m.catalog)])?;
             let (sel, opts) = analysis_inputs(&m.photos)?;
-            let r = pipeline::match_patient(
-                &sel,
-                &opts,
-                &m.treatment.treatment(),
-                &cat,
-                &m.catalog,
-            )?;
+            let r =
+                pipeline::match_patient(&sel, &opts, &m.treatment.treatment(), &cat, &m.catalog)?;
             if let Some(path) = &report_out {
                 let setup = r.setup(&cat);
                 visual::write(
@@ -731,7 +788,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dilution_steps,
             json: _,
         }) => {
-            let cat = crate::catalog_tools::import_csv(&csv, name, dilution_steps)?;
+            let cat = smpmatch::catalog_tools::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
                     let (target, _lock) =
@@ -765,7 +822,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         }
         Command::Catalog(CatalogCommand::Diff { a, b, json }) => {
             let (ca, cb) = (catalog::load(&a)?, catalog::load(&b)?);
-            let changes = crate::catalog_tools::diff(&ca, &cb);
+            let changes = smpmatch::catalog_tools::diff(&ca, &cb);
             Ok(ok(if json {
                 to_json(&report::CatalogDiffOut {
                     schema_version: SCHEMA_VERSION,
@@ -790,14 +847,14 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let out = crate::catalog_tools::measure(
+            let out = smpmatch::catalog_tools::measure(
                 &path,
-                &crate::catalog_tools::MeasureRequest {
+                &smpmatch::catalog_tools::MeasureRequest {
                     photo,
                     profile: profile_path,
                     swatches: swatches
                         .into_iter()
-                        .map(|s| crate::catalog_tools::Swatch {
+                        .map(|s| smpmatch::catalog_tools::Swatch {
                             pigment_id: s.id,
                             region: s.region,
                         })
@@ -824,7 +881,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let out = crate::catalog_tools::fit_fading(&path, &followups, dry_run)?;
+            let out = smpmatch::catalog_tools::fit_fading(&path, &followups, dry_run)?;
             Ok(ok(if json {
                 to_json(&out)?
             } else {
@@ -869,13 +926,13 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
             max_pixels: c.max_pixels,
         },
         &CalibrateOptions {
-            model: c.model,
-            reference_set: c.reference,
-            weighting: c.weight,
+            model: c.model.map(Into::into),
+            reference_set: c.reference.map(Into::into),
+            weighting: c.weight.into(),
         },
     )?;
     if let Some(target) = &target {
-        crate::files::write_atomic(target, &to_json(&profile)?)?;
+        smpmatch::files::write_atomic(target, &to_json(&profile)?)?;
     }
     let out = report::CalibrateOut {
         schema_version: SCHEMA_VERSION,
@@ -1002,7 +1059,7 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
             "-",
             format!(
                 "cannot write to standard output: {}",
-                crate::error::io_message(&e)
+                smpmatch::error::io_message(&e)
             ),
         )),
     }

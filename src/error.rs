@@ -127,7 +127,7 @@ impl Error {
 }
 
 /// A short, user-facing description of an I/O failure on a file.
-pub(crate) fn io_message(e: &std::io::Error) -> String {
+pub fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -17,7 +17,6 @@ pub mod calibrate;
 pub mod catalog;
 pub mod catalog_tools;
 pub mod chart;
-pub mod cli;
 pub mod color;
 pub mod error;
 pub mod fading;

@@ -15,11 +15,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{analyze_options, error_body, BatchArgs, Printed};
-use crate::analysis::{AnalyzeOptions, Selection};
-use crate::catalog::{self, Catalog};
-use crate::error::{io_message, Error, Result};
-use crate::files::OutputFile;
-use crate::report::{ErrorBody, Output};
+use smpmatch::analysis::{AnalyzeOptions, Selection};
+use smpmatch::catalog::{self, Catalog};
+use smpmatch::error::{io_message, Error, Result};
+use smpmatch::files::OutputFile;
+use smpmatch::report::{ErrorBody, Output};
 
 /// Photo file extensions a directory is searched for.
 pub const EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
@@ -182,7 +182,8 @@ pub struct RunKey {
 
 fn sha256_of(path: &Path) -> Result<String> {
     use sha2::Digest;
-    let bytes = crate::files::read_input(path, "an input", crate::catalog::MAX_CATALOG_BYTES)?;
+    let bytes =
+        smpmatch::files::read_input(path, "an input", smpmatch::catalog::MAX_CATALOG_BYTES)?;
     Ok(format!("{:x}", sha2::Sha256::digest(&bytes)))
 }
 
@@ -196,7 +197,7 @@ fn run_key(b: &BatchArgs) -> Result<RunKey> {
             "seed": a.seed,
             "max_samples": a.max_samples,
             "max_pixels": a.max_pixels,
-            "sun": t.sun,
+            "sun": smpmatch::model::Sun::from(t.sun),
             "months": t.months,
             "top": t.top,
             "dot_diameter_mm": t.dot_diameter,
@@ -293,7 +294,7 @@ fn record(
     };
     let _memory = budget.acquire(decoded_bytes(photo));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::pipeline::match_patient(&sel, opts, &b.treatment.treatment(), cat, &b.catalog)
+        smpmatch::pipeline::match_patient(&sel, opts, &b.treatment.treatment(), cat, &b.catalog)
     }))
     .unwrap_or_else(|_| {
         Err(Error::Internal(format!(
@@ -327,7 +328,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
     let mut notes = Vec::new();
     let (files, duplicates) = collect(&b.paths, &mut notes);
     for n in &notes {
-        eprintln!("smpmatch: warning: {}", crate::report::escape_text(n));
+        eprintln!("smpmatch: warning: {}", smpmatch::report::escape_text(n));
     }
     let run = run_key(&b)?;
 
@@ -343,7 +344,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
             );
             inputs.extend(files.iter().map(|f| ("the photo", f.as_path())));
             let target = OutputFile::check(out, &inputs)?;
-            let Some(lock) = crate::files::try_lock(&target)? else {
+            let Some(lock) = smpmatch::files::try_lock(&target)? else {
                 return Err(Error::usage(format!(
                     "{}: another smpmatch batch is writing to this file; wait for it to finish \
                      or choose another --out",
@@ -390,7 +391,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
             if keep.is_empty() {
                 text.clear();
             }
-            crate::files::write_atomic(target, &text)?;
+            smpmatch::files::write_atomic(target, &text)?;
             complete_len = text.len() as u64;
         }
     }
