@@ -102,14 +102,17 @@ fn benches(c: &mut Criterion) {
         .expect("match")
         .output
     };
-    c.bench_function("match end to end (analyze, rank, plan, build) + JSON + text", |b| {
-        b.iter(|| {
-            let out = build();
-            let json = serde_json::to_string(&out).expect("json");
-            let text = smpmatch::report::render_text(&out, false, 100);
-            (json.len(), text.len())
-        })
-    });
+    c.bench_function(
+        "match end to end (analyze, rank, plan, build) + JSON + text",
+        |b| {
+            b.iter(|| {
+                let out = build();
+                let json = serde_json::to_string(&out).expect("json");
+                let text = smpmatch::report::render_text(&out, false, 100);
+                (json.len(), text.len())
+            })
+        },
+    );
     c.bench_function("analyze crown_tan.jpg end to end", |b| {
         b.iter(|| analyze(black_box(&sel), &AnalyzeOptions::default()).expect("analysis"))
     });
