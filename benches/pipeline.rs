@@ -5,10 +5,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use smpmatch::analysis::tones::{extract, Role, ToneOptions};
 use smpmatch::analysis::{analyze, AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
 use smpmatch::color::Lab;
-use smpmatch::photo::{LoadLimits, Photo};
-use smpmatch::tones::{extract, Role, ToneOptions};
+use smpmatch::input::{LoadLimits, Photo};
 
 const SAMPLE: &str = "samples/crown_tan.jpg";
 
@@ -30,11 +30,13 @@ fn benches(c: &mut Criterion) {
         .expect("sample")
         .lab;
     let grid: Vec<Lab> = photo
-        .sample_lab(None, smpmatch::segment::FIT_SAMPLES)
+        .sample_lab(None, smpmatch::analysis::segment::FIT_SAMPLES)
         .expect("grid")
         .lab;
     c.bench_function("hair/scalp separation, k=6", |b| {
-        b.iter(|| smpmatch::segment::auto_separate_with(black_box(lab.clone()), &grid, 0x5EED))
+        b.iter(|| {
+            smpmatch::analysis::segment::auto_separate_with(black_box(lab.clone()), &grid, 0x5EED)
+        })
     });
     c.bench_function("tones, k=auto, whole sample as one role", |b| {
         b.iter(|| {
@@ -108,7 +110,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let out = build();
                 let json = serde_json::to_string(&out).expect("json");
-                let text = smpmatch::report::render_text(&out, false, 100);
+                let text = smpmatch::output::render_text(&out, false, 100);
                 (json.len(), text.len())
             })
         },

@@ -6,7 +6,7 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: decode PHOTO")?;
     let photo =
-        smpmatch::photo::Photo::load(path.as_ref(), smpmatch::photo::LoadLimits::default())?;
+        smpmatch::input::Photo::load(path.as_ref(), smpmatch::input::LoadLimits::default())?;
     println!("{}×{}", photo.info.width, photo.info.height);
     Ok(())
 }

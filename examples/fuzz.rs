@@ -111,7 +111,7 @@ fn run_one(target: &str, data: &[u8], path: &std::path::Path) {
     match target {
         "photo" => {
             if std::fs::write(path, data).is_ok() {
-                let limits = smpmatch::photo::LoadLimits {
+                let limits = smpmatch::input::LoadLimits {
                     max_pixels: 4_000_000,
                 };
                 let sel = smpmatch::analysis::Selection {

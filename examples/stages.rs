@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use smpmatch::analysis::{analyze, AnalyzeOptions, Selection};
-use smpmatch::photo::{LoadLimits, Photo};
+use smpmatch::input::{LoadLimits, Photo};
 use smpmatch::pipeline;
 use smpmatch::rank::{rank, RankOptions};
 
@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let s = photo.sample_lab(None, smpmatch::analysis::DEFAULT_MAX_SAMPLES)?;
     let t_sample = t.elapsed();
     let t = Instant::now();
-    let sep = smpmatch::segment::auto_separate(s.lab, 0x5EED);
+    let sep = smpmatch::analysis::segment::auto_separate(s.lab, 0x5EED);
     let t_seg = t.elapsed();
     drop(sep);
     let sel = Selection {

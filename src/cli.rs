@@ -6,21 +6,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use smpmatch::analysis::tones::{KChoice, ToneOptions};
 use smpmatch::analysis::{AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
-use smpmatch::calibrate::{self, CalibrateOptions, Profile};
+use smpmatch::calibration::chart::{self, ReferenceSet};
+use smpmatch::calibration::{self, CalibrateOptions, Profile};
 use smpmatch::catalog;
-use smpmatch::chart::{self, ReferenceSet};
 use smpmatch::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
 use smpmatch::error::{Error, Result};
-use smpmatch::files::OutputFile;
+use smpmatch::input::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
+use smpmatch::io::files::OutputFile;
 use smpmatch::model::{Dots, Sun};
-use smpmatch::photo::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
+use smpmatch::output::visual;
+use smpmatch::output::{self, SCHEMA_VERSION};
 use smpmatch::pipeline::{self, Treatment};
 use smpmatch::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
 use smpmatch::rank::parse_months;
-use smpmatch::report::{self, SCHEMA_VERSION};
-use smpmatch::tones::{KChoice, ToneOptions};
-use smpmatch::visual;
 
 mod batch;
 
@@ -133,7 +133,7 @@ value_enum! {
 
 value_enum! {
     /// Correction model (`--model`).
-    ModelArg => calibrate::Model {
+    ModelArg => calibration::Model {
         /// 3 × 3 matrix.
         #[value(name = "matrix3x3")]
         Matrix3x3,
@@ -149,7 +149,7 @@ value_enum! {
 
 value_enum! {
     /// Patch weighting (`--weight`).
-    WeightArg => calibrate::Weighting {
+    WeightArg => calibration::Weighting {
         /// All patches alike.
         Uniform,
         /// Skin patches (1, 2) ×4 and dark neutrals (22–24) ×3: the colours SMP is about.
@@ -657,7 +657,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if a.photos.json {
                 to_json(&out)?
             } else {
-                report::render_text(&out, use_color(a.photos.color), terminal_width())
+                output::render_text(&out, use_color(a.photos.color), terminal_width())
             }))
         }
         Command::Match(m) => {
@@ -682,14 +682,14 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if m.photos.json {
                 to_json(&r.output)?
             } else {
-                report::render_text(&r.output, use_color(m.photos.color), terminal_width())
+                output::render_text(&r.output, use_color(m.photos.color), terminal_width())
             }))
         }
         Command::Batch(b) => batch::run(b),
         Command::DeltaE(d) => {
             let de = delta_e00(d.lab1, d.lab2);
             Ok(ok(if d.json {
-                to_json(&report::DeltaEOut {
+                to_json(&output::DeltaEOut {
                     schema_version: SCHEMA_VERSION,
                     command: "delta-e".into(),
                     lab1: lab_to_array(d.lab1),
@@ -718,7 +718,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 _ => Vec::new(),
             };
             let stdout = if json {
-                to_json(&report::ValidateOut {
+                to_json(&output::ValidateOut {
                     schema_version: SCHEMA_VERSION,
                     command: "catalog validate".into(),
                     path: file.display().to_string(),
@@ -771,14 +771,14 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Catalog(CatalogCommand::Show { file, json, color }) => {
             let cat = catalog::load(&file)?;
             Ok(ok(if json {
-                to_json(&report::CatalogShowOut {
+                to_json(&output::CatalogShowOut {
                     schema_version: SCHEMA_VERSION,
                     command: "catalog show".into(),
                     path: file.display().to_string(),
                     catalog: cat,
                 })?
             } else {
-                report::render_catalog(&file.display().to_string(), &cat, use_color(color))
+                output::render_catalog(&file.display().to_string(), &cat, use_color(color))
             }))
         }
         Command::Catalog(CatalogCommand::Import {
@@ -788,7 +788,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dilution_steps,
             json: _,
         }) => {
-            let cat = smpmatch::catalog_tools::import_csv(&csv, name, dilution_steps)?;
+            let cat = smpmatch::catalog::tools::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
                     let (target, _lock) =
@@ -822,9 +822,9 @@ pub fn run(cli: Cli) -> Result<Printed> {
         }
         Command::Catalog(CatalogCommand::Diff { a, b, json }) => {
             let (ca, cb) = (catalog::load(&a)?, catalog::load(&b)?);
-            let changes = smpmatch::catalog_tools::diff(&ca, &cb);
+            let changes = smpmatch::catalog::tools::diff(&ca, &cb);
             Ok(ok(if json {
-                to_json(&report::CatalogDiffOut {
+                to_json(&output::CatalogDiffOut {
                     schema_version: SCHEMA_VERSION,
                     command: "catalog diff".into(),
                     a: a.display().to_string(),
@@ -832,7 +832,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     changes,
                 })?
             } else {
-                report::render_diff(&changes)
+                output::render_diff(&changes)
             }))
         }
         Command::Catalog(CatalogCommand::Measure {
@@ -847,14 +847,14 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let out = smpmatch::catalog_tools::measure(
+            let out = smpmatch::catalog::tools::measure(
                 &path,
-                &smpmatch::catalog_tools::MeasureRequest {
+                &smpmatch::catalog::tools::MeasureRequest {
                     photo,
                     profile: profile_path,
                     swatches: swatches
                         .into_iter()
-                        .map(|s| smpmatch::catalog_tools::Swatch {
+                        .map(|s| smpmatch::catalog::tools::Swatch {
                             pigment_id: s.id,
                             region: s.region,
                         })
@@ -872,7 +872,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if json {
                 to_json(&out)?
             } else {
-                report::render_measure(&out)
+                output::render_measure(&out)
             }))
         }
         Command::Catalog(CatalogCommand::FitFading {
@@ -881,19 +881,19 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let out = smpmatch::catalog_tools::fit_fading(&path, &followups, dry_run)?;
+            let out = smpmatch::catalog::tools::fit_fading(&path, &followups, dry_run)?;
             Ok(ok(if json {
                 to_json(&out)?
             } else {
-                report::render_fit_fading(&out)
+                output::render_fit_fading(&out)
             }))
         }
         Command::Schema { which } => {
             let schema = match which {
-                SchemaKind::Output => schemars::schema_for!(report::Output),
+                SchemaKind::Output => schemars::schema_for!(output::Output),
                 SchemaKind::Catalog => schemars::schema_for!(catalog::Catalog),
-                SchemaKind::Error => schemars::schema_for!(report::ErrorOut),
-                SchemaKind::Profile => schemars::schema_for!(calibrate::Profile),
+                SchemaKind::Error => schemars::schema_for!(output::ErrorOut),
+                SchemaKind::Profile => schemars::schema_for!(calibration::Profile),
             };
             Ok(ok(to_json(&schema)?))
         }
@@ -916,10 +916,10 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
             )));
         }
     }
-    let calibrate::Calibrated {
+    let calibration::Calibrated {
         profile,
         regions_found,
-    } = calibrate::calibrate_photo(
+    } = calibration::calibrate_photo(
         &c.photo,
         c.corners,
         LoadLimits {
@@ -932,9 +932,9 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
         },
     )?;
     if let Some(target) = &target {
-        smpmatch::files::write_atomic(target, &to_json(&profile)?)?;
+        smpmatch::io::files::write_atomic(target, &to_json(&profile)?)?;
     }
-    let out = report::CalibrateOut {
+    let out = output::CalibrateOut {
         schema_version: SCHEMA_VERSION,
         command: "calibrate".into(),
         written_to: c.out.as_ref().map(|p| p.display().to_string()),
@@ -945,7 +945,7 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
         stdout: if c.json {
             to_json(&out)?
         } else {
-            report::render_calibrate(&out)
+            output::render_calibrate(&out)
         },
         code: 0,
         error: None,
@@ -954,7 +954,7 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
 
 /// The JSON error object for `e`.
 pub fn error_json(e: &Error) -> String {
-    let body = report::ErrorOut {
+    let body = output::ErrorOut {
         error: error_body(e),
     };
     serde_json::to_string(&body).unwrap_or_else(|_| {
@@ -963,12 +963,12 @@ pub fn error_json(e: &Error) -> String {
 }
 
 /// The JSON error body for `e`.
-pub fn error_body(e: &Error) -> report::ErrorBody {
+pub fn error_body(e: &Error) -> output::ErrorBody {
     let problems = match e {
         Error::Catalog { problems, .. } => problems.clone(),
         _ => Vec::new(),
     };
-    report::ErrorBody {
+    output::ErrorBody {
         kind: e.kind().into(),
         message: e.to_string(),
         path: e.path().map(|p| p.display().to_string()),
@@ -999,7 +999,7 @@ pub fn report_error(e: &Error, json: bool) -> i32 {
                 text.push_str(&format!("  {path}: {}\n", p.message));
             }
         }
-        let _ = err.write_all(report::escape_text(&text).as_bytes());
+        let _ = err.write_all(output::escape_text(&text).as_bytes());
     }
     e.exit_code()
 }
@@ -1032,7 +1032,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     match run(cli) {
         Ok(p) => {
             let text = match terminal {
-                Some(sgr) => std::borrow::Cow::Owned(report::escape_terminal(&p.stdout, sgr)),
+                Some(sgr) => std::borrow::Cow::Owned(output::escape_terminal(&p.stdout, sgr)),
                 None => std::borrow::Cow::Borrowed(&p.stdout),
             };
             if let Err(e) = write_stdout(text.as_bytes()) {

@@ -3,36 +3,33 @@
 //! The modules follow the pipeline:
 //!
 //! ```text
-//! photo (load) → segment (hair / scalp) → tones (CIELAB k-means, targets, ITA)
-//!   → model (healed look, fading) → rank (CIEDE2000 scores) → report (JSON, terminal)
+//! input (decode, ICC, sample) → calibration (card → profile) → analysis (hair / scalp
+//!   separation, CIELAB tones, ITA) → model (healed look, fading) → rank (CIEDE2000 scores)
+//!   → plan (sessions) → output (JSON, text, visual report)
 //! ```
 //!
-//! `catalog` reads and validates pigment catalogs; `analysis` runs the first half of the
-//! pipeline; `cli` is the command line. See `docs/model.md` and `docs/json.md`.
+//! `pipeline` runs a whole job (`analyze`, `match_patient`); `catalog` reads, validates,
+//! writes, imports and measures pigment catalogs; `color` holds the colour science,
+//! `numeric` the small numerical tools, `io` the file rules (atomic writes, locks, strict
+//! JSON). The command line is the binary's (src/main.rs). See `docs/model.md` and
+//! `docs/json.md`.
 
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod calibrate;
+pub mod calibration;
 pub mod catalog;
-pub mod catalog_tools;
-pub mod chart;
 pub mod color;
 pub mod error;
-pub mod fading;
-pub mod files;
+pub mod input;
+pub mod io;
 pub mod model;
-pub mod photo;
+pub mod output;
 pub mod pipeline;
 pub mod plan;
 pub mod rank;
-pub mod report;
-pub mod segment;
-pub mod strict_json;
 pub mod synth;
 #[cfg(test)]
 mod test_support;
-pub mod tones;
-pub mod visual;
 
 pub use error::{Error, Result};

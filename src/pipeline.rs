@@ -23,17 +23,17 @@
 
 use std::path::Path;
 
+use crate::analysis::tones::KChoice;
 use crate::analysis::{self, Analysis, AnalyzeOptions, Selection};
-use crate::calibrate::Profile;
+use crate::calibration::Profile;
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::model::{Dots, Sun};
-use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
-use crate::rank::{self, RankOptions, Ranking, Setup, Targets};
-use crate::report::{
+use crate::output::{
     self, BuildContext, CalibrationOut, CatalogOut, DotsOut, MatchResult, Output, SettingsOut,
 };
-use crate::tones::KChoice;
+use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
+use crate::rank::{self, RankOptions, Ranking, Setup, Targets};
 
 /// Area coverage from which the dots read as a solid tattoo rather than stubble.
 pub const SOLID_COVERAGE: f64 = 0.9;
@@ -156,7 +156,7 @@ fn calibration(opts: &AnalyzeOptions) -> Option<CalibrationOut> {
 /// Measure hair and scalp tones, the scalp's ITA and skin class (`smpmatch analyze`).
 pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analyzed> {
     let analysis = analysis::analyze(sel, opts)?;
-    let output = report::build(
+    let output = output::build(
         &analysis,
         None,
         BuildContext {
@@ -227,7 +227,7 @@ pub fn match_patient(
     st.sessions = Some(treatment.sessions);
     st.session_spacing_weeks = Some(treatment.session_weeks);
     st.blends = Some(treatment.blends);
-    let mut output = report::build(
+    let mut output = output::build(
         &analysis,
         Some(MatchResult {
             ranking: &ranking,

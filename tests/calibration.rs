@@ -7,10 +7,10 @@ mod common;
 use common::{lab, measure_args, run, run_owned, truth};
 use std::path::{Path, PathBuf};
 
-use smpmatch::calibrate::{calibrate, CalibrateOptions, Model, Profile};
-use smpmatch::chart::{detect, from_corners, reference, ReferenceSet, PATCHES};
+use smpmatch::calibration::chart::{detect, from_corners, reference, ReferenceSet, PATCHES};
+use smpmatch::calibration::{calibrate, CalibrateOptions, Model, Profile};
 use smpmatch::color::delta_e00;
-use smpmatch::photo::{LoadLimits, Photo};
+use smpmatch::input::{LoadLimits, Photo};
 use smpmatch::synth::{save_jpeg, Camera, CardScene};
 
 /// A test set of distorted card photos: rotations in all four quadrants, scales, mild

@@ -457,7 +457,7 @@ fn terminal_output_fits_narrow_terminals_and_degrades_without_colour() {
             "--color always paints swatches"
         );
         for line in text.lines() {
-            let w = smpmatch::report::display_width(line);
+            let w = smpmatch::output::display_width(line);
             assert!(w <= cols, "{cols} columns: {w}-column line {line:?}");
         }
         assert!(text.contains("plan for"));

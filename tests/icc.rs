@@ -215,6 +215,6 @@ fn png_gama_and_chrm_chunks_are_honoured() {
     eprintln!("gAMA 1/1.8 + cHRM: hair ΔE00 {dh:.3}, scalp ΔE00 {ds:.3} ({how})");
     assert_eq!(how, "png_chunks_converted");
     assert!(dh < 0.5 && ds < 0.5, "hair {dh}, scalp {ds}");
-    let chunks = smpmatch::photo::png_colour_chunks(&std::fs::read(&out).expect("read"));
+    let chunks = smpmatch::input::png_colour_chunks(&std::fs::read(&out).expect("read"));
     assert!((chunks.gamma.expect("gAMA") - 0.55556).abs() < 1e-4);
 }

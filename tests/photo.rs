@@ -4,7 +4,7 @@
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
 use smpmatch::color::{delta_e00, lab_from_srgb8};
-use smpmatch::photo::{LoadLimits, Photo, Region};
+use smpmatch::input::{LoadLimits, Photo, Region};
 
 /// A minimal big-endian EXIF (TIFF) block with one Orientation tag.
 fn exif_orientation(o: u16) -> Vec<u8> {

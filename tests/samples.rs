@@ -91,7 +91,7 @@ fn regions_recover_painted_tones() {
         .expect("scalp sample");
     let sel = Selection {
         photo: Some(Path::new("samples").join(sc["file"].as_str().expect("f"))),
-        scalp_regions: vec![smpmatch::photo::Region {
+        scalp_regions: vec![smpmatch::input::Region {
             x: 100,
             y: 100,
             w: 400,

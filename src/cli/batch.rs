@@ -18,8 +18,8 @@ use super::{analyze_options, error_body, BatchArgs, Printed};
 use smpmatch::analysis::{AnalyzeOptions, Selection};
 use smpmatch::catalog::{self, Catalog};
 use smpmatch::error::{io_message, Error, Result};
-use smpmatch::files::OutputFile;
-use smpmatch::report::{ErrorBody, Output};
+use smpmatch::io::files::OutputFile;
+use smpmatch::output::{ErrorBody, Output};
 
 /// Photo file extensions a directory is searched for.
 pub const EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
@@ -183,7 +183,7 @@ pub struct RunKey {
 fn sha256_of(path: &Path) -> Result<String> {
     use sha2::Digest;
     let bytes =
-        smpmatch::files::read_input(path, "an input", smpmatch::catalog::MAX_CATALOG_BYTES)?;
+        smpmatch::io::files::read_input(path, "an input", smpmatch::catalog::MAX_CATALOG_BYTES)?;
     Ok(format!("{:x}", sha2::Sha256::digest(&bytes)))
 }
 
@@ -328,7 +328,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
     let mut notes = Vec::new();
     let (files, duplicates) = collect(&b.paths, &mut notes);
     for n in &notes {
-        eprintln!("smpmatch: warning: {}", smpmatch::report::escape_text(n));
+        eprintln!("smpmatch: warning: {}", smpmatch::output::escape_text(n));
     }
     let run = run_key(&b)?;
 
@@ -344,7 +344,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
             );
             inputs.extend(files.iter().map(|f| ("the photo", f.as_path())));
             let target = OutputFile::check(out, &inputs)?;
-            let Some(lock) = smpmatch::files::try_lock(&target)? else {
+            let Some(lock) = smpmatch::io::files::try_lock(&target)? else {
                 return Err(Error::usage(format!(
                     "{}: another smpmatch batch is writing to this file; wait for it to finish \
                      or choose another --out",
@@ -391,7 +391,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
             if keep.is_empty() {
                 text.clear();
             }
-            smpmatch::files::write_atomic(target, &text)?;
+            smpmatch::io::files::write_atomic(target, &text)?;
             complete_len = text.len() as u64;
         }
     }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::color::{linear_to_lab, Lab, LinRgb};
 use crate::error::{Error, Result};
-use crate::photo::{LinearImage, Photo};
+use crate::input::{LinearImage, Photo};
 
 /// Patches per row (card held landscape).
 pub const COLS: usize = 6;
@@ -71,7 +71,7 @@ pub struct RefPatch {
 }
 
 /// The published values (X-Rite, collected in colour-science 0.4.7, see data/README.md).
-const REFERENCE_CSV: &str = include_str!("../data/colorchecker24_lab_d50.csv");
+const REFERENCE_CSV: &str = include_str!("../../data/colorchecker24_lab_d50.csv");
 
 /// The 24 reference patches of one set, in patch order.
 pub fn reference(set: ReferenceSet) -> &'static [RefPatch] {

@@ -188,7 +188,7 @@ impl Photo {
                 "reading a photo from standard input ('-') is not supported; give its file path",
             ));
         }
-        let bytes = crate::files::read_input(path, "a photo", MAX_PHOTO_BYTES)?;
+        let bytes = crate::io::files::read_input(path, "a photo", MAX_PHOTO_BYTES)?;
         if bytes.is_empty() {
             return Err(Error::input(path, "file is empty (0 bytes)"));
         }

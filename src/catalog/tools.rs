@@ -35,7 +35,8 @@ pub fn import_csv(
     name: Option<String>,
     dilution_steps: Option<Vec<f64>>,
 ) -> Result<Catalog> {
-    let bytes = crate::files::read_input(path, "a CSV file", crate::catalog::MAX_CATALOG_BYTES)?;
+    let bytes =
+        crate::io::files::read_input(path, "a CSV file", crate::catalog::MAX_CATALOG_BYTES)?;
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -277,7 +278,7 @@ pub struct Swatch {
     /// Pigment id in the catalog.
     pub pigment_id: String,
     /// Rectangle of the swatch in the photo.
-    pub region: crate::photo::Region,
+    pub region: crate::input::Region,
 }
 
 /// What `catalog measure` is asked to do.
@@ -292,7 +293,7 @@ pub struct MeasureRequest {
     /// What the swatches are: `MasstoneDrawdown` or `HealedSwatch`.
     pub method: crate::catalog::Method,
     /// Skin beside healed swatches (required for `HealedSwatch`).
-    pub skin_region: Option<crate::photo::Region>,
+    pub skin_region: Option<crate::input::Region>,
     /// Months since healed swatches were made.
     pub months_healed: Option<f64>,
     /// Measurement date, YYYY-MM-DD (default: the photo's EXIF date).
@@ -307,11 +308,11 @@ pub const SWATCH_FLAT_DE00: f32 = 3.0;
 /// Measure pigment swatches in a calibrated photo and write them into the catalog at
 /// `catalog_path` (locked, atomically, the previous file kept as `.bak`, the old values in
 /// each pigment's `history`). With `dry_run`, nothing is written.
-pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::report::MeasureOut> {
-    use crate::calibrate::{self, Profile};
+pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::output::MeasureOut> {
+    use crate::calibration::{self, Profile};
     use crate::catalog::{HistoryEntry, Measurement, Method};
     use crate::color::{lab_to_array, round};
-    use crate::photo::{LoadLimits, Photo};
+    use crate::input::{LoadLimits, Photo};
 
     let mut ids = std::collections::HashSet::new();
     if let Some(dup) = req
@@ -338,7 +339,7 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::repor
     let cat = &update.catalog;
     let profile = Profile::load(&req.profile)?;
     let photo = Photo::load(&req.photo, LoadLimits::default())?;
-    let mut warnings = calibrate::lighting_warnings(&profile, &photo);
+    let mut warnings = calibration::lighting_warnings(&profile, &photo);
     let skin = match (healed, req.skin_region) {
         (true, None) => {
             return Err(Error::usage(
@@ -346,7 +347,7 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::repor
                  swatches)",
             ))
         }
-        (_, Some(r)) => Some(calibrate::measure_region(
+        (_, Some(r)) => Some(calibration::measure_region(
             &photo,
             r,
             Some(&profile.correction),
@@ -354,7 +355,7 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::repor
         _ => None,
     };
     let date = req.date.clone().or_else(|| {
-        calibrate::ExifFacts::read(&photo.path)
+        calibration::ExifFacts::read(&photo.path)
             .and_then(|e| e.date_time)
             .map(|d| d.chars().take(10).collect::<String>().replace(':', "-"))
     });
@@ -370,7 +371,7 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::repor
                 known.join(", ")
             )));
         };
-        let m = calibrate::measure_region(&photo, sw.region, Some(&profile.correction))?;
+        let m = calibration::measure_region(&photo, sw.region, Some(&profile.correction))?;
         if m.spread_de00 > SWATCH_FLAT_DE00 {
             warnings.push(format!(
                 "{}: the swatch rectangle is not flat (spread {:.1} ΔE00): texture, glare \
@@ -400,7 +401,7 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::repor
             skin_lab: skin.map(|s| lab_to_array(s.lab)),
             months_healed: if healed { req.months_healed } else { None },
         };
-        measured.push(crate::report::MeasuredOut {
+        measured.push(crate::output::MeasuredOut {
             pigment_id: sw.pigment_id.clone(),
             lab: p.lab,
             previous_lab: previous,
@@ -410,8 +411,8 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<crate::repor
         });
     }
     let backup = update.commit(&updated)?;
-    Ok(crate::report::MeasureOut {
-        schema_version: crate::report::SCHEMA_VERSION,
+    Ok(crate::output::MeasureOut {
+        schema_version: crate::output::SCHEMA_VERSION,
         command: "catalog measure".into(),
         catalog: catalog_path.display().to_string(),
         written: !req.dry_run,
@@ -428,16 +429,16 @@ pub fn fit_fading(
     catalog_path: &Path,
     followups: &Path,
     dry_run: bool,
-) -> Result<crate::report::FitFadingOut> {
+) -> Result<crate::output::FitFadingOut> {
     let update = crate::catalog::Update::begin(
         catalog_path,
         dry_run,
         &[("the follow-ups file", followups)],
     )?;
     let cat = &update.catalog;
-    let rows = crate::fading::load_followups(followups)?;
+    let rows = crate::model::fading::load_followups(followups)?;
     let params = crate::model::ModelParams::default();
-    let (fits, refusals) = crate::fading::fit(cat, &rows, &params);
+    let (fits, refusals) = crate::model::fading::fit(cat, &rows, &params);
     if fits.is_empty() {
         let why: Vec<String> = refusals
             .iter()
@@ -468,8 +469,8 @@ pub fn fit_fading(
         }
     }
     let backup = update.commit(&updated)?;
-    Ok(crate::report::FitFadingOut {
-        schema_version: crate::report::SCHEMA_VERSION,
+    Ok(crate::output::FitFadingOut {
+        schema_version: crate::output::SCHEMA_VERSION,
         command: "catalog fit-fading".into(),
         catalog: catalog_path.display().to_string(),
         written: !dry_run,

@@ -9,7 +9,7 @@
 //! and both member positions.
 //!
 //! ```
-//! let e = smpmatch::strict_json::parse(r#"{"a": 1, "b": {"c": 2, "c": 3}}"#).unwrap_err();
+//! let e = smpmatch::io::strict_json::parse(r#"{"a": 1, "b": {"c": 2, "c": 3}}"#).unwrap_err();
 //! assert_eq!(e.duplicates[0].0, "/b/c");
 //! ```
 

@@ -12,12 +12,14 @@
 //!   Process. 24(5), 2015): every term scales with exposure, so the fit holds when the
 //!   exposure changes, unlike a plain polynomial.
 
+pub mod chart;
+
 use std::path::Path;
 
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use crate::chart::{reference, Detection, PatchSample, ReferenceSet, PATCHES};
+use crate::calibration::chart::{reference, Detection, PatchSample, ReferenceSet, PATCHES};
 use crate::color::{delta_e00, lab_to_array, lab_to_linear, linear_to_lab, Lab, LinRgb};
 use crate::error::{Error, Result};
 
@@ -571,14 +573,14 @@ pub struct Calibrated {
 /// read its patches and fit a correction (`smpmatch calibrate`).
 pub fn calibrate_photo(
     path: &Path,
-    corners: Option<[crate::chart::Point; 4]>,
-    limits: crate::photo::LoadLimits,
+    corners: Option<[crate::calibration::chart::Point; 4]>,
+    limits: crate::input::LoadLimits,
     opts: &CalibrateOptions,
 ) -> Result<Calibrated> {
-    let photo = crate::photo::Photo::load(path, limits)?;
+    let photo = crate::input::Photo::load(path, limits)?;
     let detection = match corners {
-        Some(corners) => crate::chart::from_corners(&photo, corners)?,
-        None => crate::chart::detect(&photo)?,
+        Some(corners) => crate::calibration::chart::from_corners(&photo, corners)?,
+        None => crate::calibration::chart::detect(&photo)?,
     };
     Ok(Calibrated {
         profile: calibrate(path, &detection, opts)?,
@@ -593,7 +595,7 @@ fn r3(x: f64) -> f64 {
 impl Profile {
     /// Read and check a profile file.
     pub fn load(path: &Path) -> Result<Profile> {
-        let bytes = crate::files::read_input(path, "a calibration profile", 1 << 20)?;
+        let bytes = crate::io::files::read_input(path, "a calibration profile", 1 << 20)?;
         let p: Profile = serde_json::from_slice(&bytes).map_err(|e| {
             Error::input(
                 path,
@@ -650,7 +652,7 @@ impl Profile {
 
 /// Lighting check of a patient photo against a profile: compares camera facts, and — when
 /// the patient photo holds a card too — the corrected neutral patches with the reference.
-pub fn lighting_warnings(profile: &Profile, photo: &crate::photo::Photo) -> Vec<String> {
+pub fn lighting_warnings(profile: &Profile, photo: &crate::input::Photo) -> Vec<String> {
     let mut out = Vec::new();
     if let (Some(a), Some(b)) = (&profile.exif, ExifFacts::read(&photo.path)) {
         let differs = |x: &Option<String>, y: &Option<String>| x.is_some() && y.is_some() && x != y;
@@ -674,7 +676,7 @@ pub fn lighting_warnings(profile: &Profile, photo: &crate::photo::Photo) -> Vec<
             ));
         }
     }
-    if let Ok(det) = crate::chart::detect(photo) {
+    if let Ok(det) = crate::calibration::chart::detect(photo) {
         let refs = reference(profile.reference_set);
         let de: Vec<f64> = (18..24)
             .filter(|&i| !det.patches[i].clipped)
@@ -716,13 +718,13 @@ pub struct RegionMeasure {
 /// Measure a flat swatch: per-channel median of the region's linear RGB after dropping the
 /// 10 % darkest and brightest pixels, corrected by the profile.
 pub fn measure_region(
-    photo: &crate::photo::Photo,
-    region: crate::photo::Region,
+    photo: &crate::input::Photo,
+    region: crate::input::Region,
     correction: Option<&Correction>,
 ) -> Result<RegionMeasure> {
     photo.check_region(region)?;
     let area = u64::from(region.w) * u64::from(region.h);
-    let step = crate::photo::grid_step(area, 20_000);
+    let step = crate::input::grid_step(area, 20_000);
     let mut px: Vec<[f64; 3]> = Vec::new();
     let mut y = region.y + step / 2;
     while y < region.y + region.h {

@@ -4,6 +4,8 @@
 //! Validation runs on the parsed JSON tree before the typed parse, so that *every* problem is
 //! reported at once, each with its JSON Pointer path (RFC 6901), e.g. `/pigments/3/lab/0`.
 
+pub mod tools;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -12,7 +14,7 @@ use serde_json::Value;
 
 use crate::color::{lab_from_array, Lab};
 use crate::error::{io_message, Error, Result};
-use crate::files::OutputFile;
+use crate::io::files::OutputFile;
 use crate::model::Fading;
 
 /// Catalog schema versions this build reads.
@@ -696,18 +698,18 @@ pub fn save(out: &OutputFile, catalog: &Catalog) -> Result<Option<std::path::Pat
             problems: Vec::new(),
         });
     }
-    crate::files::replace_with_backup(out, &text).map_err(|e| update_error(path, e))
+    crate::io::files::replace_with_backup(out, &text).map_err(|e| update_error(path, e))
 }
 
 /// Check `path` as a catalog to be written by a command whose inputs are `inputs`, and take
-/// its update lock (see [`crate::files::lock`]), on the real file behind any symlink. A
+/// its update lock (see [`crate::io::files::lock`]), on the real file behind any symlink. A
 /// catalog that cannot be written or locked cannot be updated: a catalog error.
 pub fn lock_for_update(
     path: &Path,
     inputs: &[(&str, &Path)],
-) -> Result<(OutputFile, crate::files::FileLock)> {
+) -> Result<(OutputFile, crate::io::files::FileLock)> {
     let out = OutputFile::check(path, inputs).map_err(|e| update_error(path, e))?;
-    let lock = crate::files::lock(&out).map_err(|e| update_error(path, e))?;
+    let lock = crate::io::files::lock(&out).map_err(|e| update_error(path, e))?;
     Ok((out, lock))
 }
 
@@ -717,7 +719,7 @@ pub fn lock_for_update(
 #[derive(Debug)]
 pub struct Update {
     /// The checked output and its lock; None for a dry run.
-    target: Option<(OutputFile, crate::files::FileLock)>,
+    target: Option<(OutputFile, crate::io::files::FileLock)>,
     /// The catalog as read under the lock.
     pub catalog: Catalog,
 }
@@ -781,7 +783,10 @@ fn load_as(real: &Path, shown: &Path) -> Result<Catalog> {
     let meta = std::fs::metadata(real).map_err(|e| fail(io_message(&e), Vec::new()))?;
     if !meta.is_file() {
         return Err(fail(
-            format!("is {}, not a catalog file", crate::files::file_kind(&meta)),
+            format!(
+                "is {}, not a catalog file",
+                crate::io::files::file_kind(&meta)
+            ),
             Vec::new(),
         ));
     }
@@ -810,7 +815,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Catalog, (String, Vec<Problem>
             Vec::new(),
         )
     })?;
-    let doc: Value = crate::strict_json::parse(text).map_err(|e| match e.syntax {
+    let doc: Value = crate::io::strict_json::parse(text).map_err(|e| match e.syntax {
         // A syntax error is the whole story: no per-field problems (see `Error::Catalog`).
         Some(syntax) => (format!("not valid JSON: {syntax}"), Vec::new()),
         None => (

@@ -18,7 +18,7 @@
 //! 5. **Merge** any two tones closer than [`MERGE_DE00`] (pixel-weighted mean), so that a
 //!    uniform region yields one tone.
 //! 6. **Target**: among the role's candidate tones (hair: darker than the scalp by at least
-//!    [`crate::segment::HAIR_MIN_DARKER_L`]; scalp: skin-like), the heaviest one and every
+//!    [`crate::analysis::segment::HAIR_MIN_DARKER_L`]; scalp: skin-like), the heaviest one and every
 //!    candidate within [`MODE_DE00`] of it form the principal mode; the target is that mode's
 //!    pixel-weighted mean Lab.
 
@@ -27,8 +27,8 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
+use crate::analysis::segment;
 use crate::color::{delta_e00, Lab};
-use crate::segment;
 
 /// Largest k tried by `--k auto`.
 pub const K_MAX: usize = 6;

@@ -24,8 +24,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::tones;
 use crate::color::{chroma, delta_e00, hue_deg, mix_linear, Lab};
-use crate::tones;
 
 /// Points of the photo's fixed grid the separation's k-means is fitted on (then refined on
 /// the whole sample).

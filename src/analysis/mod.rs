@@ -2,16 +2,19 @@
 //!
 //! Roles are selected three ways: whole photos (`--hair` / `--scalp`, pooled), rectangles on
 //! one photo (`--hair-region` / `--scalp-region`), or automatically on a single photo given
-//! with neither ([`crate::segment::auto_separate`]).
+//! with neither ([`crate::analysis::segment::auto_separate`]).
+
+pub mod segment;
+pub mod tones;
 
 use std::path::PathBuf;
 
-use crate::calibrate::Profile;
+use crate::calibration::Profile;
 use crate::color::{ita_deg, mean_linear, Lab, SkinCategory};
 use crate::error::{Error, Result};
-use crate::photo::{LoadLimits, Photo, PhotoInfo, Region};
-use crate::segment::{self, AutoSeparation};
-use crate::tones::{self, Role, RoleTones, ToneOptions};
+use crate::input::{LoadLimits, Photo, PhotoInfo, Region};
+use segment::AutoSeparation;
+use tones::{Role, RoleTones, ToneOptions};
 
 /// Fewest pixels a role (hair or scalp) may be measured from: below it a "tone" is a few
 /// pixels' noise (a 10 × 10 patch is the smallest region that still averages grain).
@@ -73,7 +76,7 @@ impl AnalyzeOptions {
         let photo = Photo::load(path, self.limits)?;
         note_icc(&photo, warnings);
         if let Some(p) = &self.profile {
-            warnings.extend(crate::calibrate::lighting_warnings(p, &photo));
+            warnings.extend(crate::calibration::lighting_warnings(p, &photo));
         }
         Ok(photo)
     }

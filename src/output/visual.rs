@@ -10,15 +10,15 @@ use std::path::Path;
 use base64::Engine;
 use image::{Rgb, RgbImage};
 
+use crate::analysis::segment::ClusterClass;
+use crate::analysis::tones::Role;
 use crate::analysis::Analysis;
 use crate::color::{lab_from_array, lab_to_hex, lab_to_srgb8, Lab};
 use crate::error::{Error, Result};
+use crate::input::{LoadLimits, Photo};
 use crate::model::Dots;
-use crate::photo::{LoadLimits, Photo};
+use crate::output::Output;
 use crate::rank::{Candidate, Look, Setup};
-use crate::report::Output;
-use crate::segment::ClusterClass;
-use crate::tones::Role;
 
 /// Months shown as swatches for each candidate.
 pub const REPORT_MONTHS: [f64; 5] = [0.0, 6.0, 12.0, 24.0, 36.0];
@@ -36,7 +36,7 @@ pub struct ReportInput<'a> {
     /// Match only: the model set up for this patient, and the ranked candidates.
     pub matched: Option<(&'a Setup<'a>, &'a [Candidate], Dots)>,
     /// Colour correction applied to the photos, if any.
-    pub profile: Option<&'a crate::calibrate::Profile>,
+    pub profile: Option<&'a crate::calibration::Profile>,
 }
 
 fn hex(lab: Lab) -> String {
@@ -54,9 +54,9 @@ fn esc(s: &str) -> String {
 fn thumbnails(
     photo: &Photo,
     a: &Analysis,
-    regions: &[(Role, crate::photo::Region)],
+    regions: &[(Role, crate::input::Region)],
     used_for: &[String],
-    profile: Option<&crate::calibrate::Profile>,
+    profile: Option<&crate::calibration::Profile>,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
     let thumb = photo.image.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
     let (tw, th) = thumb.dimensions();
@@ -253,7 +253,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
 
     // Tones.
     s.push_str("<section><h2>Measured tones</h2><table>");
-    let role_rows = |s: &mut String, title: &str, r: &crate::report::RoleOut| {
+    let role_rows = |s: &mut String, title: &str, r: &crate::output::RoleOut| {
         let _ = write!(
             s,
             "<tr><th>{title}</th><td>{}</td><td>target L* {:.1} a* {:.1} b* {:.1}</td><td class=\"muted\">spread {:.1} ΔE00</td></tr>",
@@ -500,20 +500,20 @@ pub fn png(input: &ReportInput<'_>) -> RgbImage {
 }
 
 /// Write the report: HTML or PNG by extension, atomically.
-pub fn write(out: &crate::files::OutputFile, input: &ReportInput<'_>) -> Result<()> {
+pub fn write(out: &crate::io::files::OutputFile, input: &ReportInput<'_>) -> Result<()> {
     let path = &out.given;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        Some("html") | Some("htm") => crate::files::write_atomic(out, &html(input)?),
+        Some("html") | Some("htm") => crate::io::files::write_atomic(out, &html(input)?),
         Some("png") => {
             let mut buf = std::io::Cursor::new(Vec::new());
             png(input)
                 .write_to(&mut buf, image::ImageFormat::Png)
                 .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
-            crate::files::write_atomic_bytes(out, buf.get_ref())
+            crate::io::files::write_atomic_bytes(out, buf.get_ref())
         }
         _ => Err(Error::usage(format!(
             "--report {}: the file name must end in .html or .png",

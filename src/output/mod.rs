@@ -3,17 +3,19 @@
 //!
 //! Changing any type here changes [`SCHEMA_VERSION`], the schema file and `docs/json.md`.
 
+pub mod visual;
+
 use serde::Serialize;
 
+use crate::analysis::segment::ClusterClass;
+use crate::analysis::tones::{Role, RoleTones, Trim};
 use crate::analysis::Analysis;
 use crate::catalog::Problem;
 use crate::color::{lab_to_array, lab_to_hex, lab_to_srgb8, round, Lab};
+use crate::input::Region;
 use crate::model::{Fading, ModelParams, Sun};
-use crate::photo::Region;
 use crate::plan::Plan;
 use crate::rank::{self, Candidate, Ranking};
-use crate::segment::ClusterClass;
-use crate::tones::{Role, RoleTones, Trim};
 
 /// Version of the output format.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -242,9 +244,9 @@ pub struct CalibrationOut {
     /// Profile path as given.
     pub profile: String,
     /// Correction model.
-    pub model: crate::calibrate::Model,
+    pub model: crate::calibration::Model,
     /// Card reference set.
-    pub reference_set: crate::chart::ReferenceSet,
+    pub reference_set: crate::calibration::chart::ReferenceSet,
     /// Mean leave-one-out ΔE00 of the card fit (used as the photo-colour uncertainty).
     pub held_out_mean_de00: f64,
     /// Mean ΔE00 of the card after correction.
@@ -465,7 +467,7 @@ pub struct CalibrateOut {
     /// Patch-like regions the automatic search placed on the grid (0 with `--corners`).
     pub regions_found: usize,
     /// The profile (the same document `--out` writes).
-    pub profile: crate::calibrate::Profile,
+    pub profile: crate::calibration::Profile,
 }
 
 /// One swatch measured by `catalog measure`.
@@ -518,9 +520,9 @@ pub struct FitFadingOut {
     /// Backup of the previous catalog, if one was made.
     pub backup: Option<String>,
     /// Pigments fitted.
-    pub fits: Vec<crate::fading::FadingFit>,
+    pub fits: Vec<crate::model::fading::FadingFit>,
     /// Pigments not fitted, and why.
-    pub refusals: Vec<crate::fading::Refusal>,
+    pub refusals: Vec<crate::model::fading::Refusal>,
 }
 
 /// `catalog show --json`.
@@ -548,7 +550,7 @@ pub struct CatalogDiffOut {
     /// New catalog.
     pub b: String,
     /// Differences, empty when the pigments are identical.
-    pub changes: Vec<crate::catalog_tools::Change>,
+    pub changes: Vec<crate::catalog::tools::Change>,
 }
 
 /// Human output of `catalog show`.
@@ -594,7 +596,7 @@ pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) ->
 }
 
 /// Human output of `catalog diff`.
-pub fn render_diff(changes: &[crate::catalog_tools::Change]) -> String {
+pub fn render_diff(changes: &[crate::catalog::tools::Change]) -> String {
     use std::fmt::Write;
     if changes.is_empty() {
         return "no differences\n".into();

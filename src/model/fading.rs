@@ -41,7 +41,7 @@ pub const MIN_POINTS: usize = 3;
 /// Read follow-ups from JSON (an array of objects) or CSV with the header
 /// `pigment_id,months,L,a,b,skin_L,skin_a,skin_b[,sun]`.
 pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
-    let bytes = crate::files::read_input(path, "a follow-ups file", 64 << 20)?;
+    let bytes = crate::io::files::read_input(path, "a follow-ups file", 64 << 20)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::input(
             path,
