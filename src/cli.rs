@@ -709,7 +709,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 Some(Error::Catalog {
                     problems, message, ..
                 }) if problems.is_empty() => {
-                    vec![catalog::Problem {
+                    vec![smpmatch::error::Problem {
                         path: String::new(),
                         message: message.clone(),
                     }]
@@ -788,7 +788,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dilution_steps,
             json: _,
         }) => {
-            let cat = smpmatch::catalog::tools::import_csv(&csv, name, dilution_steps)?;
+            let cat = smpmatch::catalog::import::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
                     let (target, _lock) =
@@ -822,7 +822,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         }
         Command::Catalog(CatalogCommand::Diff { a, b, json }) => {
             let (ca, cb) = (catalog::load(&a)?, catalog::load(&b)?);
-            let changes = smpmatch::catalog::tools::diff(&ca, &cb);
+            let changes = smpmatch::catalog::diff::diff(&ca, &cb);
             Ok(ok(if json {
                 to_json(&output::CatalogDiffOut {
                     schema_version: SCHEMA_VERSION,
@@ -847,14 +847,14 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let out = smpmatch::catalog::tools::measure(
+            let measured = smpmatch::catalog::measure::measure(
                 &path,
-                &smpmatch::catalog::tools::MeasureRequest {
+                &smpmatch::catalog::measure::MeasureRequest {
                     photo,
                     profile: profile_path,
                     swatches: swatches
                         .into_iter()
-                        .map(|s| smpmatch::catalog::tools::Swatch {
+                        .map(|s| smpmatch::catalog::measure::Swatch {
                             pigment_id: s.id,
                             region: s.region,
                         })
@@ -869,6 +869,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                     dry_run,
                 },
             )?;
+            let out = output::MeasureOut::new(&path, measured);
             Ok(ok(if json {
                 to_json(&out)?
             } else {
@@ -881,7 +882,10 @@ pub fn run(cli: Cli) -> Result<Printed> {
             dry_run,
             json,
         }) => {
-            let out = smpmatch::catalog::tools::fit_fading(&path, &followups, dry_run)?;
+            let out = output::FitFadingOut::new(
+                &path,
+                smpmatch::catalog::measure::fit_fading(&path, &followups, dry_run)?,
+            );
             Ok(ok(if json {
                 to_json(&out)?
             } else {

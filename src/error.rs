@@ -42,7 +42,7 @@ pub enum Error {
         /// Summary.
         message: String,
         /// Every problem found, each with its JSON path (empty for I/O and syntax errors).
-        problems: Vec<crate::catalog::Problem>,
+        problems: Vec<Problem>,
     },
     /// The input was read but the analysis cannot proceed (e.g. no skin pixels).
     #[error("{message}")]
@@ -134,4 +134,13 @@ pub fn io_message(e: &std::io::Error) -> String {
         std::io::ErrorKind::StorageFull => "no space left on the device".to_string(),
         _ => e.to_string(),
     }
+}
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// JSON Pointer to the offending value (`""` is the whole document).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
 }

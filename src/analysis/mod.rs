@@ -4,6 +4,7 @@
 //! one photo (`--hair-region` / `--scalp-region`), or automatically on a single photo given
 //! with neither ([`crate::analysis::segment::auto_separate`]).
 
+pub mod classify;
 pub mod segment;
 pub mod tones;
 

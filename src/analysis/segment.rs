@@ -1,5 +1,5 @@
-//! Hair / scalp separation: the colour rules that say what looks like skin or hair, and the
-//! automatic separation of a single photo.
+//! Hair / scalp separation of a single photo (the colour rules that say what looks like
+//! skin or hair are in [`crate::analysis::classify`]).
 //!
 //! Automatic separation (documented in `docs/model.md` § Separation):
 //!
@@ -9,8 +9,8 @@
 //!    20 ≤ L* ≤ 92, 4 ≤ C*ab ≤ 50 and 15° ≤ h_ab ≤ 90°: the range of measured human skin
 //!    colour in CIELAB across ITA classes (Chardon 1991; Del Bino 2006; Han 2006) with margin
 //!    for phone-camera rendering.
-//! 3. **Hair**: clusters at least [`HAIR_MIN_DARKER_L`] L* darker than the scalp, of chroma at
-//!    most [`HAIR_MAX_CHROMA`] (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
+//! 3. **Hair**: clusters at least [`HAIR_MIN_DARKER_L`](crate::analysis::classify::HAIR_MIN_DARKER_L) L* darker than the scalp, of chroma at
+//!    most [`HAIR_MAX_CHROMA`](crate::analysis::classify::HAIR_MAX_CHROMA) (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
 //!    C* < 7 for black to dark-brown tresses), and nearer in L* to the darkest cluster than to
 //!    the scalp (pixels that mix a strand edge with skin go to whichever they resemble).
 //! 4. **Edges**: clusters that an optical mix of the hair and scalp colours explains with at
@@ -24,8 +24,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::classify::{is_darker_than_scalp, is_skin_like, HAIR_MIN_DARKER_L};
 use crate::analysis::tones;
-use crate::color::{chroma, delta_e00, hue_deg, mix_linear, Lab};
+use crate::color::{delta_e00, mix_linear, Lab};
 
 /// Points of the photo's fixed grid the separation's k-means is fitted on (then refined on
 /// the whole sample).
@@ -40,24 +41,8 @@ pub const EDGE_DE00: f32 = 2.0;
 pub const SEG_K: usize = 6;
 /// Skin-like clusters this close (ΔE00) to the main scalp cluster are scalp too.
 pub const SCALP_GROUP_DE00: f32 = 12.0;
-/// Hair must be at least this much darker (L*) than the scalp.
-pub const HAIR_MIN_DARKER_L: f32 = 10.0;
-/// Hair chroma limit (C*ab).
-pub const HAIR_MAX_CHROMA: f32 = 30.0;
 /// Below this confidence the output carries a warning.
 pub const WARN_CONFIDENCE: f32 = 0.6;
-
-/// Is this colour within the CIELAB range of human skin?
-pub fn is_skin_like(lab: Lab) -> bool {
-    let c = chroma(lab);
-    let h = hue_deg(lab);
-    (20.0..=92.0).contains(&lab.l) && (4.0..=50.0).contains(&c) && (15.0..=90.0).contains(&h)
-}
-
-/// Could this colour be hair on this scalp (darker by [`HAIR_MIN_DARKER_L`], low chroma)?
-pub fn is_darker_than_scalp(lab: Lab, scalp: Lab) -> bool {
-    lab.l <= scalp.l - HAIR_MIN_DARKER_L && chroma(lab) <= HAIR_MAX_CHROMA
-}
 
 /// What a cluster was classified as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -347,20 +332,6 @@ fn weighted_mean(clusters: &[SegCluster], class: ClusterClass) -> Lab {
 mod tests {
     use super::*;
     use crate::test_support::blob;
-
-    #[test]
-    fn published_skin_and_hair_colours_classify() {
-        // Han et al. 2006 mean Korean skin; J Soc Cosmet Chem 51(5) black and dark-brown hair.
-        let skin = Lab::new(61.7, 9.6, 17.1);
-        assert!(is_skin_like(skin));
-        assert!(!is_skin_like(Lab::new(18.4, -0.05, -0.84)));
-        assert!(is_darker_than_scalp(Lab::new(18.4, -0.05, -0.84), skin));
-        assert!(is_darker_than_scalp(Lab::new(22.7, 3.8, 4.6), skin));
-        // Saturated blue clothing is neither.
-        let blue = Lab::new(30.0, 20.0, -60.0);
-        assert!(!is_skin_like(blue));
-        assert!(!is_darker_than_scalp(blue, skin));
-    }
 
     #[test]
     fn strand_edges_are_kept_out_of_both_roles_and_counted_by_their_hair_share() {

@@ -18,7 +18,7 @@
 //! 5. **Merge** any two tones closer than [`MERGE_DE00`] (pixel-weighted mean), so that a
 //!    uniform region yields one tone.
 //! 6. **Target**: among the role's candidate tones (hair: darker than the scalp by at least
-//!    [`crate::analysis::segment::HAIR_MIN_DARKER_L`]; scalp: skin-like), the heaviest one and every
+//!    [`crate::analysis::classify::HAIR_MIN_DARKER_L`]; scalp: skin-like), the heaviest one and every
 //!    candidate within [`MODE_DE00`] of it form the principal mode; the target is that mode's
 //!    pixel-weighted mean Lab.
 
@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::analysis::segment;
+use crate::analysis::classify;
 use crate::color::{delta_e00, Lab};
 
 /// Largest k tried by `--k auto`.
@@ -534,11 +534,11 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
     let mut warnings = Vec::new();
     let candidates: Vec<usize> = match role {
         Role::Scalp => (0..tones.len())
-            .filter(|&i| segment::is_skin_like(tones[i].lab))
+            .filter(|&i| classify::is_skin_like(tones[i].lab))
             .collect(),
         Role::Hair => match scalp_target {
             Some(s) => (0..tones.len())
-                .filter(|&i| segment::is_darker_than_scalp(tones[i].lab, s))
+                .filter(|&i| classify::is_darker_than_scalp(tones[i].lab, s))
                 .collect(),
             None => (0..tones.len()).collect(),
         },
@@ -551,7 +551,7 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
             Role::Hair => format!(
                 "no hair tone is at least {} L* darker than the scalp; the heaviest hair tone \
                  is used as the target",
-                segment::HAIR_MIN_DARKER_L
+                classify::HAIR_MIN_DARKER_L
             ),
         });
         (0..tones.len()).collect()

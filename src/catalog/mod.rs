@@ -4,7 +4,9 @@
 //! Validation runs on the parsed JSON tree before the typed parse, so that *every* problem is
 //! reported at once, each with its JSON Pointer path (RFC 6901), e.g. `/pigments/3/lab/0`.
 
-pub mod tools;
+pub mod diff;
+pub mod import;
+pub mod measure;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::color::{lab_from_array, Lab};
-use crate::error::{io_message, Error, Result};
+use crate::error::{io_message, Error, Problem, Result};
 use crate::io::files::OutputFile;
 use crate::model::Fading;
 
@@ -198,15 +200,6 @@ impl Pigment {
     pub fn fading(&self) -> Fading {
         self.fading.unwrap_or_else(|| self.base.default_fading())
     }
-}
-
-/// One validation problem.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Problem {
-    /// JSON Pointer to the offending value (`""` is the whole document).
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
 }
 
 struct Checker {

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::analysis::segment::ClusterClass;
 use crate::analysis::tones::{Role, RoleTones, Trim};
 use crate::analysis::Analysis;
-use crate::catalog::Problem;
 use crate::color::{lab_to_array, lab_to_hex, lab_to_srgb8, round, Lab};
+use crate::error::Problem;
 use crate::input::Region;
 use crate::model::{Fading, ModelParams, Sun};
 use crate::plan::Plan;
@@ -525,6 +525,50 @@ pub struct FitFadingOut {
     pub refusals: Vec<crate::model::fading::Refusal>,
 }
 
+impl MeasureOut {
+    /// The document for what [`crate::catalog::measure::measure`] did to `catalog`.
+    pub fn new(catalog: &std::path::Path, m: crate::catalog::measure::Measured) -> MeasureOut {
+        MeasureOut {
+            schema_version: SCHEMA_VERSION,
+            command: "catalog measure".into(),
+            catalog: catalog.display().to_string(),
+            written: m.written,
+            backup: m.backup.map(|b| b.display().to_string()),
+            measured: m
+                .swatches
+                .into_iter()
+                .map(|s| MeasuredOut {
+                    pigment_id: s.pigment_id,
+                    lab: s.lab,
+                    previous_lab: s.previous_lab,
+                    change_de00: round(s.change_de00, 2),
+                    spread_de00: round(s.spread_de00, 2),
+                    pixels: s.pixels,
+                })
+                .collect(),
+            warnings: m.warnings,
+        }
+    }
+}
+
+impl FitFadingOut {
+    /// The document for what [`crate::catalog::measure::fit_fading`] did to `catalog`.
+    pub fn new(
+        catalog: &std::path::Path,
+        f: crate::catalog::measure::FadingFitted,
+    ) -> FitFadingOut {
+        FitFadingOut {
+            schema_version: SCHEMA_VERSION,
+            command: "catalog fit-fading".into(),
+            catalog: catalog.display().to_string(),
+            written: f.written,
+            backup: f.backup.map(|b| b.display().to_string()),
+            fits: f.fits,
+            refusals: f.refusals,
+        }
+    }
+}
+
 /// `catalog show --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CatalogShowOut {
@@ -550,7 +594,7 @@ pub struct CatalogDiffOut {
     /// New catalog.
     pub b: String,
     /// Differences, empty when the pigments are identical.
-    pub changes: Vec<crate::catalog::tools::Change>,
+    pub changes: Vec<crate::catalog::diff::Change>,
 }
 
 /// Human output of `catalog show`.
@@ -596,7 +640,7 @@ pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) ->
 }
 
 /// Human output of `catalog diff`.
-pub fn render_diff(changes: &[crate::catalog::tools::Change]) -> String {
+pub fn render_diff(changes: &[crate::catalog::diff::Change]) -> String {
     use std::fmt::Write;
     if changes.is_empty() {
         return "no differences\n".into();
