@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Method, Pigment};
-use crate::color::{delta_e00, lab_from_array, mix_linear, Lab};
+use crate::color::{delta_e00, mix_linear, Lab};
 use crate::model::{
     healed_concentration, retention, Dots, Fading, ModelParams, PigmentOptics, Skin, Sun,
 };
@@ -135,7 +135,7 @@ struct Ink {
 
 impl Ink {
     fn new(p: &Pigment, params: &ModelParams, fading_scale: f64) -> Ink {
-        let (optics, clamped) = pigment_optics(p, params);
+        let (optics, clamped) = p.optics(params);
         let f = p.fading();
         Ink {
             optics,
@@ -163,21 +163,6 @@ pub struct Setup<'a> {
     coverage: f64,
     sun: Sun,
     params: ModelParams,
-}
-
-/// The optics of a catalog pigment, and whether its healed swatch had to be clamped.
-pub fn pigment_optics(p: &Pigment, params: &ModelParams) -> (PigmentOptics, bool) {
-    match (p.measurement.method, p.measurement.skin_lab) {
-        (Method::HealedSwatch, Some(skin_lab)) => {
-            let skin = Skin::new(lab_from_array(skin_lab), params);
-            let months = p.measurement.months_healed.unwrap_or(0.0);
-            // Healed swatches are assumed measured under low sun (documented).
-            let c = healed_concentration(params, p.strength(), p.dilution())
-                * retention(&p.fading(), Sun::Low, months);
-            skin.invert(p.lab(), c)
-        }
-        _ => (PigmentOptics::from_masstone(p.lab()), false),
-    }
 }
 
 impl<'a> Setup<'a> {

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::catalog::fit::{FadingFit, Refusal};
 use crate::color::{delta_e00, lab_from_array};
 use crate::error::{Error, Result};
-use crate::model::fading::{FadingFit, Refusal};
 
 /// One swatch measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,9 +207,9 @@ pub fn fit_fading(catalog_path: &Path, followups: &Path, dry_run: bool) -> Resul
         &[("the follow-ups file", followups)],
     )?;
     let cat = &update.catalog;
-    let rows = crate::model::fading::load_followups(followups)?;
+    let rows = crate::catalog::fit::load_followups(followups)?;
     let params = crate::model::ModelParams::default();
-    let (fits, refusals) = crate::model::fading::fit(cat, &rows, &params);
+    let (fits, refusals) = crate::catalog::fit::fit(cat, &rows, &params);
     if fits.is_empty() {
         let why: Vec<String> = refusals
             .iter()

@@ -5,6 +5,7 @@
 //! reported at once, each with its JSON Pointer path (RFC 6901), e.g. `/pigments/3/lab/0`.
 
 pub mod diff;
+pub mod fit;
 pub mod import;
 pub mod measure;
 
@@ -184,6 +185,28 @@ pub struct HistoryEntry {
 }
 
 impl Pigment {
+    /// The pigment's optics in the appearance model, and whether its healed swatch had to be
+    /// clamped: a masstone is read directly, a healed swatch is inverted through the skin
+    /// beside it at the concentration its dilution and age leave.
+    pub fn optics(
+        &self,
+        params: &crate::model::ModelParams,
+    ) -> (crate::model::PigmentOptics, bool) {
+        use crate::model::{healed_concentration, retention, PigmentOptics, Skin, Sun};
+        let p = self;
+        match (p.measurement.method, p.measurement.skin_lab) {
+            (Method::HealedSwatch, Some(skin_lab)) => {
+                let skin = Skin::new(lab_from_array(skin_lab), params);
+                let months = p.measurement.months_healed.unwrap_or(0.0);
+                // Healed swatches are assumed measured under low sun (documented).
+                let c = healed_concentration(params, p.strength(), p.dilution())
+                    * retention(&p.fading(), Sun::Low, months);
+                skin.invert(p.lab(), c)
+            }
+            _ => (PigmentOptics::from_masstone(p.lab()), false),
+        }
+    }
+
     /// Measured colour.
     pub fn lab(&self) -> Lab {
         lab_from_array(self.lab)

@@ -20,8 +20,6 @@
 //! the skin because `r` grows toward short wavelengths: the blue-grey look of healed carbon
 //! black (Tyndall effect) follows from the physics rather than from a colour offset.
 
-pub mod fading;
-
 use palette::Clamp;
 use serde::{Deserialize, Serialize};
 

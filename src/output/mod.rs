@@ -520,9 +520,9 @@ pub struct FitFadingOut {
     /// Backup of the previous catalog, if one was made.
     pub backup: Option<String>,
     /// Pigments fitted.
-    pub fits: Vec<crate::model::fading::FadingFit>,
+    pub fits: Vec<crate::catalog::fit::FadingFit>,
     /// Pigments not fitted, and why.
-    pub refusals: Vec<crate::model::fading::Refusal>,
+    pub refusals: Vec<crate::catalog::fit::Refusal>,
 }
 
 impl MeasureOut {

@@ -16,7 +16,6 @@ use crate::catalog::Catalog;
 use crate::color::{delta_e00, lab_from_array};
 use crate::error::{Error, Result};
 use crate::model::{ModelParams, Skin, Sun};
-use crate::rank::pigment_optics;
 
 /// One follow-up measurement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -233,7 +232,7 @@ pub fn fit(
             continue;
         };
         let s = p.fading().sun_sensitivity;
-        let (optics, _) = pigment_optics(p, params);
+        let (optics, _) = p.optics(params);
         let mine: Vec<&FollowUp> = rows.iter().filter(|r| r.pigment_id == id).collect();
         let mut pts = Vec::new();
         let mut sq = 0.0;
