@@ -1,0 +1,358 @@
+//! The output documents assembled from the pipeline's results: rounding, naming and
+//! ordering happen here, once, for JSON and text alike.
+
+use super::*;
+use crate::analysis::tones::RoleTones;
+use crate::analysis::Analysis;
+use crate::color::{lab_to_array, lab_to_hex, round, Lab};
+use crate::model::ModelParams;
+use crate::plan::Plan;
+use crate::rank::{self, Candidate, Ranking};
+
+impl MeasureOut {
+    /// The document for what [`crate::catalog::measure::measure`] did to `catalog`.
+    pub fn new(catalog: &std::path::Path, m: crate::catalog::measure::Measured) -> MeasureOut {
+        MeasureOut {
+            schema_version: SCHEMA_VERSION,
+            command: "catalog measure".into(),
+            catalog: catalog.display().to_string(),
+            written: m.written,
+            backup: m.backup.map(|b| b.display().to_string()),
+            measured: m
+                .swatches
+                .into_iter()
+                .map(|s| MeasuredOut {
+                    pigment_id: s.pigment_id,
+                    lab: s.lab,
+                    previous_lab: s.previous_lab,
+                    change_de00: round(s.change_de00, 2),
+                    spread_de00: round(s.spread_de00, 2),
+                    pixels: s.pixels,
+                })
+                .collect(),
+            warnings: m.warnings,
+        }
+    }
+}
+
+impl FitFadingOut {
+    /// The document for what [`crate::catalog::measure::fit_fading`] did to `catalog`.
+    pub fn new(
+        catalog: &std::path::Path,
+        f: crate::catalog::measure::FadingFitted,
+    ) -> FitFadingOut {
+        FitFadingOut {
+            schema_version: SCHEMA_VERSION,
+            command: "catalog fit-fading".into(),
+            catalog: catalog.display().to_string(),
+            written: f.written,
+            backup: f.backup.map(|b| b.display().to_string()),
+            fits: f.fits,
+            refusals: f.refusals,
+        }
+    }
+}
+
+fn tone_out(lab: Lab, weight: f32, spread: f32) -> ToneOut {
+    ToneOut {
+        lab: lab_to_array(lab),
+        weight: round(weight, 4),
+        hex: lab_to_hex(lab),
+        spread_de00: round(spread, 2),
+    }
+}
+
+fn role_out(t: &RoleTones, source: &str) -> RoleOut {
+    RoleOut {
+        source: source.to_string(),
+        pixels_sampled: t.pixels_sampled,
+        pixels_trimmed: t.trim,
+        k_fit: t.k_fit,
+        tones: t
+            .tones
+            .iter()
+            .map(|x| tone_out(x.lab, x.weight, x.spread_de00))
+            .collect(),
+        target_lab: lab_to_array(t.target),
+        target_hex: lab_to_hex(t.target),
+        target_spread_de00: round(t.target_spread_de00, 2),
+    }
+}
+
+/// The results of `match`, for [`build`].
+#[derive(Debug, Clone, Copy)]
+pub struct MatchResult<'a> {
+    /// The ranking (all candidates; `top` truncates the output only).
+    pub ranking: &'a Ranking,
+    /// The plan for the best candidate.
+    pub plan: Option<&'a Plan>,
+    /// Model parameters used.
+    pub params: ModelParams,
+    /// Candidates to print (None: all).
+    pub top: Option<usize>,
+}
+
+/// Settings for [`build`].
+#[derive(Debug, Clone)]
+pub struct BuildContext<'a> {
+    /// `analyze` or `match`.
+    pub command: &'a str,
+    /// Settings shown.
+    pub settings: SettingsOut,
+    /// Catalog (match).
+    pub catalog: Option<CatalogOut>,
+    /// Profile applied.
+    pub calibration: Option<CalibrationOut>,
+}
+
+fn arr(lab: Lab) -> [f64; 3] {
+    lab_to_array(lab)
+}
+
+/// Assemble the output document.
+pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) -> Output {
+    let mut warnings = a.warnings.clone();
+    if let Some(m) = &m {
+        let cands = &m.ranking.candidates;
+        for w in cands.iter().flat_map(|c| c.warnings.iter()) {
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
+        }
+        if let Some(p) = m.plan {
+            warnings.extend(p.warnings.iter().cloned());
+        }
+        if cands
+            .iter()
+            .flat_map(|c| c.components.iter())
+            .any(|x| x.pigment.measurement.method == crate::catalog::Method::Illustrative)
+        {
+            warnings.push(
+                "the catalog holds illustrative (not measured) colours; calibrate it before \
+                 relying on the ranking"
+                    .into(),
+            );
+        }
+    }
+    Output {
+        schema_version: SCHEMA_VERSION,
+        command: ctx.command.to_string(),
+        smpmatch_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: a
+            .inputs
+            .iter()
+            .map(|u| InputOut {
+                path: u.info.path.clone(),
+                format: u.info.format.clone(),
+                width: u.info.width,
+                height: u.info.height,
+                bit_depth: u.info.bit_depth,
+                channels: u.info.channels.clone(),
+                orientation: u.info.orientation.clone(),
+                color_space: u.info.color_space.clone(),
+                color_space_source: u.info.color_space_source.clone(),
+                icc_profile_bytes: u.info.icc_profile_bytes,
+                icc_profile_description: u.info.icc_profile_description.clone(),
+                used_for: u.used_for.clone(),
+                regions: u
+                    .regions
+                    .iter()
+                    .map(|&(role, region)| RegionOut { role, region })
+                    .collect(),
+                pixels_sampled: u.pixels_sampled,
+                pixels_transparent: u.pixels_transparent,
+            })
+            .collect(),
+        settings: ctx.settings,
+        segmentation: a.auto.as_ref().map(|s| {
+            let total = (s.hair.len() + s.scalp.len() + s.other).max(1);
+            SegmentationOut {
+                method: "auto".into(),
+                confidence: round(s.confidence, 2),
+                other_fraction: round(s.other as f32 / total as f32, 4),
+                clusters: s
+                    .clusters
+                    .iter()
+                    .map(|c| ClusterOut {
+                        lab: lab_to_array(c.lab),
+                        hex: lab_to_hex(c.lab),
+                        weight: round(c.weight, 4),
+                        class: c.class,
+                    })
+                    .collect(),
+            }
+        }),
+        hair: a
+            .hair
+            .as_ref()
+            .map(|t| role_out(t, a.hair_source.unwrap_or("photos"))),
+        scalp: a.scalp.as_ref().map(|t| {
+            let (ita, cat) = a.ita.unwrap_or((0.0, crate::color::SkinCategory::Brown));
+            ScalpOut {
+                tones: role_out(t, a.scalp_source.unwrap_or("photos")),
+                ita_deg: round(ita, 2),
+                skin_category: cat,
+            }
+        }),
+        stubble: a.stubble.map(|st| StubbleOut {
+            lab: arr(st.lab),
+            hex: lab_to_hex(st.lab),
+            hair_area_fraction: st.hair_area_fraction.map(|f| round(f, 4)),
+            source: st.source.into(),
+        }),
+        calibration: ctx.calibration,
+        catalog: ctx.catalog,
+        model: m.as_ref().map(|m| ModelOut {
+            params: m.params,
+            score_weight_healed: rank::W_HEALED,
+            score_weight_dot: rank::W_DOT,
+            score_horizon_months: rank::SCORE_HORIZON_MONTHS,
+            score_step_months: rank::SCORE_STEP_MONTHS,
+            touch_up_delta_e00: f64::from(rank::TOUCH_UP_DE00),
+            touch_up_horizon_months: rank::TOUCH_UP_HORIZON_MONTHS,
+            dilution_steps: m.ranking.steps.clone(),
+            blend_margin_de00: rank::BLEND_MARGIN_DE00,
+            uncertainty_sources: m
+                .ranking
+                .uncertainty
+                .sources
+                .iter()
+                .map(|s| SourceOut {
+                    name: s.name.into(),
+                    low: r4(s.low),
+                    high: r4(s.high),
+                    basis: s.basis.into(),
+                })
+                .collect(),
+        }),
+        ranking: m.as_ref().map(|m| {
+            let n = m.top.unwrap_or(usize::MAX);
+            m.ranking
+                .candidates
+                .iter()
+                .take(n)
+                .enumerate()
+                .map(|(i, c)| candidate_out(i + 1, c))
+                .collect()
+        }),
+        blends: m.as_ref().map(|m| BlendsOut {
+            considered: m.ranking.blends.considered,
+            ranked: m.ranking.candidates.iter().filter(|c| c.is_blend()).count(),
+            best: m.ranking.blends.best_id.clone(),
+            best_gain_de00: m.ranking.blends.best_gain_de00.map(r3),
+        }),
+        confidence: m.as_ref().and_then(|m| {
+            let c = &m.ranking.candidates;
+            c.first().map(|best| ConfidenceOut {
+                best: best.id.clone(),
+                tied_with_best: c
+                    .iter()
+                    .filter(|x| x.tied_with_best)
+                    .map(|x| x.id.clone())
+                    .collect(),
+                summary: rank::ties_summary(c),
+            })
+        }),
+        plan: m.as_ref().and_then(|m| m.plan).map(plan_out),
+        warnings,
+    }
+}
+
+fn r3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+fn r4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn plan_out(p: &Plan) -> PlanOut {
+    PlanOut {
+        pigment_id: p.recommendation.clone(),
+        sessions: p
+            .sessions
+            .iter()
+            .map(|s| SessionOut {
+                index: s.index,
+                week: s.week,
+                pigment_id: s.pigment_id.clone(),
+                dilution: s.dilution,
+                density_per_cm2: s.density_per_cm2,
+                coverage: r4(s.coverage),
+                lab: arr(s.predicted.area),
+                hex: lab_to_hex(s.predicted.area),
+                delta_e00: round(s.delta_e00, 2),
+                dot_lab: arr(s.predicted.dot),
+                delta_e00_dot: round(s.delta_e00_dot, 2),
+                purpose: s.purpose.into(),
+            })
+            .collect(),
+        touch_up_months: p.touch_up_months,
+        suggested_density_per_cm2: p.suggested_density_per_cm2,
+        suggested_coverage: r4(p.suggested_coverage),
+        suggested_delta_e00: round(p.suggested_delta_e00, 2),
+    }
+}
+
+/// Human name of a candidate: the ink's name, or "70 % Name A + 30 % Name B".
+pub fn candidate_name(c: &Candidate) -> String {
+    if c.is_blend() {
+        c.components
+            .iter()
+            .map(|x| format!("{:.0} % {}", 100.0 * x.share, x.pigment.name))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else {
+        c.components
+            .first()
+            .map(|x| x.pigment.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn candidate_out(rank: usize, c: &Candidate) -> CandidateOut {
+    CandidateOut {
+        rank,
+        pigment_id: c.id.clone(),
+        kind: if c.is_blend() { "blend" } else { "single" }.into(),
+        name: candidate_name(c),
+        components: c
+            .components
+            .iter()
+            .map(|x| ComponentOut {
+                pigment_id: x.pigment.id.clone(),
+                name: x.pigment.name.clone(),
+                share: r4(x.share),
+                base: x.pigment.base,
+                measurement_method: x.pigment.measurement.method,
+                fading: x.fading,
+            })
+            .collect(),
+        dilution: c.dilution.step,
+        dilution_optimum: c.dilution.optimum,
+        score_at_optimum: c.dilution.optimum_score.map(r3),
+        coverage: r4(c.coverage),
+        score: r3(c.score),
+        uncertainty: r3(c.uncertainty),
+        tied_with_best: c.tied_with_best,
+        delta_e00_dot: round(c.delta_e00_dot, 2),
+        delta_e00_area: round(c.delta_e00_area, 2),
+        healed_lab: arr(c.healed.dot),
+        healed_hex: lab_to_hex(c.healed.dot),
+        area_lab: arr(c.healed.area),
+        area_hex: lab_to_hex(c.healed.area),
+        touch_up_months: c.touch_up_months,
+        timeline: c
+            .timeline
+            .iter()
+            .map(|t| TimePointOut {
+                month: t.month,
+                lab: arr(t.look.dot),
+                hex: lab_to_hex(t.look.dot),
+                delta_e00: round(t.delta_e00_dot, 2),
+                area_lab: arr(t.look.area),
+                delta_e00_area: round(t.delta_e00_area, 2),
+            })
+            .collect(),
+    }
+}
