@@ -10,7 +10,7 @@
 //!    colour in CIELAB across ITA classes (Chardon 1991; Del Bino 2006; Han 2006) with margin
 //!    for phone-camera rendering.
 //! 3. **Hair**: clusters at least [`HAIR_MIN_DARKER_L`] L* darker than the scalp, of chroma at
-//!    most [`HAIR_MAX_CHROMA`] (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
+//!    most [`HAIR_MAX_CHROMA`](crate::analysis::classify::HAIR_MAX_CHROMA) (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
 //!    C* < 7 for black to dark-brown tresses), and nearer in L* to the darkest cluster than to
 //!    the scalp (pixels that mix a strand edge with skin go to whichever they resemble).
 //! 4. **Edges**: clusters that an optical mix of the hair and scalp colours explains with at
