@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde_json::json;
-use smpmatch::calibration::chart::ReferenceSet;
+use smpmatch::calibration::ReferenceSet;
 use smpmatch::synth::{Camera, CardScene};
 
 type Lab = palette::Lab<D65, f32>;

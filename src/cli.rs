@@ -8,8 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use smpmatch::analysis::tones::{KChoice, ToneOptions};
 use smpmatch::analysis::{AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
-use smpmatch::calibration::chart::{self, ReferenceSet};
-use smpmatch::calibration::{self, CalibrateOptions, Profile};
+use smpmatch::calibration::{self, CalibrateOptions, Profile, ReferenceSet};
 use smpmatch::catalog;
 use smpmatch::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
 use smpmatch::error::{Error, Result};
@@ -77,7 +76,7 @@ pub struct CalibrateArgs {
     /// Centres of patches 1 (dark skin), 6 (bluish green), 24 (black) and 19 (white), in
     /// pixels, when automatic detection fails: x1,y1,x6,y6,x24,y24,x19,y19.
     #[arg(long, value_name = "X,Y,…", value_parser = parse_corners, allow_hyphen_values = true)]
-    corners: Option<[chart::Point; 4]>,
+    corners: Option<[calibration::Point; 4]>,
     /// Printing of the card (default: the one that fits better).
     #[arg(long, value_enum)]
     reference: Option<ReferenceArg>,
@@ -172,7 +171,7 @@ fn parse_report_path(s: &str) -> std::result::Result<PathBuf, String> {
     }
 }
 
-fn parse_corners(s: &str) -> std::result::Result<[chart::Point; 4], String> {
+fn parse_corners(s: &str) -> std::result::Result<[calibration::Point; 4], String> {
     let v: Vec<f64> = s
         .split(',')
         .map(|x| x.trim().parse::<f64>())

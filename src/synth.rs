@@ -7,7 +7,7 @@
 use image::{Rgb, RgbImage};
 use nalgebra::{Matrix3, Vector3};
 
-use crate::calibration::chart::{reference, Homography, ReferenceSet, COLS, ROWS};
+use crate::calibration::{reference, Homography, ReferenceSet, COLS, ROWS};
 use crate::color::{lab_to_linear, Lab};
 
 /// A camera and its light: how scene linear RGB becomes the photo's values.

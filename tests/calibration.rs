@@ -7,8 +7,8 @@ mod common;
 use common::{lab, measure_args, run, run_owned, truth};
 use std::path::{Path, PathBuf};
 
-use smpmatch::calibration::chart::{detect, from_corners, reference, ReferenceSet, PATCHES};
 use smpmatch::calibration::{calibrate, CalibrateOptions, Model, Profile};
+use smpmatch::calibration::{detect, from_corners, reference, ReferenceSet, PATCHES};
 use smpmatch::color::delta_e00;
 use smpmatch::input::{LoadLimits, Photo};
 use smpmatch::synth::{save_jpeg, Camera, CardScene};

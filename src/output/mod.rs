@@ -250,7 +250,7 @@ pub struct CalibrationOut {
     /// Correction model.
     pub model: crate::calibration::Model,
     /// Card reference set.
-    pub reference_set: crate::calibration::chart::ReferenceSet,
+    pub reference_set: crate::calibration::ReferenceSet,
     /// Mean leave-one-out ΔE00 of the card fit (used as the photo-colour uncertainty).
     pub held_out_mean_de00: f64,
     /// Mean ΔE00 of the card after correction.
