@@ -19,7 +19,6 @@ use smpmatch::output::visual;
 use smpmatch::output::{self, SCHEMA_VERSION};
 use smpmatch::pipeline::{self, Treatment};
 use smpmatch::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
-use smpmatch::rank::parse_months;
 
 mod batch;
 
@@ -464,6 +463,26 @@ pub struct BatchArgs {
     analysis: AnalysisArgs,
     #[command(flatten)]
     treatment: TreatmentArgs,
+}
+
+/// Parse `--months` (comma-separated, non-negative, at most 1200).
+fn parse_months(s: &str) -> std::result::Result<Vec<f64>, String> {
+    let mut v = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let m: f64 = part
+            .parse()
+            .map_err(|_| format!("{part:?} is not a number of months"))?;
+        if !(m.is_finite() && (0.0..=1200.0).contains(&m)) {
+            return Err(format!("months must lie in 0–1200, got {part}"));
+        }
+        v.push(m);
+    }
+    if v.is_empty() {
+        return Err("give at least one month, e.g. 0,6,12".into());
+    }
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    Ok(v)
 }
 
 /// A clap parser for a calendar date (see [`catalog::check_date`]).
@@ -1091,5 +1110,18 @@ fn text_output(command: &Command) -> Option<bool> {
             Some(false)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_months;
+
+    #[test]
+    fn months_parse() {
+        assert_eq!(parse_months("12,0,6,6").ok(), Some(vec![0.0, 6.0, 12.0]));
+        assert!(parse_months("-1").is_err());
+        assert!(parse_months("").is_err());
+        assert!(parse_months("x").is_err());
     }
 }

@@ -38,9 +38,6 @@ use crate::rank::{self, RankOptions, Ranking, Setup, Targets};
 /// Area coverage from which the dots read as a solid tattoo rather than stubble.
 pub const SOLID_COVERAGE: f64 = 0.9;
 
-/// Timeline months shown by default (0 = healed).
-pub const DEFAULT_MONTHS: [f64; 7] = [0.0, 1.0, 3.0, 6.0, 12.0, 24.0, 36.0];
-
 /// The treatment being planned: how the ink will be placed and lived with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Treatment {
@@ -64,7 +61,7 @@ impl Default for Treatment {
     fn default() -> Self {
         Treatment {
             sun: Sun::default(),
-            months: DEFAULT_MONTHS.to_vec(),
+            months: rank::DEFAULT_MONTHS.to_vec(),
             dots: Dots::default(),
             sessions: usize::from(DEFAULT_SESSIONS),
             session_weeks: DEFAULT_SPACING_WEEKS,

@@ -13,9 +13,17 @@
 //! first [`SCORE_HORIZON_MONTHS`] months (Simpson's rule, step [`SCORE_STEP_MONTHS`]).
 //! Lower is better; the unit is ΔE00.
 
+mod blends;
+mod dilution;
+mod uncertainty;
+
+pub use blends::*;
+pub use dilution::*;
+pub use uncertainty::*;
+
 use rayon::prelude::*;
 
-use crate::catalog::{Catalog, Method, Pigment};
+use crate::catalog::{Catalog, Pigment};
 use crate::color::{delta_e00, mix_linear, Lab};
 use crate::model::{
     healed_concentration, retention, Dots, Fading, ModelParams, PigmentOptics, Skin, Sun,
@@ -23,38 +31,26 @@ use crate::model::{
 
 /// Weight of the healed ΔE00 in each scale's score.
 pub const W_HEALED: f64 = 0.5;
+
 /// Weight of the close-up (dot vs hair) scale in the score; the area scale gets the rest.
 pub const W_DOT: f64 = 0.5;
+
 /// Months averaged by the score.
 pub const SCORE_HORIZON_MONTHS: f64 = 36.0;
+
 /// Step of Simpson's rule over the horizon (the looks change smoothly, as exponentials with
 /// half-lives of two years and more, so 6 months integrates to < 0.01 ΔE00).
 pub const SCORE_STEP_MONTHS: f64 = 6.0;
+
 /// Drift of the dot from its healed look that calls for a touch-up: the upper end of the
 /// 2–3 ΔE00 acceptability range for skin-like colours.
 pub const TOUCH_UP_DE00: f32 = 3.0;
+
 /// Longest horizon searched for the touch-up.
 pub const TOUCH_UP_HORIZON_MONTHS: f64 = 120.0;
+
 /// Default timeline months.
 pub const DEFAULT_MONTHS: [f64; 7] = [0.0, 1.0, 3.0, 6.0, 12.0, 24.0, 36.0];
-/// Dilution steps used when the catalog lists none: the shade numbers of common SMP
-/// dilution charts (practitioner sources).
-pub const DEFAULT_DILUTION_STEPS: [f64; 10] =
-    [0.0, 1.0, 2.0, 4.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0];
-/// A blend is reported only if its score beats the best single ink by at least this much:
-/// about one just-perceptible difference, so a blend is never suggested for a gain no one
-/// could see.
-pub const BLEND_MARGIN_DE00: f64 = 1.0;
-/// Lighter first: among clinic steps whose scores lie within this much of the best step's,
-/// the most diluted is used. Less ink heals more evenly and spreads less, and a shade can be
-/// darkened at the next session but never lightened (practitioner rule); half a
-/// just-perceptible difference is not worth more ink.
-pub const LIGHTER_FIRST_DE00: f64 = 0.5;
-/// Default share step of blends (10 %).
-pub const DEFAULT_BLEND_STEP: f64 = 0.1;
-/// Blends are searched among this many best single inks (all pairs of them): every pair of a
-/// clinic catalog, and a bounded search (780 pairs) in a supplier's library of thousands.
-pub const BLEND_PARTNERS: usize = 40;
 
 /// Settings of the ranking.
 #[derive(Debug, Clone)]
@@ -307,77 +303,6 @@ impl<'a> Setup<'a> {
     }
 }
 
-/// The dilution chosen for a recipe.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Dilution {
-    /// The clinic step used (or the catalog's fixed dilution).
-    pub step: f64,
-    /// The continuous optimum; None for a catalog entry with a fixed dilution.
-    pub optimum: Option<f64>,
-    /// Score at the continuous optimum.
-    pub optimum_score: Option<f64>,
-}
-
-/// Minimise `score(dilution)` over [0, max(steps)]: the continuous optimum (a grid in
-/// ln(1 + d), where equal steps are equal changes of concentration ratio, then golden-section
-/// search around the best grid point), and the clinic step to use: the most diluted of the
-/// clinic's `steps` whose score is within [`LIGHTER_FIRST_DE00`] of the best step's.
-pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f64) {
-    let (best_step, min) = lighter_first_step(&score, steps);
-    let d_max = steps.iter().copied().fold(0.0, f64::max);
-    let u_max = d_max.ln_1p();
-    const GRID: usize = 16;
-    let su = |u: f64| score(u.exp_m1());
-    let grid: Vec<f64> = (0..=GRID).map(|i| u_max * i as f64 / GRID as f64).collect();
-    let vals: Vec<f64> = grid.iter().map(|&u| su(u)).collect();
-    let i = (0..=GRID)
-        .min_by(|&a, &b| vals[a].total_cmp(&vals[b]))
-        .unwrap_or(0);
-    let (mut lo, mut hi) = (grid[i.saturating_sub(1)], grid[(i + 1).min(GRID)]);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
-    let (mut f1, mut f2) = (su(x1), su(x2));
-    while hi - lo > 1e-3 {
-        if f1 <= f2 {
-            hi = x2;
-            (x2, f2) = (x1, f1);
-            x1 = hi - g * (hi - lo);
-            f1 = su(x1);
-        } else {
-            lo = x1;
-            (x1, f1) = (x2, f2);
-            x2 = lo + g * (hi - lo);
-            f2 = su(x2);
-        }
-    }
-    let (mut u, mut s) = if f1 <= f2 { (x1, f1) } else { (x2, f2) };
-    if vals[i] < s {
-        (u, s) = (grid[i], vals[i]);
-    }
-    let opt = (u.exp_m1().max(0.0) * 100.0).round() / 100.0;
-    (
-        Dilution {
-            step: best_step.0,
-            optimum: Some(opt),
-            optimum_score: Some(s.min(min)),
-        },
-        best_step.1,
-    )
-}
-
-/// The clinic step to use, "lighter first": the most diluted of `steps` whose score is within
-/// [`LIGHTER_FIRST_DE00`] of the best step's. Returns (step, its score) and the best score.
-fn lighter_first_step(score: impl Fn(f64) -> f64, steps: &[f64]) -> ((f64, f64), f64) {
-    let at_steps: Vec<(f64, f64)> = steps.iter().map(|&d| (d, score(d))).collect();
-    let min = at_steps.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-    let best = at_steps
-        .iter()
-        .copied()
-        .filter(|x| x.1 <= min + LIGHTER_FIRST_DE00)
-        .fold(at_steps[0], |a, b| if b.0 > a.0 { b } else { a });
-    (best, min)
-}
-
 /// One point of a predicted timeline.
 #[derive(Debug, Clone, Copy)]
 pub struct TimePoint {
@@ -454,96 +379,6 @@ fn recipe_id(catalog: &Catalog, parts: &[Part]) -> String {
         .join("+")
 }
 
-impl Setup<'_> {
-    /// The clinic's dilution steps, or [`DEFAULT_DILUTION_STEPS`].
-    pub fn steps(&self) -> Vec<f64> {
-        self.catalog
-            .dilution_steps
-            .clone()
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| DEFAULT_DILUTION_STEPS.to_vec())
-    }
-
-    /// The best dilution of a recipe and the score there. Recipes whose inks all carry a
-    /// fixed `dilution` in the catalog are not diluted further.
-    pub fn best_dilution(&self, parts: &[Part], steps: &[f64]) -> (Dilution, f64) {
-        let fixed = parts
-            .iter()
-            .map(|p| self.catalog.pigments[p.ink].dilution)
-            .collect::<Option<Vec<f64>>>()
-            .and_then(|v| v.first().copied());
-        match fixed {
-            Some(d) => (
-                Dilution {
-                    step: d,
-                    optimum: None,
-                    optimum_score: None,
-                },
-                self.score(parts, d),
-            ),
-            None => solve_dilution(|d| self.score(parts, d), steps),
-        }
-    }
-
-    /// Everything about one recipe at one dilution.
-    pub fn evaluate(&self, parts: &[Part], dilution: Dilution, months: &[f64]) -> Candidate {
-        let d = dilution.step;
-        let healed = self.look(parts, d, 0.0);
-        let (de_dot, de_area) = self.delta_e00(healed);
-        let timeline = months
-            .iter()
-            .map(|&m| {
-                let look = self.look(parts, d, m);
-                let (dd, da) = self.delta_e00(look);
-                TimePoint {
-                    month: m,
-                    look,
-                    delta_e00_dot: dd,
-                    delta_e00_area: da,
-                }
-            })
-            .collect();
-        let mut warnings = Vec::new();
-        let components = parts
-            .iter()
-            .map(|p| {
-                let ink = self.ink(p.ink);
-                let pigment = self.catalog.pigments[p.ink].clone();
-                if ink.clamped {
-                    warnings.push(format!(
-                        "{}: the healed swatch cannot be reproduced by the model on its skin (it \
-                         is lighter than the skin in some channel); its optics were clamped",
-                        pigment.id
-                    ));
-                }
-                Component {
-                    pigment,
-                    share: p.share,
-                    fading: ink.fading,
-                    masstone: ink.optics.masstone(),
-                }
-            })
-            .collect();
-        Candidate {
-            id: recipe_id(self.catalog, parts),
-            parts: parts.to_vec(),
-            components,
-            dilution,
-            concentration: self.concentration(parts, d),
-            coverage: self.coverage,
-            score: self.score(parts, d),
-            uncertainty: 0.0,
-            tied_with_best: false,
-            healed,
-            delta_e00_dot: de_dot,
-            delta_e00_area: de_area,
-            touch_up_months: self.touch_up(parts, d),
-            timeline,
-            warnings,
-        }
-    }
-}
-
 /// First month in (0, horizon] at which `drift(m)` exceeds [`TOUCH_UP_DE00`], to 0.1 month.
 pub fn touch_up(drift: impl Fn(f64) -> f32) -> Option<f64> {
     let mut lo = 0.0;
@@ -565,19 +400,6 @@ pub fn touch_up(drift: impl Fn(f64) -> f32) -> Option<f64> {
         m += 1.0;
     }
     None
-}
-
-/// The blends searched and the best of them.
-#[derive(Debug, Clone)]
-pub struct BlendSearch {
-    /// Blend recipes scored.
-    pub considered: usize,
-    /// Inks blends were made from (the best [`BLEND_PARTNERS`] single inks).
-    pub partners: usize,
-    /// The best blend, whether or not it made the ranking.
-    pub best_id: Option<String>,
-    /// Its score minus the best single ink's (negative: the blend is better).
-    pub best_gain_de00: Option<f64>,
 }
 
 /// A full ranking.
@@ -705,277 +527,6 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
     }
 }
 
-/// "70 % a + 30 % b".
-pub fn blend_label(catalog: &Catalog, parts: &[Part]) -> String {
-    parts
-        .iter()
-        .map(|p| format!("{:.0} % {}", 100.0 * p.share, catalog.pigments[p.ink].id))
-        .collect::<Vec<_>>()
-        .join(" + ")
-}
-
-/// Photo colour uncertainty without a calibration profile (ΔE00, 1σ): an assumption for
-/// phone photos under clinic light, where white balance and rendering errors of several
-/// ΔE00 are common; a calibration profile replaces it by its measured residual.
-pub const UNCALIBRATED_DE00: f64 = 2.0;
-
-/// Uncertainty of a catalog colour (ΔE00-scale, per L*, a*, b* axis, 1σ), by how it was
-/// obtained. Assumptions: instrument repeatability on a drawdown ≈ 0.5; a photographed healed
-/// swatch ≈ 1; a manufacturer's figure (unknown instrument and batch) ≈ 1.5; an illustrative
-/// value is a guess ≈ 3.
-pub fn pigment_uncertainty_de00(p: &Pigment) -> f64 {
-    match p.measurement.method {
-        Method::MasstoneDrawdown => 0.5,
-        Method::HealedSwatch => 1.0,
-        Method::Manufacturer => 1.5,
-        Method::Illustrative => 3.0,
-    }
-}
-
-/// One source of uncertainty and the range it spans.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// Parameter name.
-    pub name: &'static str,
-    /// Low and high values tried.
-    pub low: f64,
-    /// See `low`.
-    pub high: f64,
-    /// Where the range comes from.
-    pub basis: &'static str,
-}
-
-/// Uncertainty of the scores: each source is moved to the low and high ends of its
-/// plausible range (read as ±1σ), every candidate is re-scored at its chosen recipe, and
-/// the larger of the two score changes per source is added in quadrature. Ties use the
-/// same rule on the *difference* to the best score, since sources that move every score
-/// alike (a lighting cast, say) should not make candidates look tied.
-#[derive(Debug, Clone)]
-pub struct Uncertainty {
-    /// The sources.
-    pub sources: Vec<Source>,
-    /// Target shift used for the measurement sources (ΔE00-scale, per L*, a*, b* axis).
-    pub target_shift: f64,
-}
-
-impl Uncertainty {
-    fn analyse(
-        catalog: &Catalog,
-        targets: Targets,
-        opts: &RankOptions,
-        candidates: &mut [Candidate],
-    ) -> Uncertainty {
-        let p = opts.params;
-        let u = opts.measurement_de00.max(0.0);
-        let sources = vec![
-            Source {
-                name: "c_full",
-                low: p.c_full * 0.7,
-                high: p.c_full * 1.3,
-                basis: "assumption: ±30 % of the ink load reaching the dermis",
-            },
-            Source {
-                name: "healing_retention",
-                low: 0.5,
-                high: 0.8,
-                basis: "Bäumler 2015: about a third lost in weeks; range an assumption",
-            },
-            Source {
-                name: "veil_r550",
-                low: p.veil_r550 * 0.6,
-                high: p.veil_r550 * 1.4,
-                basis: "assumption: implant depth varies",
-            },
-            Source {
-                name: "scatter_power",
-                low: 1.0,
-                high: 1.8,
-                basis: "Jacques 2013: skin scattering power varies by site and person",
-            },
-            Source {
-                name: "dermis_rgb",
-                low: 0.85,
-                high: 1.15,
-                basis: "assumption: ±15 % dermal reflectance",
-            },
-            Source {
-                name: "half_life_scale",
-                low: 0.7,
-                high: 1.3,
-                basis: "assumption: ±30 % on every pigment's fading half-life",
-            },
-            Source {
-                name: "hair_target_sampling",
-                low: -opts.target_standard_error,
-                high: opts.target_standard_error,
-                basis: "spread of the hair target's cluster / √pixels (hair target only)",
-            },
-            Source {
-                name: "colour_l",
-                low: -u,
-                high: u,
-                basis: "photo colour uncertainty (uncalibrated: assumption; else the calibration residual), on L*",
-            },
-            Source {
-                name: "colour_a",
-                low: -u,
-                high: u,
-                basis: "as colour_l, on a*",
-            },
-            Source {
-                name: "colour_b",
-                low: -u,
-                high: u,
-                basis: "as colour_l, on b*",
-            },
-        ];
-        let setup_for = |src: &Source, v: f64| -> (ModelParams, f64, Targets) {
-            let mut q = p;
-            let mut fading = opts.half_life_scale;
-            let mut t = targets;
-            let shift = |t: &mut Targets, dl: f32, da: f32, db: f32| {
-                for lab in [&mut t.hair, &mut t.stubble, &mut t.scalp] {
-                    lab.l += dl;
-                    lab.a += da;
-                    lab.b += db;
-                }
-            };
-            match src.name {
-                "c_full" => q.c_full = v,
-                "healing_retention" => q.healing_retention = v,
-                "veil_r550" => q.veil_r550 = v,
-                "scatter_power" => q.scatter_power = v,
-                "dermis_rgb" => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
-                "half_life_scale" => fading = v * opts.half_life_scale,
-                "hair_target_sampling" => {
-                    let d = (v / 3f64.sqrt()) as f32;
-                    t.hair.l += d;
-                    t.hair.a += d;
-                    t.hair.b += d;
-                }
-                "colour_l" => shift(&mut t, v as f32, 0.0, 0.0),
-                "colour_a" => shift(&mut t, 0.0, v as f32, 0.0),
-                _ => shift(&mut t, 0.0, 0.0, v as f32),
-            }
-            (q, fading, t)
-        };
-        // scores[source][end][candidate]
-        let scores: Vec<[Vec<f64>; 2]> = sources
-            .par_iter()
-            .map(|src| {
-                [src.low, src.high].map(|v| {
-                    let (q, f, t) = setup_for(src, v);
-                    let s = Setup::new(catalog, t, q, opts.dots, opts.sun, f);
-                    candidates
-                        .iter()
-                        .map(|c| s.score(&c.parts, c.dilution.step))
-                        .collect()
-                })
-            })
-            .collect();
-        // Each ink's own colour is uncertain too, independently of the others': perturb each
-        // component's catalog Lab by ± its uncertainty on each axis.
-        let hl = opts.half_life_scale;
-        let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, hl);
-        let own: Vec<f64> = candidates
-            .par_iter()
-            .map(|c| {
-                let mut var = 0.0;
-                let at_catalog = base.score(&c.parts, c.dilution.step);
-                for part in &c.parts {
-                    let u = pigment_uncertainty_de00(&catalog.pigments[part.ink]);
-                    for axis in 0..3 {
-                        let dev = [-u, u]
-                            .iter()
-                            .map(|&du| {
-                                let mut lab = catalog.pigments[part.ink].lab;
-                                lab[axis] += du;
-                                let s = base.with_ink_lab(part.ink, lab, hl);
-                                (s.score(&c.parts, c.dilution.step) - at_catalog).abs()
-                            })
-                            .fold(0.0, f64::max);
-                        var += dev * dev;
-                    }
-                }
-                var
-            })
-            .collect();
-        let best = 0;
-        for i in 0..candidates.len() {
-            let (mut var, mut var_d) = (own[i], own[i] + own[best]);
-            for ends in &scores {
-                let dev = ends
-                    .iter()
-                    .map(|e| (e[i] - candidates[i].score).abs())
-                    .fold(0.0, f64::max);
-                let dev_d = ends
-                    .iter()
-                    .map(|e| {
-                        ((e[i] - e[best]) - (candidates[i].score - candidates[best].score)).abs()
-                    })
-                    .fold(0.0, f64::max);
-                var += dev * dev;
-                var_d += dev_d * dev_d;
-            }
-            candidates[i].uncertainty = var.sqrt();
-            let gap = candidates[i].score - candidates[best].score;
-            candidates[i].tied_with_best = i != best && gap <= var_d.sqrt();
-        }
-        Uncertainty {
-            sources,
-            target_shift: u,
-        }
-    }
-}
-
-/// Plain-words summary of the ties.
-pub fn ties_summary(candidates: &[Candidate]) -> String {
-    let Some(best) = candidates.first() else {
-        return "the catalog is empty".into();
-    };
-    let tied: Vec<&str> = candidates
-        .iter()
-        .filter(|c| c.tied_with_best)
-        .map(|c| c.id.as_str())
-        .collect();
-    if tied.is_empty() {
-        format!(
-            "{} is the clear best: no other candidate scores within the uncertainty (±{:.1} \
-             ΔE00) of it",
-            best.id, best.uncertainty
-        )
-    } else {
-        format!(
-            "{} scores best, but {} {} within the uncertainty of the model and the photo \
-             colours: the difference is not meaningful, so choose among them by stock, \
-             experience or a test patch",
-            best.id,
-            tied.join(", "),
-            if tied.len() == 1 { "is" } else { "are" }
-        )
-    }
-}
-
-/// Parse `--months` (comma-separated, non-negative, at most 1200).
-pub fn parse_months(s: &str) -> Result<Vec<f64>, String> {
-    let mut v = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let m: f64 = part
-            .parse()
-            .map_err(|_| format!("{part:?} is not a number of months"))?;
-        if !(m.is_finite() && (0.0..=1200.0).contains(&m)) {
-            return Err(format!("months must lie in 0–1200, got {part}"));
-        }
-        v.push(m);
-    }
-    if v.is_empty() {
-        return Err("give at least one month, e.g. 0,6,12".into());
-    }
-    v.sort_by(f64::total_cmp);
-    v.dedup();
-    Ok(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -986,14 +537,6 @@ mod tests {
         let t = touch_up(|m| (m / 10.0) as f32).expect("crosses");
         assert!((t - 30.0).abs() <= 0.1, "{t}");
         assert_eq!(touch_up(|_| 1.0), None);
-    }
-
-    #[test]
-    fn months_parse() {
-        assert_eq!(parse_months("12,0,6,6").ok(), Some(vec![0.0, 6.0, 12.0]));
-        assert!(parse_months("-1").is_err());
-        assert!(parse_months("").is_err());
-        assert!(parse_months("x").is_err());
     }
 
     #[test]

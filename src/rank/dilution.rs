@@ -1,0 +1,176 @@
+//! Dilution: each ink's best dilution among the catalog's steps, with the lighter step
+//! preferred when it is as good (dots spread and darken as they heal).
+
+use super::*;
+
+/// Dilution steps used when the catalog lists none: the shade numbers of common SMP
+/// dilution charts (practitioner sources).
+pub const DEFAULT_DILUTION_STEPS: [f64; 10] =
+    [0.0, 1.0, 2.0, 4.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0];
+
+/// Lighter first: among clinic steps whose scores lie within this much of the best step's,
+/// the most diluted is used. Less ink heals more evenly and spreads less, and a shade can be
+/// darkened at the next session but never lightened (practitioner rule); half a
+/// just-perceptible difference is not worth more ink.
+pub const LIGHTER_FIRST_DE00: f64 = 0.5;
+
+/// The dilution chosen for a recipe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dilution {
+    /// The clinic step used (or the catalog's fixed dilution).
+    pub step: f64,
+    /// The continuous optimum; None for a catalog entry with a fixed dilution.
+    pub optimum: Option<f64>,
+    /// Score at the continuous optimum.
+    pub optimum_score: Option<f64>,
+}
+
+/// Minimise `score(dilution)` over [0, max(steps)]: the continuous optimum (a grid in
+/// ln(1 + d), where equal steps are equal changes of concentration ratio, then golden-section
+/// search around the best grid point), and the clinic step to use: the most diluted of the
+/// clinic's `steps` whose score is within [`LIGHTER_FIRST_DE00`] of the best step's.
+pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f64) {
+    let (best_step, min) = lighter_first_step(&score, steps);
+    let d_max = steps.iter().copied().fold(0.0, f64::max);
+    let u_max = d_max.ln_1p();
+    const GRID: usize = 16;
+    let su = |u: f64| score(u.exp_m1());
+    let grid: Vec<f64> = (0..=GRID).map(|i| u_max * i as f64 / GRID as f64).collect();
+    let vals: Vec<f64> = grid.iter().map(|&u| su(u)).collect();
+    let i = (0..=GRID)
+        .min_by(|&a, &b| vals[a].total_cmp(&vals[b]))
+        .unwrap_or(0);
+    let (mut lo, mut hi) = (grid[i.saturating_sub(1)], grid[(i + 1).min(GRID)]);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+    let (mut f1, mut f2) = (su(x1), su(x2));
+    while hi - lo > 1e-3 {
+        if f1 <= f2 {
+            hi = x2;
+            (x2, f2) = (x1, f1);
+            x1 = hi - g * (hi - lo);
+            f1 = su(x1);
+        } else {
+            lo = x1;
+            (x1, f1) = (x2, f2);
+            x2 = lo + g * (hi - lo);
+            f2 = su(x2);
+        }
+    }
+    let (mut u, mut s) = if f1 <= f2 { (x1, f1) } else { (x2, f2) };
+    if vals[i] < s {
+        (u, s) = (grid[i], vals[i]);
+    }
+    let opt = (u.exp_m1().max(0.0) * 100.0).round() / 100.0;
+    (
+        Dilution {
+            step: best_step.0,
+            optimum: Some(opt),
+            optimum_score: Some(s.min(min)),
+        },
+        best_step.1,
+    )
+}
+
+/// The clinic step to use, "lighter first": the most diluted of `steps` whose score is within
+/// [`LIGHTER_FIRST_DE00`] of the best step's. Returns (step, its score) and the best score.
+pub(super) fn lighter_first_step(score: impl Fn(f64) -> f64, steps: &[f64]) -> ((f64, f64), f64) {
+    let at_steps: Vec<(f64, f64)> = steps.iter().map(|&d| (d, score(d))).collect();
+    let min = at_steps.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+    let best = at_steps
+        .iter()
+        .copied()
+        .filter(|x| x.1 <= min + LIGHTER_FIRST_DE00)
+        .fold(at_steps[0], |a, b| if b.0 > a.0 { b } else { a });
+    (best, min)
+}
+
+impl Setup<'_> {
+    /// The clinic's dilution steps, or [`DEFAULT_DILUTION_STEPS`].
+    pub fn steps(&self) -> Vec<f64> {
+        self.catalog
+            .dilution_steps
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_DILUTION_STEPS.to_vec())
+    }
+
+    /// The best dilution of a recipe and the score there. Recipes whose inks all carry a
+    /// fixed `dilution` in the catalog are not diluted further.
+    pub fn best_dilution(&self, parts: &[Part], steps: &[f64]) -> (Dilution, f64) {
+        let fixed = parts
+            .iter()
+            .map(|p| self.catalog.pigments[p.ink].dilution)
+            .collect::<Option<Vec<f64>>>()
+            .and_then(|v| v.first().copied());
+        match fixed {
+            Some(d) => (
+                Dilution {
+                    step: d,
+                    optimum: None,
+                    optimum_score: None,
+                },
+                self.score(parts, d),
+            ),
+            None => solve_dilution(|d| self.score(parts, d), steps),
+        }
+    }
+
+    /// Everything about one recipe at one dilution.
+    pub fn evaluate(&self, parts: &[Part], dilution: Dilution, months: &[f64]) -> Candidate {
+        let d = dilution.step;
+        let healed = self.look(parts, d, 0.0);
+        let (de_dot, de_area) = self.delta_e00(healed);
+        let timeline = months
+            .iter()
+            .map(|&m| {
+                let look = self.look(parts, d, m);
+                let (dd, da) = self.delta_e00(look);
+                TimePoint {
+                    month: m,
+                    look,
+                    delta_e00_dot: dd,
+                    delta_e00_area: da,
+                }
+            })
+            .collect();
+        let mut warnings = Vec::new();
+        let components = parts
+            .iter()
+            .map(|p| {
+                let ink = self.ink(p.ink);
+                let pigment = self.catalog.pigments[p.ink].clone();
+                if ink.clamped {
+                    warnings.push(format!(
+                        "{}: the healed swatch cannot be reproduced by the model on its skin (it \
+                         is lighter than the skin in some channel); its optics were clamped",
+                        pigment.id
+                    ));
+                }
+                Component {
+                    pigment,
+                    share: p.share,
+                    fading: ink.fading,
+                    masstone: ink.optics.masstone(),
+                }
+            })
+            .collect();
+        Candidate {
+            id: recipe_id(self.catalog, parts),
+            parts: parts.to_vec(),
+            components,
+            dilution,
+            concentration: self.concentration(parts, d),
+            coverage: self.coverage,
+            score: self.score(parts, d),
+            uncertainty: 0.0,
+            tied_with_best: false,
+            healed,
+            delta_e00_dot: de_dot,
+            delta_e00_area: de_area,
+            touch_up_months: self.touch_up(parts, d),
+            timeline,
+            warnings,
+        }
+    }
+}

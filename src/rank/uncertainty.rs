@@ -1,0 +1,250 @@
+//! How sure a ranking is: each candidate's score under the measurement, model and
+//! catalog uncertainties, and which candidates tie within them.
+
+use rayon::prelude::*;
+
+use super::*;
+use crate::catalog::{Catalog, Method, Pigment};
+use crate::model::ModelParams;
+
+/// Photo colour uncertainty without a calibration profile (ΔE00, 1σ): an assumption for
+/// phone photos under clinic light, where white balance and rendering errors of several
+/// ΔE00 are common; a calibration profile replaces it by its measured residual.
+pub const UNCALIBRATED_DE00: f64 = 2.0;
+
+/// Uncertainty of a catalog colour (ΔE00-scale, per L*, a*, b* axis, 1σ), by how it was
+/// obtained. Assumptions: instrument repeatability on a drawdown ≈ 0.5; a photographed healed
+/// swatch ≈ 1; a manufacturer's figure (unknown instrument and batch) ≈ 1.5; an illustrative
+/// value is a guess ≈ 3.
+pub fn pigment_uncertainty_de00(p: &Pigment) -> f64 {
+    match p.measurement.method {
+        Method::MasstoneDrawdown => 0.5,
+        Method::HealedSwatch => 1.0,
+        Method::Manufacturer => 1.5,
+        Method::Illustrative => 3.0,
+    }
+}
+
+/// One source of uncertainty and the range it spans.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Parameter name.
+    pub name: &'static str,
+    /// Low and high values tried.
+    pub low: f64,
+    /// See `low`.
+    pub high: f64,
+    /// Where the range comes from.
+    pub basis: &'static str,
+}
+
+/// Uncertainty of the scores: each source is moved to the low and high ends of its
+/// plausible range (read as ±1σ), every candidate is re-scored at its chosen recipe, and
+/// the larger of the two score changes per source is added in quadrature. Ties use the
+/// same rule on the *difference* to the best score, since sources that move every score
+/// alike (a lighting cast, say) should not make candidates look tied.
+#[derive(Debug, Clone)]
+pub struct Uncertainty {
+    /// The sources.
+    pub sources: Vec<Source>,
+    /// Target shift used for the measurement sources (ΔE00-scale, per L*, a*, b* axis).
+    pub target_shift: f64,
+}
+
+impl Uncertainty {
+    pub(super) fn analyse(
+        catalog: &Catalog,
+        targets: Targets,
+        opts: &RankOptions,
+        candidates: &mut [Candidate],
+    ) -> Uncertainty {
+        let p = opts.params;
+        let u = opts.measurement_de00.max(0.0);
+        let sources = vec![
+            Source {
+                name: "c_full",
+                low: p.c_full * 0.7,
+                high: p.c_full * 1.3,
+                basis: "assumption: ±30 % of the ink load reaching the dermis",
+            },
+            Source {
+                name: "healing_retention",
+                low: 0.5,
+                high: 0.8,
+                basis: "Bäumler 2015: about a third lost in weeks; range an assumption",
+            },
+            Source {
+                name: "veil_r550",
+                low: p.veil_r550 * 0.6,
+                high: p.veil_r550 * 1.4,
+                basis: "assumption: implant depth varies",
+            },
+            Source {
+                name: "scatter_power",
+                low: 1.0,
+                high: 1.8,
+                basis: "Jacques 2013: skin scattering power varies by site and person",
+            },
+            Source {
+                name: "dermis_rgb",
+                low: 0.85,
+                high: 1.15,
+                basis: "assumption: ±15 % dermal reflectance",
+            },
+            Source {
+                name: "half_life_scale",
+                low: 0.7,
+                high: 1.3,
+                basis: "assumption: ±30 % on every pigment's fading half-life",
+            },
+            Source {
+                name: "hair_target_sampling",
+                low: -opts.target_standard_error,
+                high: opts.target_standard_error,
+                basis: "spread of the hair target's cluster / √pixels (hair target only)",
+            },
+            Source {
+                name: "colour_l",
+                low: -u,
+                high: u,
+                basis: "photo colour uncertainty (uncalibrated: assumption; else the calibration residual), on L*",
+            },
+            Source {
+                name: "colour_a",
+                low: -u,
+                high: u,
+                basis: "as colour_l, on a*",
+            },
+            Source {
+                name: "colour_b",
+                low: -u,
+                high: u,
+                basis: "as colour_l, on b*",
+            },
+        ];
+        let setup_for = |src: &Source, v: f64| -> (ModelParams, f64, Targets) {
+            let mut q = p;
+            let mut fading = opts.half_life_scale;
+            let mut t = targets;
+            let shift = |t: &mut Targets, dl: f32, da: f32, db: f32| {
+                for lab in [&mut t.hair, &mut t.stubble, &mut t.scalp] {
+                    lab.l += dl;
+                    lab.a += da;
+                    lab.b += db;
+                }
+            };
+            match src.name {
+                "c_full" => q.c_full = v,
+                "healing_retention" => q.healing_retention = v,
+                "veil_r550" => q.veil_r550 = v,
+                "scatter_power" => q.scatter_power = v,
+                "dermis_rgb" => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
+                "half_life_scale" => fading = v * opts.half_life_scale,
+                "hair_target_sampling" => {
+                    let d = (v / 3f64.sqrt()) as f32;
+                    t.hair.l += d;
+                    t.hair.a += d;
+                    t.hair.b += d;
+                }
+                "colour_l" => shift(&mut t, v as f32, 0.0, 0.0),
+                "colour_a" => shift(&mut t, 0.0, v as f32, 0.0),
+                _ => shift(&mut t, 0.0, 0.0, v as f32),
+            }
+            (q, fading, t)
+        };
+        // scores[source][end][candidate]
+        let scores: Vec<[Vec<f64>; 2]> = sources
+            .par_iter()
+            .map(|src| {
+                [src.low, src.high].map(|v| {
+                    let (q, f, t) = setup_for(src, v);
+                    let s = Setup::new(catalog, t, q, opts.dots, opts.sun, f);
+                    candidates
+                        .iter()
+                        .map(|c| s.score(&c.parts, c.dilution.step))
+                        .collect()
+                })
+            })
+            .collect();
+        // Each ink's own colour is uncertain too, independently of the others': perturb each
+        // component's catalog Lab by ± its uncertainty on each axis.
+        let hl = opts.half_life_scale;
+        let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, hl);
+        let own: Vec<f64> = candidates
+            .par_iter()
+            .map(|c| {
+                let mut var = 0.0;
+                let at_catalog = base.score(&c.parts, c.dilution.step);
+                for part in &c.parts {
+                    let u = pigment_uncertainty_de00(&catalog.pigments[part.ink]);
+                    for axis in 0..3 {
+                        let dev = [-u, u]
+                            .iter()
+                            .map(|&du| {
+                                let mut lab = catalog.pigments[part.ink].lab;
+                                lab[axis] += du;
+                                let s = base.with_ink_lab(part.ink, lab, hl);
+                                (s.score(&c.parts, c.dilution.step) - at_catalog).abs()
+                            })
+                            .fold(0.0, f64::max);
+                        var += dev * dev;
+                    }
+                }
+                var
+            })
+            .collect();
+        let best = 0;
+        for i in 0..candidates.len() {
+            let (mut var, mut var_d) = (own[i], own[i] + own[best]);
+            for ends in &scores {
+                let dev = ends
+                    .iter()
+                    .map(|e| (e[i] - candidates[i].score).abs())
+                    .fold(0.0, f64::max);
+                let dev_d = ends
+                    .iter()
+                    .map(|e| {
+                        ((e[i] - e[best]) - (candidates[i].score - candidates[best].score)).abs()
+                    })
+                    .fold(0.0, f64::max);
+                var += dev * dev;
+                var_d += dev_d * dev_d;
+            }
+            candidates[i].uncertainty = var.sqrt();
+            let gap = candidates[i].score - candidates[best].score;
+            candidates[i].tied_with_best = i != best && gap <= var_d.sqrt();
+        }
+        Uncertainty {
+            sources,
+            target_shift: u,
+        }
+    }
+}
+
+/// Plain-words summary of the ties.
+pub fn ties_summary(candidates: &[Candidate]) -> String {
+    let Some(best) = candidates.first() else {
+        return "the catalog is empty".into();
+    };
+    let tied: Vec<&str> = candidates
+        .iter()
+        .filter(|c| c.tied_with_best)
+        .map(|c| c.id.as_str())
+        .collect();
+    if tied.is_empty() {
+        format!(
+            "{} is the clear best: no other candidate scores within the uncertainty (±{:.1} \
+             ΔE00) of it",
+            best.id, best.uncertainty
+        )
+    } else {
+        format!(
+            "{} scores best, but {} {} within the uncertainty of the model and the photo \
+             colours: the difference is not meaningful, so choose among them by stock, \
+             experience or a test patch",
+            best.id,
+            tied.join(", "),
+            if tied.len() == 1 { "is" } else { "are" }
+        )
+    }
+}
