@@ -24,6 +24,7 @@ pub mod error;
 pub mod input;
 pub mod io;
 pub mod model;
+pub mod numeric;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -204,17 +204,9 @@ pub fn best_density(setup: &Setup<'_>, c: &Candidate, dots: Dots) -> (f64, f32) 
         .coverage();
         f64::from(delta_e00(setup.area(dot, cov), stubble))
     };
-    let (mut lo, mut hi) = DENSITY_RANGE;
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    while hi - lo > 0.5 {
-        let (x1, x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
-        if de(x1) <= de(x2) {
-            hi = x2;
-        } else {
-            lo = x1;
-        }
-    }
-    let n = ((0.5 * (lo + hi)) / 5.0).round() * 5.0;
+    let (lo, hi) = DENSITY_RANGE;
+    let (best, _) = crate::numeric::golden_section_min(de, lo, hi, 0.5);
+    let n = (best / 5.0).round() * 5.0;
     (n, de(n) as f32)
 }
 

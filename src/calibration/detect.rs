@@ -109,8 +109,7 @@ pub struct Detection {
 }
 
 /// Sample the patch at grid cell (c, r): the inner half of the cell (±0.25 of the pitch),
-/// a 15 × 15 lattice of photo pixels, per-channel median after dropping the 20 % darkest and
-/// brightest by luminance.
+/// a 15 × 15 lattice of photo pixels, reduced by [`crate::numeric::robust_median_rgb`].
 fn sample_patch(photo: &Photo, h: &Homography, c: f64, r: f64) -> Option<PatchSample> {
     const N: usize = 15;
     let (w, hgt) = (photo.info.width as f64, photo.info.height as f64);
@@ -128,19 +127,8 @@ fn sample_patch(photo: &Photo, h: &Homography, c: f64, r: f64) -> Option<PatchSa
     }
     let clipped_frac =
         px.iter().filter(|p| p.iter().any(|&v| v >= 0.99)).count() as f64 / px.len() as f64;
-    px.sort_by(|a, b| {
-        let la = 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2];
-        let lb = 0.2126 * b[0] + 0.7152 * b[1] + 0.0722 * b[2];
-        la.total_cmp(&lb)
-    });
-    let k = px.len() / 5;
-    let kept = &px[k..px.len() - k];
-    let median = |ch: usize| {
-        let mut v: Vec<f32> = kept.iter().map(|p| p[ch]).collect();
-        v.sort_by(f32::total_cmp);
-        f64::from(v[v.len() / 2])
-    };
-    let linear = [median(0), median(1), median(2)];
+    let mut px: Vec<[f64; 3]> = px.iter().map(|p| p.map(f64::from)).collect();
+    let linear = crate::numeric::robust_median_rgb(&mut px)?;
     Some(PatchSample {
         linear,
         clipped: clipped_frac > 0.2 || linear.iter().all(|&v| v < 0.002),

@@ -280,8 +280,8 @@ pub struct RegionMeasure {
     pub pixels: usize,
 }
 
-/// Measure a flat swatch: per-channel median of the region's linear RGB after dropping the
-/// 10 % darkest and brightest pixels, corrected by the profile.
+/// Measure a flat swatch: its pixels' linear RGB corrected by the profile, reduced by
+/// [`crate::numeric::robust_median_rgb`]; the spread is the RMS ΔE00 of the pixels from it.
 pub fn measure_region(
     photo: &crate::input::Photo,
     region: crate::input::Region,
@@ -302,22 +302,13 @@ pub fn measure_region(
         }
         y += step;
     }
-    if px.is_empty() {
+    let Some(median) = crate::numeric::robust_median_rgb(&mut px) else {
         return Err(Error::input(
             &photo.path,
             format!("region {region} holds no pixel"),
         ));
-    }
-    let lum = |p: &[f64; 3]| 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2];
-    px.sort_by(|a, b| lum(a).total_cmp(&lum(b)));
-    let k = px.len() / 10;
-    let kept = &px[k..px.len() - k];
-    let median = |ch: usize| {
-        let mut v: Vec<f64> = kept.iter().map(|p| p[ch]).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
     };
-    let lab = lin_lab([median(0), median(1), median(2)]);
+    let lab = lin_lab(median);
     let stride = (px.len() / 2000).max(1);
     let sq: Vec<f64> = px
         .iter()

@@ -198,17 +198,8 @@ fn invert_concentration(
     let i = (0..grid.len())
         .min_by(|&a, &b| f(grid[a]).total_cmp(&f(grid[b])))
         .unwrap_or(0);
-    let (mut a, mut b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(grid.len() - 1)]);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    while b - a > 1e-6 {
-        let (x1, x2) = (b - g * (b - a), a + g * (b - a));
-        if f(x1) <= f(x2) {
-            b = x2;
-        } else {
-            a = x1;
-        }
-    }
-    let u = 0.5 * (a + b);
+    let (a, b) = (grid[i.saturating_sub(1)], grid[(i + 1).min(grid.len() - 1)]);
+    let (u, _) = crate::numeric::golden_section_min(f, a, b, 1e-6);
     (u.exp(), f(u))
 }
 

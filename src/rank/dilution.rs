@@ -40,24 +40,8 @@ pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f
     let i = (0..=GRID)
         .min_by(|&a, &b| vals[a].total_cmp(&vals[b]))
         .unwrap_or(0);
-    let (mut lo, mut hi) = (grid[i.saturating_sub(1)], grid[(i + 1).min(GRID)]);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut x1, mut x2) = (hi - g * (hi - lo), lo + g * (hi - lo));
-    let (mut f1, mut f2) = (su(x1), su(x2));
-    while hi - lo > 1e-3 {
-        if f1 <= f2 {
-            hi = x2;
-            (x2, f2) = (x1, f1);
-            x1 = hi - g * (hi - lo);
-            f1 = su(x1);
-        } else {
-            lo = x1;
-            (x1, f1) = (x2, f2);
-            x2 = lo + g * (hi - lo);
-            f2 = su(x2);
-        }
-    }
-    let (mut u, mut s) = if f1 <= f2 { (x1, f1) } else { (x2, f2) };
+    let (lo, hi) = (grid[i.saturating_sub(1)], grid[(i + 1).min(GRID)]);
+    let (mut u, mut s) = crate::numeric::golden_section_min(su, lo, hi, 1e-3);
     if vals[i] < s {
         (u, s) = (grid[i], vals[i]);
     }
