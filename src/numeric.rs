@@ -101,10 +101,15 @@ mod tests {
 
     #[test]
     fn the_median_ignores_a_fifth_of_outliers_at_each_end() {
-        let mut px: Vec<[f64; 3]> = (0..10).map(|i| [0.5, 0.4, 0.3 + 0.001 * f64::from(i)]).collect();
+        let mut px: Vec<[f64; 3]> = (0..10)
+            .map(|i| [0.5, 0.4, 0.3 + 0.001 * f64::from(i)])
+            .collect();
         px.extend([[0.0; 3], [0.0; 3], [1.0; 3], [1.0; 3]]);
         let m = robust_median_rgb(&mut px).expect("pixels");
-        assert!((m[0] - 0.5).abs() < 1e-12 && (m[1] - 0.4).abs() < 1e-12, "{m:?}");
+        assert!(
+            (m[0] - 0.5).abs() < 1e-12 && (m[1] - 0.4).abs() < 1e-12,
+            "{m:?}"
+        );
         assert_eq!(robust_median_rgb(&mut []), None);
     }
 }

@@ -247,7 +247,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             }
             // The separation is fitted on a fixed grid of the photo, the same whatever
             // --max-samples is, so the sampling density cannot move the hair/scalp split.
-            let mut grid = photo.sample_lab(None, segment::FIT_SAMPLES)?;
+            let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
             grid.lab = opts.correct(grid.lab);
             let sep = segment::auto_separate_with(s.lab, &grid.lab, opts.tones.seed);
 

@@ -28,9 +28,6 @@ use crate::analysis::classify::{is_darker_than_scalp, is_skin_like, HAIR_MIN_DAR
 use crate::analysis::tones;
 use crate::color::{delta_e00, mix_linear, Lab};
 
-/// Points of the photo's fixed grid the separation's k-means is fitted on (then refined on
-/// the whole sample).
-pub const FIT_SAMPLES: usize = 20_000;
 /// A cluster is an edge (strand edges blended with skin) when an optical mix of the hair and
 /// scalp colours with at least this share of each explains it ...
 pub const EDGE_MIN_SHARE: f32 = 0.1;
@@ -91,7 +88,7 @@ pub struct AutoSeparation {
 
 /// Separate hair from scalp in one photo's sample by colour.
 pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
-    let fit_points = tones::subsample(&samples, FIT_SAMPLES);
+    let fit_points = tones::subsample(&samples, tones::FIT_SAMPLES);
     auto_separate_with(samples, &fit_points, seed)
 }
 

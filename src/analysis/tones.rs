@@ -36,7 +36,8 @@ pub const K_MAX: usize = 6;
 pub const K_LIMIT: usize = 16;
 /// Restarts per k.
 pub const RESTARTS: u64 = 2;
-/// Pixels used to fit centroids (the refinement uses all sampled pixels).
+/// Points every k-means (tones and the hair/scalp separation) is fitted on; the refinement
+/// then uses all sampled pixels.
 pub const FIT_SAMPLES: usize = 20_000;
 /// Relative SSE reduction one more cluster must bring under `--k auto`. Splitting a single
 /// normal population in two along its major axis already cuts the SSE by up to

@@ -72,16 +72,18 @@ pub fn reference(set: ReferenceSet) -> &'static [RefPatch] {
 
 fn parse_reference(set: ReferenceSet) -> Vec<RefPatch> {
     let mut out = Vec::with_capacity(PATCHES);
-    for line in REFERENCE_CSV.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 6 || f[0] != set.csv_name() {
+    for f in crate::io::csv::reader(REFERENCE_CSV.as_bytes())
+        .records()
+        .flatten()
+    {
+        if f.len() != 6 || &f[0] != set.csv_name() {
             continue;
         }
-        let num = |s: &str| s.trim().parse::<f64>().unwrap_or(f64::NAN);
-        let lab_d50 = [num(f[3]), num(f[4]), num(f[5])];
+        let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+        let lab_d50 = [num(&f[3]), num(&f[4]), num(&f[5])];
         let (lab, linear) = adapt_d50_to_d65(lab_d50);
         out.push(RefPatch {
-            index: f[1].trim().parse().unwrap_or(0),
+            index: f[1].parse().unwrap_or(0),
             name: f[2].to_string(),
             lab_d50,
             lab,

@@ -77,13 +77,16 @@ pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
 }
 
 fn parse_csv(text: &str) -> std::result::Result<Vec<FollowUp>, String> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .ok_or("empty file")?
-        .split(',')
-        .map(|h| h.trim().to_string())
+    let mut rdr = crate::io::csv::reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("CSV header: {e}"))?
+        .iter()
+        .map(str::to_string)
         .collect();
+    if header.iter().all(String::is_empty) {
+        return Err("empty file".into());
+    }
     let need = [
         "pigment_id",
         "months",
@@ -106,9 +109,9 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<FollowUp>, String> {
         .collect::<std::result::Result<_, _>>()?;
     let sun_col = col("sun");
     let mut out = Vec::new();
-    for (line_no, line) in lines.enumerate() {
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        let row = line_no + 2;
+    for rec in rdr.records() {
+        let f = rec.map_err(|e| format!("CSV: {e}"))?;
+        let row = crate::io::csv::line(&f);
         let num = |k: usize| -> std::result::Result<f64, String> {
             f.get(idx[k])
                 .ok_or(format!("line {row}: missing column {}", need[k]))?
@@ -117,9 +120,9 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<FollowUp>, String> {
         };
         let sun = match sun_col.and_then(|c| f.get(c)).filter(|s| !s.is_empty()) {
             None => None,
-            Some(&"low") => Some(Sun::Low),
-            Some(&"moderate") => Some(Sun::Moderate),
-            Some(&"high") => Some(Sun::High),
+            Some("low") => Some(Sun::Low),
+            Some("moderate") => Some(Sun::Moderate),
+            Some("high") => Some(Sun::High),
             Some(other) => {
                 return Err(format!(
                     "line {row}: sun must be low, moderate or high, got {other:?}"

@@ -38,10 +38,7 @@ pub fn import_csv(
 ) -> Result<Catalog> {
     let bytes =
         crate::io::files::read_input(path, "a CSV file", crate::catalog::MAX_CATALOG_BYTES)?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+    let mut rdr = crate::io::csv::reader(&bytes);
     let fail = |message: String, problems: Vec<Problem>| Error::Catalog {
         path: path.to_path_buf(),
         message,
