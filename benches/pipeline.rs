@@ -30,7 +30,7 @@ fn benches(c: &mut Criterion) {
         .expect("sample")
         .lab;
     let grid: Vec<Lab> = photo
-        .sample_lab(None, smpmatch::analysis::segment::FIT_SAMPLES)
+        .sample_lab(None, smpmatch::analysis::tones::FIT_SAMPLES)
         .expect("grid")
         .lab;
     c.bench_function("hair/scalp separation, k=6", |b| {
