@@ -393,11 +393,33 @@ pub fn replace_with_backup(out: &OutputFile, text: &str) -> Result<Option<PathBu
 /// An exclusive lock on a file the user owns, held for a whole read–modify–write so that two
 /// processes updating it at once cannot lose either update. The lock lives on a sidecar
 /// `FILE.lock` beside the real file (the file itself is replaced by rename, so it cannot
-/// carry the lock) and is released when this value is dropped, or by the OS if the process
-/// dies.
+/// carry the lock). The sidecar is removed when the lock is released, so none is left behind:
+/// it is unlinked while still locked, and every process that takes a lock checks afterwards
+/// that the path still names the file it locked (else it locked a removed sidecar and tries
+/// again). The OS releases the lock if the process dies (the sidecar then stays until the
+/// next command on that file takes and releases it).
 #[derive(Debug)]
 pub struct FileLock {
-    _file: std::fs::File,
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // Still locked here: remove the sidecar only if it is ours.
+        if names_open_file(&self.file, &self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Does `path` name the file open as `file` (same device and inode)?
+fn names_open_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 fn lock_file(out: &OutputFile) -> Result<(PathBuf, std::fs::File)> {
@@ -420,22 +442,32 @@ fn lock_file(out: &OutputFile) -> Result<(PathBuf, std::fs::File)> {
 
 /// Wait for the exclusive lock of `out` (see [`FileLock`]).
 pub fn lock(out: &OutputFile) -> Result<FileLock> {
-    let (lock_path, file) = lock_file(out)?;
-    file.lock()
-        .map_err(|e| Error::output(&lock_path, format!("cannot lock: {}", io_message(&e))))?;
-    Ok(FileLock { _file: file })
+    loop {
+        let (path, file) = lock_file(out)?;
+        file.lock()
+            .map_err(|e| Error::output(&path, format!("cannot lock: {}", io_message(&e))))?;
+        if names_open_file(&file, &path) {
+            return Ok(FileLock { file, path });
+        }
+        // The holder before us removed this sidecar: lock the current one.
+    }
 }
 
 /// Take the exclusive lock of `out` without waiting: `None` when another process holds it.
 pub fn try_lock(out: &OutputFile) -> Result<Option<FileLock>> {
-    let (lock_path, file) = lock_file(out)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(FileLock { _file: file })),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::output(
-            &lock_path,
-            format!("cannot lock: {}", io_message(&e)),
-        )),
+    loop {
+        let (path, file) = lock_file(out)?;
+        match file.try_lock() {
+            Ok(()) if names_open_file(&file, &path) => return Ok(Some(FileLock { file, path })),
+            Ok(()) => continue,
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::output(
+                    &path,
+                    format!("cannot lock: {}", io_message(&e)),
+                ))
+            }
+        }
     }
 }
 
