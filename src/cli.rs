@@ -1077,13 +1077,7 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::output(
-            "-",
-            format!(
-                "cannot write to standard output: {}",
-                smpmatch::error::io_message(&e)
-            ),
-        )),
+        Err(e) => Err(Error::write("-", e)),
     }
 }
 

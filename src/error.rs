@@ -6,10 +6,10 @@
 //! |------|-------------|----------------------------------------------------------------|
 //! | 0    | —           | success                                                        |
 //! | 2    | `usage`     | bad command line (unknown flag, malformed value, bad region)   |
-//! | 3    | `input`     | a photo could not be read or decoded, or is too large          |
+//! | 3    | `input`     | a photo, profile or follow-ups file cannot be read or used     |
 //! | 4    | `catalog`   | the catalog could not be read, is invalid, or cannot be updated |
 //! | 5    | `analysis`  | the photos were read but hold nothing to analyse               |
-//! | 73   | `output`    | an output (file or stdout) could not be written                |
+//! | 73   | `output`    | an output (file or stdout) is refused or could not be written  |
 //! | 70   | `internal`  | a bug in smpmatch (please report it)                           |
 
 use std::path::PathBuf;
@@ -17,7 +17,9 @@ use std::path::PathBuf;
 /// Library result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Everything that can go wrong, each variant naming the file involved where there is one.
+/// Everything that can go wrong, by cause, each variant naming the file involved where there
+/// is one. Several causes share an exit code and JSON `kind` ([`Error::exit_code`],
+/// [`Error::kind`]); operating-system failures keep their [`std::io::Error`] as the source.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The command line asks for something impossible.
@@ -26,12 +28,45 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A photo could not be opened, decoded or used.
+    /// An input path is not a file that can be read as one: a directory, a FIFO, a device,
+    /// or above its size limit.
     #[error("{path}: {message}")]
     Input {
+        /// The input.
+        path: PathBuf,
+        /// What it is instead.
+        message: String,
+    },
+    /// Reading a file failed in the operating system (missing, permission, I/O error).
+    #[error("{path}: {}", io_message(source))]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A photo could not be decoded or used as it stands.
+    #[error("{path}: {message}")]
+    Photo {
         /// The photo.
         path: PathBuf,
         /// What is wrong with it.
+        message: String,
+    },
+    /// A calibration profile is not valid, or is worse than no correction.
+    #[error("{path}: {message}")]
+    Profile {
+        /// The profile.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A file of fading follow-ups could not be parsed.
+    #[error("{path}: {message}")]
+    FollowUps {
+        /// The follow-ups file.
+        path: PathBuf,
+        /// What is wrong with it (with the line).
         message: String,
     },
     /// A catalog could not be read, parsed or validated.
@@ -52,13 +87,22 @@ pub enum Error {
         /// What is missing.
         message: String,
     },
-    /// An output could not be written: a file (read-only, not a regular file, a full disk,
-    /// an owner that cannot be kept) or standard output.
+    /// Writing a file or standard output (`-`) failed in the operating system (a full disk,
+    /// permission, a closed descriptor).
+    #[error("{}: cannot write: {}", written_name(path), io_message(source))]
+    Write {
+        /// The file being written (`-` for standard output).
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// An output is refused before anything is written: read-only, not a regular file, an
+    /// owner that cannot be kept, a directory that cannot be used, a lock that cannot be taken.
     #[error("{path}: {message}")]
     Output {
-        /// The output file (`-` for standard output).
+        /// The output file.
         path: PathBuf,
-        /// What went wrong.
+        /// Why it is refused.
         message: String,
     },
     /// A bug.
@@ -71,23 +115,27 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage { .. } => 2,
-            Error::Input { .. } => 3,
+            Error::Input { .. }
+            | Error::Read { .. }
+            | Error::Photo { .. }
+            | Error::Profile { .. }
+            | Error::FollowUps { .. } => 3,
             Error::Catalog { .. } => 4,
             Error::Analysis { .. } => 5,
-            Error::Output { .. } => 73,
+            Error::Write { .. } | Error::Output { .. } => 73,
             Error::Internal(_) => 70,
         }
     }
 
     /// The `error.kind` string of the JSON error object.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Error::Usage { .. } => "usage",
-            Error::Input { .. } => "input",
-            Error::Catalog { .. } => "catalog",
-            Error::Analysis { .. } => "analysis",
-            Error::Output { .. } => "output",
-            Error::Internal(_) => "internal",
+        match self.exit_code() {
+            2 => "usage",
+            3 => "input",
+            4 => "catalog",
+            5 => "analysis",
+            73 => "output",
+            _ => "internal",
         }
     }
 
@@ -95,10 +143,15 @@ impl Error {
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
             Error::Input { path, .. }
+            | Error::Read { path, .. }
+            | Error::Photo { path, .. }
+            | Error::Profile { path, .. }
+            | Error::FollowUps { path, .. }
             | Error::Catalog { path, .. }
+            | Error::Write { path, .. }
             | Error::Output { path, .. } => Some(path),
             Error::Analysis { path, .. } => path.as_deref(),
-            _ => None,
+            Error::Usage { .. } | Error::Internal(_) => None,
         }
     }
 
@@ -109,7 +162,7 @@ impl Error {
         }
     }
 
-    /// Shorthand for an output error.
+    /// Shorthand for a refused output.
     pub fn output(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
         Error::Output {
             path: path.into(),
@@ -117,12 +170,61 @@ impl Error {
         }
     }
 
-    /// Shorthand for an input error.
+    /// Shorthand for an input that is not a readable file.
     pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
         Error::Input {
             path: path.into(),
             message: message.into(),
         }
+    }
+
+    /// Shorthand for a photo that cannot be decoded or used.
+    pub fn photo(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::Photo {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for an invalid profile.
+    pub fn profile(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::Profile {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a follow-ups file that cannot be parsed.
+    pub fn follow_ups(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        Error::FollowUps {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A failed read of `path`.
+    pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Read {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A failed write of `path`.
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// A written file's name in a message; `-` is standard output.
+fn written_name(path: &std::path::Path) -> String {
+    if path == std::path::Path::new("-") {
+        "standard output".into()
+    } else {
+        path.display().to_string()
     }
 }
 

@@ -16,7 +16,7 @@
 //! let m = match_patient(&photo, &opts, &Treatment::default(), &catalog, catalog_path)?;
 //! let best = &m.ranking.candidates[0];
 //! let shown = &m.output.ranking.as_ref().expect("match ranks")[0];
-//! assert_eq!(shown.pigment_id, best.pigment_id());
+//! assert_eq!(shown.pigment_id, best.id);
 //! println!("{}: {} parts diluent per part ink", shown.name, shown.dilution);
 //! # Ok::<(), smpmatch::Error>(())
 //! ```

@@ -215,7 +215,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     let mut s = photo.sample_lab(Some(r), opts.max_samples)?;
                     s.lab = opts.correct(s.lab);
                     if s.lab.is_empty() {
-                        return Err(Error::input(
+                        return Err(Error::photo(
                             path,
                             format!("{} region {r} holds no opaque pixel", role.name()),
                         ));

@@ -178,7 +178,7 @@ pub fn from_corners(photo: &Photo, corners: [Point; 4]) -> Result<Detection> {
     let h = Homography::fit(&grid, &corners)
         .ok_or_else(|| Error::usage("--corners: the four points do not define a quadrilateral"))?;
     let patches = sample_patches(photo, &h).ok_or_else(|| {
-        Error::input(
+        Error::photo(
             &photo.path,
             "--corners: part of the card falls outside the photo",
         )

@@ -162,7 +162,7 @@ impl Profile {
     pub fn load(path: &Path) -> Result<Profile> {
         let bytes = crate::io::files::read_input(path, "a calibration profile", 1 << 20)?;
         let p: Profile = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::input(
+            Error::profile(
                 path,
                 format!("not a valid smpmatch calibration profile: {e}"),
             )
@@ -188,7 +188,7 @@ impl Profile {
                 .flatten()
                 .any(|c| !c.is_finite())
         {
-            return Err(Error::input(
+            return Err(Error::profile(
                 path,
                 format!(
                     "not a valid smpmatch calibration profile (kind {:?}, version {}, or \
@@ -198,7 +198,7 @@ impl Profile {
             ));
         }
         if let Some(why) = p.residuals.worse_than_none() {
-            return Err(Error::input(
+            return Err(Error::profile(
                 path,
                 format!("{why}; make a new profile from a better card photo"),
             ));
@@ -303,7 +303,7 @@ pub fn measure_region(
         y += step;
     }
     let Some(median) = crate::numeric::robust_median_rgb(&mut px) else {
-        return Err(Error::input(
+        return Err(Error::photo(
             &photo.path,
             format!("region {region} holds no pixel"),
         ));

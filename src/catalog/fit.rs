@@ -42,7 +42,7 @@ pub const MIN_POINTS: usize = 3;
 pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
     let bytes = crate::io::files::read_input(path, "a follow-ups file", 64 << 20)?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::input(
+        Error::follow_ups(
             path,
             format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
         )
@@ -51,16 +51,16 @@ pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
     let trimmed = text.trim_start();
     let rows: Vec<FollowUp> = if trimmed.starts_with('[') {
         serde_json::from_str(trimmed)
-            .map_err(|e| Error::input(path, format!("follow-ups JSON: {e}")))?
+            .map_err(|e| Error::follow_ups(path, format!("follow-ups JSON: {e}")))?
     } else {
-        parse_csv(&text).map_err(|m| Error::input(path, m))?
+        parse_csv(&text).map_err(|m| Error::follow_ups(path, m))?
     };
     for (i, r) in rows.iter().enumerate() {
         let ok = r.months.is_finite()
             && r.months >= 0.0
             && r.lab.iter().chain(&r.skin_lab).all(|v| v.is_finite());
         if !ok {
-            return Err(Error::input(
+            return Err(Error::follow_ups(
                 path,
                 format!(
                     "follow-up {} ({}): months must be ≥ 0 and every value finite",
@@ -71,7 +71,7 @@ pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
         }
     }
     if rows.is_empty() {
-        return Err(Error::input(path, "no follow-ups in the file"));
+        return Err(Error::follow_ups(path, "no follow-ups in the file"));
     }
     Ok(rows)
 }

@@ -770,6 +770,14 @@ impl Update {
 /// A refusal of the command line (an output that is an input) stays a usage error.
 fn update_error(path: &Path, e: Error) -> Error {
     match e {
+        Error::Read { path: p, source } => update_error(
+            path,
+            Error::output(p, format!("cannot read: {}", io_message(&source))),
+        ),
+        Error::Write { path: p, source } => update_error(
+            path,
+            Error::output(p, format!("cannot write: {}", io_message(&source))),
+        ),
         Error::Input { path: p, message } | Error::Output { path: p, message } => Error::Catalog {
             path: path.to_path_buf(),
             message: if p == path {

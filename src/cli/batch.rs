@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::{analyze_options, error_body, BatchArgs, Printed};
 use smpmatch::analysis::{AnalyzeOptions, Selection};
 use smpmatch::catalog::{self, Catalog};
-use smpmatch::error::{io_message, Error, Result};
+use smpmatch::error::{Error, Result};
 use smpmatch::io::files::OutputFile;
 use smpmatch::output::{ErrorBody, Output};
 
@@ -231,7 +231,7 @@ fn read_existing(out: &OutputFile, run: &RunKey) -> Result<Existing> {
     let bytes = match std::fs::read(&out.real) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(Error::output(&out.given, io_message(&e))),
+        Err(e) => return Err(Error::read(&out.given, e)),
     };
     let not_ours = |what: String| {
         Error::usage(format!(
@@ -407,8 +407,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         .as_ref()
         .map_or("stdout".to_string(), |p| p.display().to_string());
     let out_path = b.out.clone().unwrap_or_else(|| PathBuf::from("-"));
-    let io_err =
-        |e: std::io::Error| Error::output(&out_path, format!("cannot write: {}", io_message(&e)));
+    let io_err = |e: std::io::Error| Error::write(&out_path, e);
     let mut sink: Box<dyn Write> = match &target {
         Some((target, _, _)) => {
             let f = std::fs::OpenOptions::new()

@@ -17,7 +17,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use serde::Serialize;
 
 use crate::color::{lab_from_srgb16, lab_from_srgb8, Lab};
-use crate::error::{io_message, Error, Result};
+use crate::error::{Error, Result};
 
 /// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
 /// produce 200 MP only in special modes; pass `--max-pixels` to raise it).
@@ -190,18 +190,18 @@ impl Photo {
         }
         let bytes = crate::io::files::read_input(path, "a photo", MAX_PHOTO_BYTES)?;
         if bytes.is_empty() {
-            return Err(Error::input(path, "file is empty (0 bytes)"));
+            return Err(Error::photo(path, "file is empty (0 bytes)"));
         }
         let reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
             .with_guessed_format()
-            .map_err(|e| Error::input(path, io_message(&e)))?;
+            .map_err(|e| Error::read(path, e))?;
         let format = match reader.format() {
             Some(f @ image::ImageFormat::Jpeg)
             | Some(f @ image::ImageFormat::Png)
             | Some(f @ image::ImageFormat::Tiff)
             | Some(f @ image::ImageFormat::WebP) => f,
             Some(other) => {
-                return Err(Error::input(
+                return Err(Error::photo(
                     path,
                     format!(
                         "{} images are not supported (use JPEG, PNG, TIFF or WebP)",
@@ -210,7 +210,7 @@ impl Photo {
                 ))
             }
             None if is_heif(&bytes) => {
-                return Err(Error::input(
+                return Err(Error::photo(
                     path,
                     "HEIC/HEIF photos (the iPhone default) are not supported: export as JPEG \
                      (iPhone: Settings → Camera → Formats → Most Compatible) or convert with \
@@ -218,14 +218,14 @@ impl Photo {
                 ))
             }
             None => {
-                return Err(Error::input(
+                return Err(Error::photo(
                     path,
                     "not a recognised image (expected JPEG, PNG, TIFF or WebP content)",
                 ))
             }
         };
         if format == image::ImageFormat::Jpeg && !jpeg_is_complete(&bytes) {
-            return Err(Error::input(
+            return Err(Error::photo(
                 path,
                 "JPEG is truncated (no end-of-image marker after the last scan); the photo \
                  was cut off during copy or upload",
@@ -241,7 +241,7 @@ impl Photo {
             .map_err(|e| decode_error(path, format, e))?;
         let (w, h) = decoder.dimensions();
         if u64::from(w) * u64::from(h) > limits.max_pixels {
-            return Err(Error::input(
+            return Err(Error::photo(
                 path,
                 format!(
                     "image is {w}×{h} = {:.1} megapixels, above the limit of {:.1} \
@@ -287,7 +287,7 @@ impl Photo {
                 (None, None) => (None, ""),
             };
             let (img, outcome) = png16_rows_to_srgb8(&bytes, profile, limits)
-                .map_err(|e| Error::input(path, format!("cannot decode the PNG: {e}")))?;
+                .map_err(|e| Error::photo(path, format!("cannot decode the PNG: {e}")))?;
             if by_rows.is_none() {
                 by_rows = Some(outcome.named(kind));
             }
@@ -299,7 +299,7 @@ impl Photo {
             let rows = padded_rows(&image);
             // A run that is the whole image is a flat picture, not a cut one.
             if rows >= PADDED_ROWS_MIN.max(image.height() / 100) && rows < image.height() {
-                return Err(Error::input(
+                return Err(Error::photo(
                     path,
                     format!(
                         "the last {rows} of {} pixel rows repeat one 8- or 16-pixel block, as a \
@@ -1030,18 +1030,18 @@ fn orientation_name(o: image::metadata::Orientation) -> &'static str {
 fn decode_error(path: &Path, format: image::ImageFormat, e: image::ImageError) -> Error {
     let what = format_name(format);
     match e {
-        image::ImageError::Limits(l) => Error::input(
+        image::ImageError::Limits(l) => Error::photo(
             path,
             format!("{what} image exceeds the decoding limits ({l}); raise --max-pixels"),
         ),
-        image::ImageError::IoError(io) => Error::input(
+        image::ImageError::IoError(io) => Error::photo(
             path,
             format!("cannot read {what} data (truncated or unreadable file?): {io}"),
         ),
         image::ImageError::Unsupported(u) => {
-            Error::input(path, format!("unsupported {what} variant: {u}"))
+            Error::photo(path, format!("unsupported {what} variant: {u}"))
         }
-        other => Error::input(
+        other => Error::photo(
             path,
             format!("cannot decode {what} (corrupt or truncated file?): {other}"),
         ),

@@ -65,7 +65,7 @@ pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 pub fn read_input(path: &Path, what: &str, max_bytes: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     // stat before open: opening a FIFO would block until a writer comes.
-    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
     if !meta.is_file() {
         return Err(Error::input(
             path,
@@ -83,13 +83,13 @@ pub fn read_input(path: &Path, what: &str, max_bytes: u64) -> Result<Vec<u8>> {
             ),
         ));
     }
-    let mut f = std::fs::File::open(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // Read one byte past the limit: a file that grew since stat is caught too.
     f.by_ref()
         .take(max_bytes + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::input(path, format!("cannot read: {}", io_message(&e))))?;
+        .map_err(|e| Error::read(path, e))?;
     if bytes.len() as u64 > max_bytes {
         return Err(Error::input(
             path,
@@ -269,13 +269,7 @@ pub fn write_atomic_bytes(out: &OutputFile, bytes: &[u8]) -> Result<()> {
         .prefix(&format!("{prefix}{}.", std::process::id()))
         .suffix(TMP_SUFFIX)
         .tempfile_in(dir)
-        .map_err(|e| {
-            fail(format!(
-                "cannot create a temporary file in {}: {}",
-                dir.display(),
-                io_message(&e)
-            ))
-        })?;
+        .map_err(|e| Error::write(dir, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -301,13 +295,13 @@ pub fn write_atomic_bytes(out: &OutputFile, bytes: &[u8]) -> Result<()> {
         }
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| fail(io_message(&e)))?;
+            .map_err(|e| Error::write(tmp.path(), e))?;
     }
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| fail(format!("cannot write: {e}")))?;
+        .map_err(|e| Error::write(&out.given, e))?;
     tmp.persist(path)
-        .map_err(|e| fail(format!("cannot replace: {}", io_message(&e.error))))?;
+        .map_err(|e| Error::write(&out.given, e.error))?;
     clean_stale_temporaries(path);
     Ok(())
 }
@@ -384,7 +378,7 @@ pub fn replace_with_backup(out: &OutputFile, text: &str) -> Result<Option<PathBu
             Some(b.real)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::output(&out.given, io_message(&e))),
+        Err(e) => return Err(Error::read(&out.given, e)),
     };
     write_atomic(out, text)?;
     Ok(backup)
