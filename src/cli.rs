@@ -709,7 +709,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if d.json {
                 to_json(&output::DeltaEOut {
                     schema_version: SCHEMA_VERSION,
-                    command: "delta-e".into(),
+                    command: output::Command::DeltaE,
                     lab1: lab_to_array(d.lab1),
                     lab2: lab_to_array(d.lab2),
                     delta_e00: round(de, 4),
@@ -738,7 +738,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             let stdout = if json {
                 to_json(&output::ValidateOut {
                     schema_version: SCHEMA_VERSION,
-                    command: "catalog validate".into(),
+                    command: output::Command::CatalogValidate,
                     path: file.display().to_string(),
                     valid: err.is_none(),
                     pigments: count,
@@ -791,7 +791,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if json {
                 to_json(&output::CatalogShowOut {
                     schema_version: SCHEMA_VERSION,
-                    command: "catalog show".into(),
+                    command: output::Command::CatalogShow,
                     path: file.display().to_string(),
                     catalog: cat,
                 })?
@@ -844,7 +844,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(if json {
                 to_json(&output::CatalogDiffOut {
                     schema_version: SCHEMA_VERSION,
-                    command: "catalog diff".into(),
+                    command: output::Command::CatalogDiff,
                     a: a.display().to_string(),
                     b: b.display().to_string(),
                     changes,
@@ -958,7 +958,7 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
     }
     let out = output::CalibrateOut {
         schema_version: SCHEMA_VERSION,
-        command: "calibrate".into(),
+        command: output::Command::Calibrate,
         written_to: c.out.as_ref().map(|p| p.display().to_string()),
         regions_found,
         profile,
@@ -991,7 +991,7 @@ pub fn error_body(e: &Error) -> output::ErrorBody {
         _ => Vec::new(),
     };
     output::ErrorBody {
-        kind: e.kind().into(),
+        kind: e.kind(),
         message: e.to_string(),
         path: e.path().map(|p| p.display().to_string()),
         exit_code: e.exit_code(),

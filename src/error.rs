@@ -127,15 +127,15 @@ impl Error {
         }
     }
 
-    /// The `error.kind` string of the JSON error object.
-    pub fn kind(&self) -> &'static str {
+    /// The `error.kind` of the JSON error object: one per exit code.
+    pub fn kind(&self) -> ErrorKind {
         match self.exit_code() {
-            2 => "usage",
-            3 => "input",
-            4 => "catalog",
-            5 => "analysis",
-            73 => "output",
-            _ => "internal",
+            2 => ErrorKind::Usage,
+            3 => ErrorKind::Input,
+            4 => ErrorKind::Catalog,
+            5 => ErrorKind::Analysis,
+            73 => ErrorKind::Output,
+            _ => ErrorKind::Internal,
         }
     }
 
@@ -217,6 +217,24 @@ impl Error {
             source,
         }
     }
+}
+
+/// The kind of an error as programs see it (`error.kind`), one per exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Exit 2: a bad command line.
+    Usage,
+    /// Exit 3: a photo, profile or follow-ups file cannot be read or used.
+    Input,
+    /// Exit 4: the catalog cannot be read, is invalid, or cannot be updated.
+    Catalog,
+    /// Exit 5: the photos hold nothing to analyse.
+    Analysis,
+    /// Exit 73: an output is refused or could not be written.
+    Output,
+    /// Exit 70: a bug.
+    Internal,
 }
 
 /// A written file's name in a message; `-` is standard output.

@@ -32,5 +32,6 @@ pub mod rank;
 pub mod synth;
 #[cfg(test)]
 mod test_support;
+pub mod warning;
 
 pub use error::{Error, Result};

@@ -157,7 +157,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analyzed> {
         &analysis,
         None,
         BuildContext {
-            command: "analyze",
+            command: crate::output::Command::Analyze,
             settings: settings(opts),
             catalog: None,
             calibration: calibration(opts),
@@ -233,7 +233,7 @@ pub fn match_patient(
             top: treatment.top,
         }),
         BuildContext {
-            command: "match",
+            command: crate::output::Command::Match,
             settings: st,
             catalog: Some(CatalogOut {
                 path: catalog_path.display().to_string(),
@@ -244,12 +244,15 @@ pub fn match_patient(
         },
     );
     if dots.coverage() >= SOLID_COVERAGE {
-        output.warnings.push(format!(
-            "{} dots/cm² of {} mm cover {:.0} % of the skin: that is a solid tattoo, not a \
+        output.warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::SolidTattoo,
+            format!(
+                "{} dots/cm² of {} mm cover {:.0} % of the skin: that is a solid tattoo, not a \
              stubble look (lower --density or --dot-diameter)",
-            dots.density_per_cm2,
-            dots.diameter_mm,
-            100.0 * dots.coverage()
+                dots.density_per_cm2,
+                dots.diameter_mm,
+                100.0 * dots.coverage()
+            ),
         ));
     }
     Ok(Matched {

@@ -48,6 +48,21 @@ impl Default for PlanOptions {
     }
 }
 
+/// What a session is for. Serialised as the sentence shown to people (the JSON carries it
+/// as it always has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub enum Purpose {
+    /// The first session.
+    #[serde(rename = "base layer: one step lighter, part of the density")]
+    BaseLayer,
+    /// A middle session.
+    #[serde(rename = "darken to the recommended shade and build density")]
+    Build,
+    /// The last session.
+    #[serde(rename = "final density and shade")]
+    Final,
+}
+
 /// One session.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -70,7 +85,7 @@ pub struct Session {
     /// ΔE00 of the predicted dot to the hair target.
     pub delta_e00_dot: f32,
     /// What the session is for.
-    pub purpose: &'static str,
+    pub purpose: Purpose,
 }
 
 /// The plan for the recommended recipe.
@@ -90,7 +105,7 @@ pub struct Plan {
     /// ΔE00 of the healed area look to the stubble look at the suggested density.
     pub suggested_delta_e00: f32,
     /// What the technician should know about this plan.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 const SHARES_2: [f64; 2] = [0.6, 1.0];
@@ -142,9 +157,9 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
                 delta_e00: delta_e00(area, t.stubble),
                 delta_e00_dot: delta_e00(dot, t.hair),
                 purpose: match (i, shares.len()) {
-                    (0, _) => "base layer: one step lighter, part of the density",
-                    (i, n) if i + 1 == n => "final density and shade",
-                    _ => "darken to the recommended shade and build density",
+                    (0, _) => Purpose::BaseLayer,
+                    (i, n) if i + 1 == n => Purpose::Final,
+                    _ => Purpose::Build,
                 },
             }
         })
@@ -156,27 +171,36 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
     };
     let mut warnings = Vec::new();
     if density >= DENSITY_RANGE.1 {
-        warnings.push(format!(
-            "the stubble look (L* {:.1}) is darker than {} can reach even at {} dots/cm²: \
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::StubbleTooDark,
+            format!(
+                "the stubble look (L* {:.1}) is darker than {} can reach even at {} dots/cm²: \
              SMP reproduces shaved stubble, not long hair; photograph the patient's shaved \
              stubble, or read the dot-scale ΔE00 only",
-            t.stubble.l, c.id, DENSITY_RANGE.1
+                t.stubble.l, c.id, DENSITY_RANGE.1
+            ),
         ));
     }
     if c.delta_e00_dot > DOT_WARN_DE00 && c.healed.dot.l > t.hair.l + 5.0 {
-        warnings.push(format!(
-            "close up, the healed dots (L* {:.0}) stay lighter than the hair (L* {:.0}), ΔE00 \
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::DotsLighterThanHair,
+            format!(
+                "close up, the healed dots (L* {:.0}) stay lighter than the hair (L* {:.0}), ΔE00 \
              {:.0}: pigment seen through skin cannot be as dark as hair on this skin, so expect \
              a softer shadow than the stubble; density, not a darker ink, closes the gap at a \
              distance",
-            c.healed.dot.l, t.hair.l, c.delta_e00_dot
+                c.healed.dot.l, t.hair.l, c.delta_e00_dot
+            ),
         ));
     }
     if t.hair.l >= t.scalp.l {
-        warnings.push(format!(
-            "the hair target (L* {:.1}) is not darker than the scalp (L* {:.1}): pigment only \
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::HairNotDarkerThanScalp,
+            format!(
+                "the hair target (L* {:.1}) is not darker than the scalp (L* {:.1}): pigment only \
              darkens skin, so no recipe can match it; the plan shows the faintest option",
-            t.hair.l, t.scalp.l
+                t.hair.l, t.scalp.l
+            ),
         ));
     }
     Plan {

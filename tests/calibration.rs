@@ -615,12 +615,12 @@ fn a_worn_patch_is_flagged_and_a_different_light_is_noticed() {
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
         v["warnings"].as_array().expect("warnings").clone()
     };
-    assert!(measure(&pa)
-        .iter()
-        .all(|w| !w.as_str().unwrap_or("").contains("lit differently")));
-    assert!(measure(&pb)
-        .iter()
-        .any(|w| w.as_str().unwrap_or("").contains("lit differently")));
+    assert!(measure(&pa).iter().all(|w| w["code"] != "light_differs"));
+    assert!(measure(&pb).iter().any(|w| w["code"] == "light_differs"
+        && w["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("lit differently")));
 }
 
 #[test]

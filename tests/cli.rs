@@ -19,7 +19,7 @@ fn match_json_has_the_documented_keys() {
         String::from_utf8_lossy(&o.stderr)
     );
     let v = json_stdout(&o);
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     let input = &v["inputs"][0];
     for k in ["path", "width", "height", "color_space"] {
         assert!(!input[k].is_null(), "inputs[0].{k}");
@@ -38,7 +38,10 @@ fn match_json_has_the_documented_keys() {
     assert_eq!(v["hair"]["target_lab"].as_array().expect("target").len(), 3);
     assert!(v["scalp"]["ita_deg"].is_number());
     assert_eq!(v["scalp"]["skin_category"], "light");
-    assert!(v["warnings"].is_array());
+    // Every warning carries a code and a message.
+    for w in v["warnings"].as_array().expect("warnings") {
+        assert!(w["code"].is_string() && w["message"].is_string(), "{w}");
+    }
     let ranking = v["ranking"].as_array().expect("ranking");
     // Every single ink of the catalog, plus any blend that clears the margin.
     let singles = ranking.iter().filter(|r| r["kind"] == "single").count();
@@ -420,14 +423,10 @@ fn long_hair_close_up_warns_that_it_is_not_a_stubble_look() {
     ]);
     assert!(o.status.success());
     let v = json_stdout(&o);
-    let warnings: Vec<&str> = v["warnings"]
-        .as_array()
-        .expect("warnings")
-        .iter()
-        .filter_map(|w| w.as_str())
-        .collect();
+    let warnings = v["warnings"].as_array().expect("warnings");
     assert!(
-        warnings.iter().any(|w| w.contains("stubble")),
+        warnings.iter().any(|w| w["code"] == "stubble_too_dark"
+            && w["message"].as_str().expect("message").contains("stubble")),
         "{warnings:?}"
     );
 }

@@ -208,3 +208,32 @@ fn every_sample_gives_the_golden_output() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// The worked example in docs/json.md is what the command prints today.
+#[test]
+fn the_worked_example_in_the_json_docs_is_current() {
+    let doc = std::fs::read_to_string("docs/json.md").expect("docs/json.md");
+    let section = doc
+        .split("## A worked example")
+        .nth(1)
+        .expect("the worked example section");
+    let command = section
+        .split('`')
+        .nth(1)
+        .expect("the command, in backquotes")
+        .replace('\n', " ");
+    let block = section
+        .split("```json\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("a json block");
+    let documented: serde_json::Value = serde_json::from_str(block).expect("the block is JSON");
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let o = common::run(&args);
+    assert!(o.status.success(), "{command}");
+    assert_eq!(
+        common::json_stdout(&o),
+        documented,
+        "docs/json.md's worked example is stale: regenerate it with `{command}`"
+    );
+}

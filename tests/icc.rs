@@ -97,8 +97,8 @@ fn targets(
     (
         h,
         s,
-        a.inputs[0].info.color_space_source.clone(),
-        a.warnings,
+        smpmatch::output::wire_name(&a.inputs[0].info.color_space_source),
+        a.warnings.into_iter().map(|w| w.message).collect(),
     )
 }
 
@@ -161,7 +161,8 @@ fn an_unusable_profile_is_reported_not_fatal() {
         v["inputs"][0]["color_space_source"],
         "assumed_icc_profile_unusable"
     );
-    assert!(v["warnings"][0]
+    assert_eq!(v["warnings"][0]["code"], "icc_profile_unusable");
+    assert!(v["warnings"][0]["message"]
         .as_str()
         .expect("w")
         .contains("unreadable ICC profile"));

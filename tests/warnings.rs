@@ -12,7 +12,14 @@ fn warnings(o: &std::process::Output) -> Vec<String> {
         .as_array()
         .expect("warnings")
         .iter()
-        .map(|w| w.as_str().expect("text").to_string())
+        // "code: message", so a test can look for either.
+        .map(|w| {
+            format!(
+                "{}: {}",
+                w["code"].as_str().expect("code"),
+                w["message"].as_str().expect("message")
+            )
+        })
         .collect()
 }
 
@@ -37,8 +44,9 @@ fn a_multi_page_tiff_says_only_the_first_page_was_analysed() {
         "--json",
     ]));
     assert!(
-        w.iter()
-            .any(|w| w.contains("multi-page TIFF") && w.contains("first")),
+        w.iter().any(|w| w.starts_with("extra_frames: ")
+            && w.contains("multi-page TIFF")
+            && w.contains("first")),
         "{w:?}"
     );
     // One page: no such warning.
@@ -82,7 +90,8 @@ fn an_icc_profile_the_decoder_dropped_is_reported() {
         "{v}"
     );
     assert!(
-        w.iter().any(|w| w.contains("damaged or incomplete")),
+        w.iter()
+            .any(|w| w.starts_with("icc_profile_unusable: ") && w.contains("damaged or incomplete")),
         "{w:?}"
     );
     // The untouched photo has no ICC warning.
@@ -111,7 +120,9 @@ fn dots_that_cover_the_skin_are_called_a_solid_tattoo() {
         ]))
     };
     // 1 − exp(−1000 · π · 0.3² / 4) = 1.0: solid.
-    assert!(run("1000", "3").iter().any(|w| w.contains("solid tattoo")));
+    assert!(run("1000", "3")
+        .iter()
+        .any(|w| w.starts_with("solid_tattoo: ") && w.contains("solid tattoo")));
     // 80/cm² of 0.4 mm: 1 − exp(−80 · π · 0.04² / 4) = 9.6 %, the intended stipple.
     assert!(!run("80", "0.4").iter().any(|w| w.contains("solid tattoo")));
 }
@@ -235,8 +246,9 @@ fn an_animated_webp_says_only_the_first_frame_was_analysed() {
         "--json",
     ]));
     assert!(
-        w.iter()
-            .any(|w| w.contains("animated WebP") && w.contains("first")),
+        w.iter().any(|w| w.starts_with("extra_frames: ")
+            && w.contains("animated WebP")
+            && w.contains("first")),
         "{w:?}"
     );
     // A still WebP of the same photo: no such warning.

@@ -73,7 +73,11 @@ impl AnalyzeOptions {
     }
 
     /// Load a photo, noting when its light may not match the profile's.
-    fn load(&self, path: &std::path::Path, warnings: &mut Vec<String>) -> Result<Photo> {
+    fn load(
+        &self,
+        path: &std::path::Path,
+        warnings: &mut Vec<crate::warning::Warning>,
+    ) -> Result<Photo> {
         let photo = Photo::load(path, self.limits)?;
         note_icc(&photo, warnings);
         if let Some(p) = &self.profile {
@@ -83,13 +87,59 @@ impl AnalyzeOptions {
     }
 }
 
+/// What a photo supplied (`inputs[].used_for`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoUse {
+    /// Hair pixels.
+    Hair,
+    /// Scalp pixels.
+    Scalp,
+    /// Both, separated automatically.
+    Auto,
+}
+
+impl From<Role> for PhotoUse {
+    fn from(r: Role) -> PhotoUse {
+        match r {
+            Role::Hair => PhotoUse::Hair,
+            Role::Scalp => PhotoUse::Scalp,
+        }
+    }
+}
+
+/// How a role's pixels were selected (`hair.source`, `scalp.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PixelSource {
+    /// Whole close-up photos.
+    Photos,
+    /// Rectangles of a photo.
+    Regions,
+    /// Photos and rectangles.
+    Mixed,
+    /// The automatic separation of one photo.
+    Auto,
+}
+
+/// How the stubble look was measured (`stubble.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StubbleSource {
+    /// Hair and scalp pixels of the automatically separated photo.
+    Auto,
+    /// The mean of every hair pixel given: a hair region drawn over stubble includes the skin
+    /// between hairs.
+    HairPixels,
+}
+
 /// How one photo was used.
 #[derive(Debug, Clone)]
 pub struct InputUse {
     /// Decoded photo facts.
     pub info: PhotoInfo,
-    /// Role(s) it supplied: `hair`, `scalp`, or `auto`.
-    pub used_for: Vec<String>,
+    /// Role(s) it supplied.
+    pub used_for: Vec<PhotoUse>,
     /// Regions read (empty: whole photo).
     pub regions: Vec<(Role, Region)>,
     /// Pixels sampled from it (all roles).
@@ -107,9 +157,8 @@ pub struct Stubble {
     pub lab: Lab,
     /// Share of hair among hair and scalp pixels (automatic separation only).
     pub hair_area_fraction: Option<f32>,
-    /// `auto` (hair and scalp pixels of the photo), or `hair_pixels` (the mean of every
-    /// hair pixel given: a hair region drawn over stubble includes the skin between hairs).
-    pub source: &'static str,
+    /// How it was measured.
+    pub source: StubbleSource,
 }
 
 /// Everything measured from the photos.
@@ -117,10 +166,10 @@ pub struct Stubble {
 pub struct Analysis {
     /// Photos read, in command-line order.
     pub inputs: Vec<InputUse>,
-    /// How roles were selected: `photos`, `regions`, `auto` or `mixed`, per role.
-    pub hair_source: Option<&'static str>,
+    /// How the hair pixels were selected.
+    pub hair_source: Option<PixelSource>,
     /// See `hair_source`.
-    pub scalp_source: Option<&'static str>,
+    pub scalp_source: Option<PixelSource>,
     /// Hair tones (None when no hair pixels were selected).
     pub hair: Option<RoleTones>,
     /// Scalp tones.
@@ -132,7 +181,7 @@ pub struct Analysis {
     /// The automatic separation, when used.
     pub auto: Option<AutoSeparation>,
     /// Everything the user should know.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 impl Analysis {
@@ -160,11 +209,11 @@ impl Analysis {
     }
 }
 
-fn source_name(photos: bool, regions: bool) -> Option<&'static str> {
+fn source_name(photos: bool, regions: bool) -> Option<PixelSource> {
     match (photos, regions) {
-        (true, true) => Some("mixed"),
-        (true, false) => Some("photos"),
-        (false, true) => Some("regions"),
+        (true, true) => Some(PixelSource::Mixed),
+        (true, false) => Some(PixelSource::Photos),
+        (false, true) => Some(PixelSource::Regions),
         (false, false) => None,
     }
 }
@@ -224,8 +273,8 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     usage.pixels_transparent += s.transparent;
                     pool.extend(s.lab);
                     usage.regions.push((role, r));
-                    if !usage.used_for.contains(&role.name().to_string()) {
-                        usage.used_for.push(role.name().to_string());
+                    if !usage.used_for.contains(&role.into()) {
+                        usage.used_for.push(role.into());
                     }
                 }
             }
@@ -234,7 +283,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             s.lab = opts.correct(s.lab);
             usage.pixels_sampled = s.lab.len();
             usage.pixels_transparent = s.transparent;
-            usage.used_for.push("auto".into());
+            usage.used_for.push(PhotoUse::Auto);
             if s.lab.is_empty() {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
@@ -288,7 +337,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             }
             inputs.push(InputUse {
                 info: photo.info.clone(),
-                used_for: vec![role.name().to_string()],
+                used_for: vec![role.into()],
                 regions: Vec::new(),
                 pixels_sampled: s.lab.len(),
                 pixels_transparent: s.transparent,
@@ -298,7 +347,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     }
 
     let (hair_source, scalp_source) = if auto.is_some() {
-        (Some("auto"), Some("auto"))
+        (Some(PixelSource::Auto), Some(PixelSource::Auto))
     } else {
         (
             source_name(!sel.hair_photos.is_empty(), !sel.hair_regions.is_empty()),
@@ -320,18 +369,21 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             .map(|lab| Stubble {
                 lab,
                 hair_area_fraction: Some(hair_area / n.max(1) as f32),
-                source: "auto",
+                source: StubbleSource::Auto,
             })
     } else {
         mean_linear(&hair_px).map(|lab| Stubble {
             lab,
             hair_area_fraction: None,
-            source: "hair_pixels",
+            source: StubbleSource::HairPixels,
         })
     };
 
     if hair_px.is_empty() && auto.is_some() {
-        warnings.push("no hair pixels were found in the photo".into());
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::NoHairPixels,
+            "no hair pixels were found in the photo",
+        ));
     }
     for (role, px, photos) in [
         (Role::Hair, &hair_px, &sel.hair_photos),
@@ -371,14 +423,19 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     let scalp = scalp.map(|f| tones::choose_target(f, None));
     let hair = hair.map(|f| tones::choose_target(f, scalp.as_ref().map(|s| s.target)));
     for t in [&scalp, &hair].into_iter().flatten() {
-        warnings.extend(t.warnings.iter().map(|w| format!("{}: {w}", t.role.name())));
+        warnings.extend(t.warnings.iter().map(|w| {
+            crate::warning::Warning::new(w.code, format!("{}: {}", t.role.name(), w.message))
+        }));
     }
     let ita = scalp.as_ref().map(|s| {
         let ita = ita_deg(s.target);
         if s.target.b <= 0.0 {
-            warnings.push(format!(
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::ItaNotMeaningful,
+                format!(
                 "scalp target has b* = {:.1} ≤ 0, outside the range of skin; ITA is not meaningful",
                 s.target.b
+            ),
             ));
         }
         (ita, SkinCategory::from_ita(ita))
@@ -396,12 +453,15 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     })
 }
 
-fn note_icc(photo: &Photo, warnings: &mut Vec<String>) {
+fn note_icc(photo: &Photo, warnings: &mut Vec<crate::warning::Warning>) {
     warnings.extend(photo.info.notes.iter().cloned());
     if let Some(why) = &photo.info.icc_problem {
-        warnings.push(format!(
-            "{}: {why}; the pixels were read as sRGB and may measure off",
-            photo.info.path
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::IccProfileUnusable,
+            format!(
+                "{}: {why}; the pixels were read as sRGB and may measure off",
+                photo.info.path
+            ),
         ));
     }
 }

@@ -83,7 +83,7 @@ pub struct AutoSeparation {
     /// 0 (no separation possible) to 1 (clear separation).
     pub confidence: f32,
     /// Why the confidence is below 1.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 /// Separate hair from scalp in one photo's sample by colour.
@@ -118,11 +118,11 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
 
     let main_skin = clusters.iter().position(|c| is_skin_like(c.lab));
     let Some(main) = main_skin else {
-        warnings.push(
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::NoSkinColour,
             "no skin-like colour found: cannot tell hair from scalp automatically; \
-             use --hair/--scalp photos or --hair-region/--scalp-region"
-                .to_string(),
-        );
+             use --hair/--scalp photos or --hair-region/--scalp-region",
+        ));
         return AutoSeparation {
             hair: Vec::new(),
             scalp: Vec::new(),
@@ -212,17 +212,23 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
     );
     if hair_share < 0.02 {
         confidence *= 0.5;
-        warnings.push(format!(
-            "little or no hair found ({:.1} % of pixels are darker than the scalp by {} L*)",
-            100.0 * hair_share,
-            HAIR_MIN_DARKER_L
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::LittleHair,
+            format!(
+                "little or no hair found ({:.1} % of pixels are darker than the scalp by {} L*)",
+                100.0 * hair_share,
+                HAIR_MIN_DARKER_L
+            ),
         ));
     }
     if scalp_share < 0.10 {
         confidence *= 0.7;
-        warnings.push(format!(
-            "the scalp covers only {:.1} % of the photo",
-            100.0 * scalp_share
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::LittleScalp,
+            format!(
+                "the scalp covers only {:.1} % of the photo",
+                100.0 * scalp_share
+            ),
         ));
     }
     let w0 = clusters[main].weight;
@@ -230,28 +236,34 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
         c.class == ClusterClass::Other && e.is_none() && is_skin_like(c.lab) && c.weight >= 0.5 * w0
     }) {
         confidence *= 0.6;
-        warnings.push(
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::TwoSkinColours,
             "two different skin-like colours cover large areas (background or hair may look \
-             like skin); check the scalp tone or give a --scalp-region"
-                .to_string(),
-        );
+             like skin); check the scalp tone or give a --scalp-region",
+        ));
     }
     if hair_share >= 0.02 {
         let hair_ref = weighted_mean(&clusters, ClusterClass::Hair);
         let contrast = delta_e00(hair_ref, scalp_ref);
         if contrast < 15.0 {
             confidence *= 0.6;
-            warnings.push(format!(
-                "hair and scalp differ by only {contrast:.1} ΔE00; the separation is uncertain"
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::LowContrast,
+                format!(
+                    "hair and scalp differ by only {contrast:.1} ΔE00; the separation is uncertain"
+                ),
             ));
         }
     }
     if other_share > 0.5 {
         confidence *= 0.7;
-        warnings.push(format!(
-            "{:.0} % of the photo is neither hair nor scalp (background?); crop the photo or \
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::MuchBackground,
+            format!(
+                "{:.0} % of the photo is neither hair nor scalp (background?); crop the photo or \
              give regions",
-            100.0 * other_share
+                100.0 * other_share
+            ),
         ));
     }
 
@@ -281,9 +293,12 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
     }
     let edge_hair_share = (edge_hair / edge.len().max(1) as f64) as f32;
     if confidence < WARN_CONFIDENCE {
-        warnings.push(format!(
-            "automatic hair/scalp separation is uncertain (confidence {confidence:.2}); \
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::SeparationUncertain,
+            format!(
+                "automatic hair/scalp separation is uncertain (confidence {confidence:.2}); \
              consider --hair-region/--scalp-region"
+            ),
         ));
     }
     AutoSeparation {

@@ -178,7 +178,7 @@ pub struct RoleTones {
     /// Pixels behind the target (its principal mode).
     pub target_pixels: usize,
     /// Problems worth telling the user.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 /// Squared Euclidean distance in Lab (ΔE*ab²): what k-means minimises.
@@ -546,13 +546,18 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
     };
     let candidates = if candidates.is_empty() {
         warnings.push(match role {
-            Role::Scalp => "no scalp tone has a skin-like colour (hue 15–90°, chroma 4–50, \
-                            L* 20–92); the heaviest tone is used as the scalp target"
-                .to_string(),
-            Role::Hair => format!(
-                "no hair tone is at least {} L* darker than the scalp; the heaviest hair tone \
+            Role::Scalp => crate::warning::Warning::new(
+                crate::warning::WarningCode::ScalpToneNotSkin,
+                "no scalp tone has a skin-like colour (hue 15–90°, chroma 4–50, \
+                            L* 20–92); the heaviest tone is used as the scalp target",
+            ),
+            Role::Hair => crate::warning::Warning::new(
+                crate::warning::WarningCode::HairToneNotDarker,
+                format!(
+                    "no hair tone is at least {} L* darker than the scalp; the heaviest hair tone \
                  is used as the target",
-                classify::HAIR_MIN_DARKER_L
+                    classify::HAIR_MIN_DARKER_L
+                ),
             ),
         });
         (0..tones.len()).collect()

@@ -217,27 +217,36 @@ impl Profile {
 
 /// Lighting check of a patient photo against a profile: compares camera facts, and — when
 /// the patient photo holds a card too — the corrected neutral patches with the reference.
-pub fn lighting_warnings(profile: &Profile, photo: &crate::input::Photo) -> Vec<String> {
+pub fn lighting_warnings(
+    profile: &Profile,
+    photo: &crate::input::Photo,
+) -> Vec<crate::warning::Warning> {
     let mut out = Vec::new();
     if let (Some(a), Some(b)) = (&profile.exif, ExifFacts::read(&photo.path)) {
         let differs = |x: &Option<String>, y: &Option<String>| x.is_some() && y.is_some() && x != y;
         if differs(&a.make, &b.make) || differs(&a.model, &b.model) {
-            out.push(format!(
-                "{}: taken with another camera ({} {}) than the card photo ({} {}); the \
+            out.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::CameraDiffers,
+                format!(
+                    "{}: taken with another camera ({} {}) than the card photo ({} {}); the \
                  profile is only valid for the camera and light it was made with",
-                photo.info.path,
-                b.make.clone().unwrap_or_default(),
-                b.model.clone().unwrap_or_default(),
-                a.make.clone().unwrap_or_default(),
-                a.model.clone().unwrap_or_default()
+                    photo.info.path,
+                    b.make.clone().unwrap_or_default(),
+                    b.model.clone().unwrap_or_default(),
+                    a.make.clone().unwrap_or_default(),
+                    a.model.clone().unwrap_or_default()
+                ),
             ));
         }
         if differs(&a.flash, &b.flash) {
-            out.push(format!(
-                "{}: flash differs from the card photo ({} vs {}); the light is not the same",
-                photo.info.path,
-                b.flash.clone().unwrap_or_default(),
-                a.flash.clone().unwrap_or_default()
+            out.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::CameraDiffers,
+                format!(
+                    "{}: flash differs from the card photo ({} vs {}); the light is not the same",
+                    photo.info.path,
+                    b.flash.clone().unwrap_or_default(),
+                    a.flash.clone().unwrap_or_default()
+                ),
             ));
         }
     }
@@ -256,11 +265,14 @@ pub fn lighting_warnings(profile: &Profile, photo: &crate::input::Photo) -> Vec<
             let mean = de.iter().sum::<f64>() / de.len() as f64;
             let limit = 2.0 * profile.residuals.after_mean_de00 + 1.5;
             if mean > limit {
-                out.push(format!(
+                out.push(crate::warning::Warning::new(
+                    crate::warning::WarningCode::LightDiffers,
+                    format!(
                     "{}: the card in this photo reads {mean:.1} ΔE00 off on its neutral patches \
                      after correction (the profile's own residual is {:.1}): this photo was lit \
                      differently from the card photo; make a profile under this light",
                     photo.info.path, profile.residuals.after_mean_de00
+                ),
                 ));
             }
         }

@@ -6,13 +6,25 @@ use serde_json::Value;
 use crate::catalog::Catalog;
 use crate::color::{delta_e00, lab_from_array};
 
+/// How a pigment differs between two catalogs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Only in the second catalog.
+    Added,
+    /// Only in the first.
+    Removed,
+    /// In both, with different values.
+    Changed,
+}
+
 /// One difference between two catalogs.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Change {
     /// Pigment id.
     pub pigment_id: String,
-    /// `added`, `removed` or `changed`.
-    pub kind: String,
+    /// What happened to it.
+    pub kind: ChangeKind,
     /// ΔE00 between the two colours (changed pigments).
     pub lab_delta_e00: Option<f64>,
     /// Fields whose values differ, e.g. `lab`, `fading`, `measurement`.
@@ -26,7 +38,7 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
         match b.pigments.iter().find(|p| p.id == pa.id) {
             None => out.push(Change {
                 pigment_id: pa.id.clone(),
-                kind: "removed".into(),
+                kind: ChangeKind::Removed,
                 lab_delta_e00: None,
                 fields: Vec::new(),
             }),
@@ -47,7 +59,7 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
                 if !fields.is_empty() {
                     out.push(Change {
                         pigment_id: pa.id.clone(),
-                        kind: "changed".into(),
+                        kind: ChangeKind::Changed,
                         lab_delta_e00: fields.iter().any(|f| f == "lab").then(|| {
                             let d = delta_e00(lab_from_array(pa.lab), lab_from_array(pb.lab));
                             (f64::from(d) * 100.0).round() / 100.0
@@ -62,7 +74,7 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
         if !a.pigments.iter().any(|p| p.id == pb.id) {
             out.push(Change {
                 pigment_id: pb.id.clone(),
-                kind: "added".into(),
+                kind: ChangeKind::Added,
                 lab_delta_e00: None,
                 fields: Vec::new(),
             });

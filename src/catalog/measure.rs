@@ -34,7 +34,7 @@ pub struct Measured {
     /// Each swatch, in the order given.
     pub swatches: Vec<MeasuredSwatch>,
     /// Lighting and flatness warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 /// What [`fit_fading`] did.
@@ -151,10 +151,13 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<Measured> {
         };
         let m = calibration::measure_region(&photo, sw.region, Some(&profile.correction))?;
         if m.spread_de00 > SWATCH_FLAT_DE00 {
-            warnings.push(format!(
-                "{}: the swatch rectangle is not flat (spread {:.1} ΔE00): texture, glare \
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::SwatchNotFlat,
+                format!(
+                    "{}: the swatch rectangle is not flat (spread {:.1} ΔE00): texture, glare \
                  or an edge inside it",
-                sw.pigment_id, m.spread_de00
+                    sw.pigment_id, m.spread_de00
+                ),
             ));
         }
         let previous = p.lab;

@@ -123,13 +123,32 @@ impl std::fmt::Display for Region {
     }
 }
 
+/// How a photo's pixels came to be sRGB (`inputs[].color_space_source` in the output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ColorSpaceSource {
+    /// No profile: taken as sRGB.
+    Assumed,
+    /// Converted from the embedded ICC profile.
+    IccConverted,
+    /// The embedded profile is sRGB; nothing to convert.
+    IccSrgb,
+    /// Converted by a PNG's cHRM/gAMA chunks (no iCCP).
+    PngChunksConverted,
+    /// A PNG's cHRM/gAMA chunks describe sRGB.
+    PngChunksSrgb,
+    /// A profile that cannot be read or does not fit the pixels: taken as sRGB, with a
+    /// warning.
+    AssumedIccProfileUnusable,
+}
+
 /// What the output says about each photo.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PhotoInfo {
     /// Warnings about the file itself (extra frames), reported by the analysis.
     #[serde(skip)]
     #[schemars(skip)]
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::warning::Warning>,
     /// The path as given on the command line.
     pub path: String,
     /// Detected container format: `jpeg`, `png`, `tiff` or `webp`.
@@ -147,12 +166,8 @@ pub struct PhotoInfo {
     pub orientation: String,
     /// Colour space the pixel values are in after loading: always `srgb`.
     pub color_space: String,
-    /// How: `assumed` (no profile: taken as sRGB), `icc_converted` (converted from the
-    /// embedded profile), `icc_srgb` (the embedded profile is sRGB; nothing to convert),
-    /// `png_chunks_converted` / `png_chunks_srgb` (a PNG's cHRM/gAMA chunks, no iCCP), or
-    /// `assumed_icc_profile_unusable` (a profile that cannot be read or does not fit the
-    /// pixels; taken as sRGB, with a warning).
-    pub color_space_source: String,
+    /// How the pixels came to be sRGB.
+    pub color_space_source: ColorSpaceSource,
     /// Size in bytes of the embedded ICC profile, null if none.
     pub icc_profile_bytes: Option<usize>,
     /// The embedded profile's description, e.g. `Display P3`, null if none.
@@ -275,21 +290,21 @@ impl Photo {
                 .then(|| png_colour_chunks(&bytes))
                 .and_then(|c| png_chunk_profile(&c));
             let icc_profile = icc.as_deref().map(lcms2::Profile::new_icc);
-            let (profile, kind) = match (&icc_profile, &chunks) {
-                (Some(Ok(p)), _) => (Some(p), "icc"),
+            let (profile, origin) = match (&icc_profile, &chunks) {
+                (Some(Ok(p)), _) => (Some(p), Some(ProfileOrigin::Icc)),
                 (Some(Err(e)), _) => {
                     by_rows = Some(RowsOutcome::unusable(format!(
                         "unreadable ICC profile ({e})"
                     )));
-                    (None, "")
+                    (None, None)
                 }
-                (None, Some(p)) => (Some(p), "png_chunks"),
-                (None, None) => (None, ""),
+                (None, Some(p)) => (Some(p), Some(ProfileOrigin::PngChunks)),
+                (None, None) => (None, None),
             };
             let (img, outcome) = png16_rows_to_srgb8(&bytes, profile, limits)
                 .map_err(|e| Error::photo(path, format!("cannot decode the PNG: {e}")))?;
             if by_rows.is_none() {
-                by_rows = Some(outcome.named(kind));
+                by_rows = Some(outcome.named(origin));
             }
             img
         } else {
@@ -326,22 +341,22 @@ impl Photo {
         let (source, description, problem) = match (by_rows, &icc) {
             (Some(o), _) => (o.source, o.description, o.problem),
             (None, None) => match png_chunks.map(|p| profile_to_srgb(&mut image, &p)) {
-                Some(Ok((true, _))) => ("png_chunks_converted", None, None),
-                Some(Ok((false, _))) => ("png_chunks_srgb", None, None),
-                Some(Err(why)) => ("assumed_icc_profile_unusable", None, Some(why)),
-                None => ("assumed", None, None),
+                Some(Ok((true, _))) => (ColorSpaceSource::PngChunksConverted, None, None),
+                Some(Ok((false, _))) => (ColorSpaceSource::PngChunksSrgb, None, None),
+                Some(Err(why)) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
+                None => (ColorSpaceSource::Assumed, None, None),
             },
             (None, Some(bytes)) => match to_srgb(&mut image, bytes) {
-                Ok((true, description)) => ("icc_converted", description, None),
-                Ok((false, description)) => ("icc_srgb", description, None),
-                Err(why) => ("assumed_icc_profile_unusable", None, Some(why)),
+                Ok((true, description)) => (ColorSpaceSource::IccConverted, description, None),
+                Ok((false, description)) => (ColorSpaceSource::IccSrgb, description, None),
+                Err(why) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
             },
         };
         // A profile the decoder dropped (a JPEG APP2 chunk missing, a corrupt iCCP) must not
         // pass as "no profile, sRGB assumed".
         let (source, problem) = match (source, problem) {
-            ("assumed", None) if has_icc_marker(&bytes, format) => (
-                "assumed_icc_profile_unusable",
+            (ColorSpaceSource::Assumed, None) if has_icc_marker(&bytes, format) => (
+                ColorSpaceSource::AssumedIccProfileUnusable,
                 Some(
                     "the embedded ICC profile is damaged or incomplete (a chunk of it is missing) \
                      and was ignored"
@@ -352,9 +367,12 @@ impl Photo {
         };
         let mut notes = Vec::new();
         if let Some(n) = extra_frames(&bytes, format) {
-            notes.push(format!(
+            notes.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::ExtraFrames,
+                format!(
                 "{}: {n}; only the first was analysed (export the frame you mean as its own file)",
                 path.display()
+            ),
             ));
         }
         let info = PhotoInfo {
@@ -367,7 +385,7 @@ impl Photo {
             channels: channels.to_string(),
             orientation: orientation_name(orientation).to_string(),
             color_space: "srgb".to_string(),
-            color_space_source: source.to_string(),
+            color_space_source: source,
             icc_profile_bytes: icc.as_ref().map(Vec::len),
             icc_profile_description: description,
             icc_problem: problem,
@@ -607,37 +625,45 @@ impl Photo {
 /// How a row-by-row decode treated the colour: as the `color_space_source` values of
 /// [`PhotoInfo`].
 struct RowsOutcome {
-    source: &'static str,
+    source: ColorSpaceSource,
+    /// The rows were converted from the profile (else it is sRGB, or there is none).
+    converted: bool,
     description: Option<String>,
     problem: Option<String>,
+}
+
+/// Where a PNG's colour profile came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProfileOrigin {
+    /// An embedded ICC profile (`iCCP`).
+    Icc,
+    /// The `cHRM`/`gAMA` chunks.
+    PngChunks,
 }
 
 impl RowsOutcome {
     fn unusable(why: String) -> RowsOutcome {
         RowsOutcome {
-            source: "assumed_icc_profile_unusable",
+            source: ColorSpaceSource::AssumedIccProfileUnusable,
+            converted: false,
             description: None,
             problem: Some(why),
         }
     }
 
-    /// Name a conversion by the profile's origin (`icc` or `png_chunks`).
-    fn named(self, kind: &str) -> RowsOutcome {
-        let source = match (self.source, kind) {
-            ("converted", "icc") => "icc_converted",
-            ("srgb", "icc") => "icc_srgb",
-            ("converted", _) => "png_chunks_converted",
-            ("srgb", _) => "png_chunks_srgb",
-            (other, _) => other,
-        };
-        RowsOutcome {
-            source: if kind.is_empty() && source != "assumed_icc_profile_unusable" {
-                "assumed"
-            } else {
-                source
-            },
-            ..self
+    /// Name the outcome by the profile's origin (none: sRGB assumed).
+    fn named(self, origin: Option<ProfileOrigin>) -> RowsOutcome {
+        if self.source == ColorSpaceSource::AssumedIccProfileUnusable {
+            return self;
         }
+        let source = match (origin, self.converted) {
+            (None, _) => ColorSpaceSource::Assumed,
+            (Some(ProfileOrigin::Icc), true) => ColorSpaceSource::IccConverted,
+            (Some(ProfileOrigin::Icc), false) => ColorSpaceSource::IccSrgb,
+            (Some(ProfileOrigin::PngChunks), true) => ColorSpaceSource::PngChunksConverted,
+            (Some(ProfileOrigin::PngChunks), false) => ColorSpaceSource::PngChunksSrgb,
+        };
+        RowsOutcome { source, ..self }
     }
 }
 
@@ -669,7 +695,8 @@ fn png16_rows_to_srgb8(
         png::ColorType::Indexed => return Err("an indexed 16-bit PNG".into()),
     };
     let mut outcome = RowsOutcome {
-        source: "srgb",
+        source: ColorSpaceSource::Assumed,
+        converted: false,
         description: None,
         problem: None,
     };
@@ -682,7 +709,7 @@ fn png16_rows_to_srgb8(
                 Ok((converted, description)) => {
                     outcome.description = description;
                     if converted {
-                        outcome.source = "converted";
+                        outcome.converted = true;
                         Some(
                             Transform::new_flags(
                                 p,

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::analysis::tones::RoleTones;
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PixelSource};
 use crate::color::{lab_to_array, lab_to_hex, round, Lab};
 use crate::model::ModelParams;
 use crate::plan::Plan;
@@ -14,7 +14,7 @@ impl MeasureOut {
     pub fn new(catalog: &std::path::Path, m: crate::catalog::measure::Measured) -> MeasureOut {
         MeasureOut {
             schema_version: SCHEMA_VERSION,
-            command: "catalog measure".into(),
+            command: Command::CatalogMeasure,
             catalog: catalog.display().to_string(),
             written: m.written,
             backup: m.backup.map(|b| b.display().to_string()),
@@ -43,7 +43,7 @@ impl FitFadingOut {
     ) -> FitFadingOut {
         FitFadingOut {
             schema_version: SCHEMA_VERSION,
-            command: "catalog fit-fading".into(),
+            command: Command::CatalogFitFading,
             catalog: catalog.display().to_string(),
             written: f.written,
             backup: f.backup.map(|b| b.display().to_string()),
@@ -62,9 +62,9 @@ fn tone_out(lab: Lab, weight: f32, spread: f32) -> ToneOut {
     }
 }
 
-fn role_out(t: &RoleTones, source: &str) -> RoleOut {
+fn role_out(t: &RoleTones, source: PixelSource) -> RoleOut {
     RoleOut {
-        source: source.to_string(),
+        source,
         pixels_sampled: t.pixels_sampled,
         pixels_trimmed: t.trim,
         k_fit: t.k_fit,
@@ -94,9 +94,9 @@ pub struct MatchResult<'a> {
 
 /// Settings for [`build`].
 #[derive(Debug, Clone)]
-pub struct BuildContext<'a> {
+pub struct BuildContext {
     /// `analyze` or `match`.
-    pub command: &'a str,
+    pub command: Command,
     /// Settings shown.
     pub settings: SettingsOut,
     /// Catalog (match).
@@ -110,7 +110,7 @@ fn arr(lab: Lab) -> [f64; 3] {
 }
 
 /// Assemble the output document.
-pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) -> Output {
+pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext) -> Output {
     let mut warnings = a.warnings.clone();
     if let Some(m) = &m {
         let cands = &m.ranking.candidates;
@@ -127,16 +127,16 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
             .flat_map(|c| c.components.iter())
             .any(|x| x.pigment.measurement.method == crate::catalog::Method::Illustrative)
         {
-            warnings.push(
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::IllustrativeCatalog,
                 "the catalog holds illustrative (not measured) colours; calibrate it before \
-                 relying on the ranking"
-                    .into(),
-            );
+                 relying on the ranking",
+            ));
         }
     }
     Output {
         schema_version: SCHEMA_VERSION,
-        command: ctx.command.to_string(),
+        command: ctx.command,
         smpmatch_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: a
             .inputs
@@ -150,7 +150,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
                 channels: u.info.channels.clone(),
                 orientation: u.info.orientation.clone(),
                 color_space: u.info.color_space.clone(),
-                color_space_source: u.info.color_space_source.clone(),
+                color_space_source: u.info.color_space_source,
                 icc_profile_bytes: u.info.icc_profile_bytes,
                 icc_profile_description: u.info.icc_profile_description.clone(),
                 used_for: u.used_for.clone(),
@@ -185,11 +185,11 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
         hair: a
             .hair
             .as_ref()
-            .map(|t| role_out(t, a.hair_source.unwrap_or("photos"))),
+            .map(|t| role_out(t, a.hair_source.unwrap_or(PixelSource::Photos))),
         scalp: a.scalp.as_ref().map(|t| {
             let (ita, cat) = a.ita.unwrap_or((0.0, crate::color::SkinCategory::Brown));
             ScalpOut {
-                tones: role_out(t, a.scalp_source.unwrap_or("photos")),
+                tones: role_out(t, a.scalp_source.unwrap_or(PixelSource::Photos)),
                 ita_deg: round(ita, 2),
                 skin_category: cat,
             }
@@ -198,7 +198,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
             lab: arr(st.lab),
             hex: lab_to_hex(st.lab),
             hair_area_fraction: st.hair_area_fraction.map(|f| round(f, 4)),
-            source: st.source.into(),
+            source: st.source,
         }),
         calibration: ctx.calibration,
         catalog: ctx.catalog,
@@ -218,7 +218,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext<'_>) ->
                 .sources
                 .iter()
                 .map(|s| SourceOut {
-                    name: s.name.into(),
+                    name: s.name,
                     low: r4(s.low),
                     high: r4(s.high),
                     basis: s.basis.into(),
@@ -284,7 +284,7 @@ fn plan_out(p: &Plan) -> PlanOut {
                 delta_e00: round(s.delta_e00, 2),
                 dot_lab: arr(s.predicted.dot),
                 delta_e00_dot: round(s.delta_e00_dot, 2),
-                purpose: s.purpose.into(),
+                purpose: s.purpose,
             })
             .collect(),
         touch_up_months: p.touch_up_months,
@@ -314,7 +314,11 @@ fn candidate_out(rank: usize, c: &Candidate) -> CandidateOut {
     CandidateOut {
         rank,
         pigment_id: c.id.clone(),
-        kind: if c.is_blend() { "blend" } else { "single" }.into(),
+        kind: if c.is_blend() {
+            CandidateKind::Blend
+        } else {
+            CandidateKind::Single
+        },
         name: candidate_name(c),
         components: c
             .components

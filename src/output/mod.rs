@@ -22,15 +22,64 @@ pub use build::*;
 pub use text::*;
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The command that printed a document (its `command` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub enum Command {
+    /// `analyze`.
+    #[serde(rename = "analyze")]
+    Analyze,
+    /// `match`.
+    #[serde(rename = "match")]
+    Match,
+    /// `calibrate`.
+    #[serde(rename = "calibrate")]
+    Calibrate,
+    /// `delta-e`.
+    #[serde(rename = "delta-e")]
+    DeltaE,
+    /// `catalog measure`.
+    #[serde(rename = "catalog measure")]
+    CatalogMeasure,
+    /// `catalog fit-fading`.
+    #[serde(rename = "catalog fit-fading")]
+    CatalogFitFading,
+    /// `catalog show`.
+    #[serde(rename = "catalog show")]
+    CatalogShow,
+    /// `catalog diff`.
+    #[serde(rename = "catalog diff")]
+    CatalogDiff,
+    /// `catalog validate`.
+    #[serde(rename = "catalog validate")]
+    CatalogValidate,
+}
+
+impl Command {
+    /// The command as typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Analyze => "analyze",
+            Command::Match => "match",
+            Command::Calibrate => "calibrate",
+            Command::DeltaE => "delta-e",
+            Command::CatalogMeasure => "catalog measure",
+            Command::CatalogFitFading => "catalog fit-fading",
+            Command::CatalogShow => "catalog show",
+            Command::CatalogDiff => "catalog diff",
+            Command::CatalogValidate => "catalog validate",
+        }
+    }
+}
 
 /// The document printed by `analyze --json` and `match --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Output {
-    /// Output format version (2).
+    /// Output format version (3).
     pub schema_version: u32,
     /// `analyze` or `match`.
-    pub command: String,
+    pub command: Command,
     /// Version of smpmatch that wrote this.
     pub smpmatch_version: String,
     /// The photos read, in command-line order.
@@ -67,7 +116,7 @@ pub struct Output {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanOut>,
     /// Plain-language warnings (for people; their wording may change between versions).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 /// One photo read.
@@ -89,16 +138,14 @@ pub struct InputOut {
     pub orientation: String,
     /// Colour space the pixels were read in: `srgb`.
     pub color_space: String,
-    /// `assumed` (no profile), `icc_converted` (converted from the embedded profile to
-    /// sRGB), `icc_srgb` (the embedded profile is sRGB), `png_chunks_converted` /
-    /// `png_chunks_srgb` (PNG cHRM/gAMA chunks) or `assumed_icc_profile_unusable`.
-    pub color_space_source: String,
+    /// How the pixels came to be sRGB.
+    pub color_space_source: crate::input::ColorSpaceSource,
     /// Bytes of embedded ICC profile, null if none.
     pub icc_profile_bytes: Option<usize>,
     /// The embedded profile's description, null if none.
     pub icc_profile_description: Option<String>,
-    /// Roles this photo supplied: `hair`, `scalp`, or `auto`.
-    pub used_for: Vec<String>,
+    /// Roles this photo supplied.
+    pub used_for: Vec<crate::analysis::PhotoUse>,
     /// Rectangles read, empty when the whole photo was read.
     pub regions: Vec<RegionOut>,
     /// Pixels sampled (all roles).
@@ -166,8 +213,8 @@ pub struct StubbleOut {
     pub hex: String,
     /// Share of hair among hair and scalp pixels (automatic separation; else null).
     pub hair_area_fraction: Option<f64>,
-    /// `auto` or `hair_pixels` (the mean of every hair pixel given).
-    pub source: String,
+    /// How it was measured.
+    pub source: crate::analysis::StubbleSource,
 }
 
 /// The automatic separation.
@@ -212,8 +259,8 @@ pub struct ToneOut {
 /// The tones of one role.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RoleOut {
-    /// How the pixels were selected: `photos`, `regions`, `mixed` or `auto`.
-    pub source: String,
+    /// How the pixels were selected.
+    pub source: crate::analysis::PixelSource,
     /// Pixels sampled for this role.
     pub pixels_sampled: usize,
     /// Pixels dropped by the L* trim (shadows, highlights) and the fences used.
@@ -298,8 +345,8 @@ pub struct ModelOut {
 /// One source of uncertainty.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SourceOut {
-    /// Parameter.
-    pub name: String,
+    /// What is varied.
+    pub name: crate::rank::SourceName,
     /// Low end tried.
     pub low: f64,
     /// High end tried.
@@ -376,7 +423,17 @@ pub struct SessionOut {
     /// ΔE00 of the dot to the hair target.
     pub delta_e00_dot: f64,
     /// What the session is for.
-    pub purpose: String,
+    pub purpose: crate::plan::Purpose,
+}
+
+/// What a candidate is (`ranking[].kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateKind {
+    /// One ink.
+    Single,
+    /// Two inks mixed.
+    Blend,
 }
 
 /// A ranked recipe: one ink, or a blend of two, at its best dilution.
@@ -386,8 +443,8 @@ pub struct CandidateOut {
     pub rank: usize,
     /// Catalog id, or `a+b` for a blend.
     pub pigment_id: String,
-    /// `single` or `blend`.
-    pub kind: String,
+    /// One ink, or a blend of two.
+    pub kind: CandidateKind,
     /// Name shown to people (a blend: shares and names).
     pub name: String,
     /// The inks and their shares of the ink mix.
@@ -465,7 +522,7 @@ pub struct CalibrateOut {
     /// Output format version.
     pub schema_version: u32,
     /// `calibrate`.
-    pub command: String,
+    pub command: Command,
     /// Where the profile was written (`--out`), or null.
     pub written_to: Option<String>,
     /// Patch-like regions the automatic search placed on the grid (0 with `--corners`).
@@ -497,7 +554,7 @@ pub struct MeasureOut {
     /// Output format version.
     pub schema_version: u32,
     /// `catalog measure`.
-    pub command: String,
+    pub command: Command,
     /// Catalog path.
     pub catalog: String,
     /// False with `--dry-run`.
@@ -507,7 +564,7 @@ pub struct MeasureOut {
     /// The swatches.
     pub measured: Vec<MeasuredOut>,
     /// Plain-language warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 /// `catalog fit-fading --json`.
@@ -516,7 +573,7 @@ pub struct FitFadingOut {
     /// Output format version.
     pub schema_version: u32,
     /// `catalog fit-fading`.
-    pub command: String,
+    pub command: Command,
     /// Catalog path.
     pub catalog: String,
     /// False with `--dry-run`.
@@ -535,7 +592,7 @@ pub struct CatalogShowOut {
     /// Output format version.
     pub schema_version: u32,
     /// `catalog show`.
-    pub command: String,
+    pub command: Command,
     /// Catalog path.
     pub path: String,
     /// The catalog as read.
@@ -548,7 +605,7 @@ pub struct CatalogDiffOut {
     /// Output format version.
     pub schema_version: u32,
     /// `catalog diff`.
-    pub command: String,
+    pub command: Command,
     /// Old catalog.
     pub a: String,
     /// New catalog.
@@ -560,10 +617,10 @@ pub struct CatalogDiffOut {
 /// `delta-e --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeltaEOut {
-    /// Output format version (2).
+    /// Output format version (3).
     pub schema_version: u32,
     /// `delta-e`.
-    pub command: String,
+    pub command: Command,
     /// First colour.
     pub lab1: [f64; 3],
     /// Second colour.
@@ -575,10 +632,10 @@ pub struct DeltaEOut {
 /// `catalog validate --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ValidateOut {
-    /// Output format version (2).
+    /// Output format version (3).
     pub schema_version: u32,
     /// `catalog validate`.
-    pub command: String,
+    pub command: Command,
     /// Catalog path.
     pub path: String,
     /// True when no problem was found.
@@ -600,7 +657,7 @@ pub struct ErrorOut {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     /// `usage`, `input`, `catalog`, `analysis` or `internal`.
-    pub kind: String,
+    pub kind: crate::error::ErrorKind,
     /// Human-readable message.
     pub message: String,
     /// The file concerned, or null.

@@ -60,7 +60,7 @@ pub fn render_diff(changes: &[crate::catalog::diff::Change]) -> String {
         let _ = writeln!(
             s,
             "{:<8} {}{}{de}",
-            c.kind,
+            wire_name(&c.kind),
             c.pigment_id,
             if c.fields.is_empty() {
                 String::new()
@@ -238,8 +238,12 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             i.format,
             i.bit_depth,
             i.color_space,
-            i.color_space_source,
-            i.used_for.join(", ")
+            wire_name(&i.color_space_source),
+            i.used_for
+                .iter()
+                .map(wire_name)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if let Some(c) = &o.calibration {
@@ -428,7 +432,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
                     x.density_per_cm2,
                     sw(x.lab),
                     x.delta_e00,
-                    x.purpose
+                    wire_name(&x.purpose)
                 );
             }
         } else {
@@ -449,7 +453,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
                 sw(x.lab),
                 x.delta_e00,
                 x.delta_e00_dot,
-                x.purpose
+                wire_name(&x.purpose)
             );
         }
         let sun = o
@@ -585,6 +589,16 @@ fn swatch_sgr_len(text: &str) -> Option<usize> {
 /// [`escape_terminal`] without colour: for warnings and messages.
 pub fn escape_text(text: &str) -> String {
     escape_terminal(text, false)
+}
+
+/// A wire enum's value as it appears in JSON (its serde name), for text output: one
+/// spelling, the JSON one.
+pub fn wire_name<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ fn thumbnails(
     photo: &Photo,
     a: &Analysis,
     regions: &[(Role, crate::input::Region)],
-    used_for: &[String],
+    used_for: &[crate::analysis::PhotoUse],
     profile: Option<&crate::calibration::Profile>,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
     let thumb = photo.image.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
@@ -66,7 +66,7 @@ fn thumbnails(
     if let Some(sep) = a
         .auto
         .as_ref()
-        .filter(|_| used_for.iter().any(|u| u == "auto"))
+        .filter(|_| used_for.contains(&crate::analysis::PhotoUse::Auto))
     {
         have_map = true;
         for (x, y, px) in map.enumerate_pixels_mut() {
@@ -213,7 +213,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
         s,
         "<h1>SMP pigment match</h1><p class=\"muted\">smpmatch {} · {} · colours are sRGB renderings of the measured and predicted CIELAB values{}</p>",
         esc(&o.smpmatch_version),
-        esc(&o.command),
+        esc(o.command.name()),
         o.calibration.as_ref().map_or(String::new(), |c| format!(
             " · calibrated with {} (held-out ΔE00 {:.2})",
             esc(&c.profile),
@@ -239,7 +239,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             esc(&u.info.path),
             u.info.width,
             u.info.height,
-            esc(&u.used_for.join(", "))
+            esc(&u.used_for.iter().map(super::wire_name).collect::<Vec<_>>().join(", "))
         );
         if let Some(m) = map {
             let _ = write!(
@@ -377,7 +377,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                     x.density_per_cm2,
                     flat_svg(lab_from_array(x.lab), 48, 20),
                     x.delta_e00,
-                    esc(&x.purpose)
+                    esc(&super::wire_name(&x.purpose))
                 );
             }
             let _ = write!(
@@ -395,7 +395,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
     if !o.warnings.is_empty() {
         s.push_str("<section><h2>Warnings</h2><ul>");
         for w in &o.warnings {
-            let _ = write!(s, "<li class=\"warn\">{}</li>", esc(w));
+            let _ = write!(s, "<li class=\"warn\">{}</li>", esc(&w.message));
         }
         s.push_str("</ul></section>");
     }

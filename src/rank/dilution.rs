@@ -125,10 +125,13 @@ impl Setup<'_> {
                 let ink = self.ink(p.ink);
                 let pigment = self.catalog.pigments[p.ink].clone();
                 if ink.clamped {
-                    warnings.push(format!(
+                    warnings.push(crate::warning::Warning::new(
+                        crate::warning::WarningCode::HealedSwatchClamped,
+                        format!(
                         "{}: the healed swatch cannot be reproduced by the model on its skin (it \
                          is lighter than the skin in some channel); its optics were clamped",
                         pigment.id
+                    ),
                     ));
                 }
                 Component {

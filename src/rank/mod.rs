@@ -361,7 +361,7 @@ pub struct Candidate {
     /// Predicted look over time.
     pub timeline: Vec<TimePoint>,
     /// Notes about this candidate.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 impl Candidate {

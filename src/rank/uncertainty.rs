@@ -25,11 +25,38 @@ pub fn pigment_uncertainty_de00(p: &Pigment) -> f64 {
     }
 }
 
+/// A source of uncertainty: a model parameter, the hair target's sampling, or the photo's
+/// colour on one axis. Serialised as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceName {
+    /// Ink load reaching the dermis.
+    CFull,
+    /// Share of ink kept through healing.
+    HealingRetention,
+    /// Reflectance of the skin veil over the ink (implant depth).
+    VeilR550,
+    /// Power law of skin scattering with wavelength.
+    ScatterPower,
+    /// Dermal reflectance.
+    DermisRgb,
+    /// Every pigment's fading half-life.
+    HalfLifeScale,
+    /// Sampling error of the hair target.
+    HairTargetSampling,
+    /// Photo colour error on L*.
+    ColourL,
+    /// Photo colour error on a*.
+    ColourA,
+    /// Photo colour error on b*.
+    ColourB,
+}
+
 /// One source of uncertainty and the range it spans.
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// Parameter name.
-    pub name: &'static str,
+    /// What is varied.
+    pub name: SourceName,
     /// Low and high values tried.
     pub low: f64,
     /// See `low`.
@@ -62,61 +89,61 @@ impl Uncertainty {
         let u = opts.measurement_de00.max(0.0);
         let sources = vec![
             Source {
-                name: "c_full",
+                name: SourceName::CFull,
                 low: p.c_full * 0.7,
                 high: p.c_full * 1.3,
                 basis: "assumption: ±30 % of the ink load reaching the dermis",
             },
             Source {
-                name: "healing_retention",
+                name: SourceName::HealingRetention,
                 low: 0.5,
                 high: 0.8,
                 basis: "Bäumler 2015: about a third lost in weeks; range an assumption",
             },
             Source {
-                name: "veil_r550",
+                name: SourceName::VeilR550,
                 low: p.veil_r550 * 0.6,
                 high: p.veil_r550 * 1.4,
                 basis: "assumption: implant depth varies",
             },
             Source {
-                name: "scatter_power",
+                name: SourceName::ScatterPower,
                 low: 1.0,
                 high: 1.8,
                 basis: "Jacques 2013: skin scattering power varies by site and person",
             },
             Source {
-                name: "dermis_rgb",
+                name: SourceName::DermisRgb,
                 low: 0.85,
                 high: 1.15,
                 basis: "assumption: ±15 % dermal reflectance",
             },
             Source {
-                name: "half_life_scale",
+                name: SourceName::HalfLifeScale,
                 low: 0.7,
                 high: 1.3,
                 basis: "assumption: ±30 % on every pigment's fading half-life",
             },
             Source {
-                name: "hair_target_sampling",
+                name: SourceName::HairTargetSampling,
                 low: -opts.target_standard_error,
                 high: opts.target_standard_error,
                 basis: "spread of the hair target's cluster / √pixels (hair target only)",
             },
             Source {
-                name: "colour_l",
+                name: SourceName::ColourL,
                 low: -u,
                 high: u,
                 basis: "photo colour uncertainty (uncalibrated: assumption; else the calibration residual), on L*",
             },
             Source {
-                name: "colour_a",
+                name: SourceName::ColourA,
                 low: -u,
                 high: u,
                 basis: "as colour_l, on a*",
             },
             Source {
-                name: "colour_b",
+                name: SourceName::ColourB,
                 low: -u,
                 high: u,
                 basis: "as colour_l, on b*",
@@ -134,21 +161,21 @@ impl Uncertainty {
                 }
             };
             match src.name {
-                "c_full" => q.c_full = v,
-                "healing_retention" => q.healing_retention = v,
-                "veil_r550" => q.veil_r550 = v,
-                "scatter_power" => q.scatter_power = v,
-                "dermis_rgb" => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
-                "half_life_scale" => fading = v * opts.half_life_scale,
-                "hair_target_sampling" => {
+                SourceName::CFull => q.c_full = v,
+                SourceName::HealingRetention => q.healing_retention = v,
+                SourceName::VeilR550 => q.veil_r550 = v,
+                SourceName::ScatterPower => q.scatter_power = v,
+                SourceName::DermisRgb => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
+                SourceName::HalfLifeScale => fading = v * opts.half_life_scale,
+                SourceName::HairTargetSampling => {
                     let d = (v / 3f64.sqrt()) as f32;
                     t.hair.l += d;
                     t.hair.a += d;
                     t.hair.b += d;
                 }
-                "colour_l" => shift(&mut t, v as f32, 0.0, 0.0),
-                "colour_a" => shift(&mut t, 0.0, v as f32, 0.0),
-                _ => shift(&mut t, 0.0, 0.0, v as f32),
+                SourceName::ColourL => shift(&mut t, v as f32, 0.0, 0.0),
+                SourceName::ColourA => shift(&mut t, 0.0, v as f32, 0.0),
+                SourceName::ColourB => shift(&mut t, 0.0, 0.0, v as f32),
             }
             (q, fading, t)
         };
