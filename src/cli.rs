@@ -648,77 +648,123 @@ impl TreatmentArgs {
 
 /// Run a parsed command.
 pub fn run(cli: Cli) -> Result<Printed> {
-    let ok = |stdout| Printed {
+    match cli.command {
+        Command::Analyze(a) => run_analyze(a),
+        Command::Match(m) => run_match(m),
+        Command::Batch(b) => batch::run(b),
+        Command::DeltaE(d) => run_delta_e(d),
+        Command::Calibrate(c) => run_calibrate(c),
+        Command::Catalog(c) => run_catalog(c),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "smpmatch",
+                &mut buf,
+            );
+            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .map_err(|e| Error::Internal(format!("man page: {e}")))?;
+            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
+        }
+        Command::Schema { which } => {
+            let schema = match which {
+                SchemaKind::Output => schemars::schema_for!(output::Output),
+                SchemaKind::Catalog => schemars::schema_for!(catalog::Catalog),
+                SchemaKind::Error => schemars::schema_for!(output::ErrorOut),
+                SchemaKind::Profile => schemars::schema_for!(calibration::Profile),
+            };
+            Ok(ok(to_json(&schema)?))
+        }
+    }
+}
+
+/// A successful run's output, exit code 0.
+fn ok(stdout: String) -> Printed {
+    Printed {
         stdout,
         code: 0,
         error: None,
-    };
-    match cli.command {
-        Command::Analyze(a) => {
-            let report_out = report_target(&a.photos, &[])?;
-            let (sel, opts) = analysis_inputs(&a.photos)?;
-            let pipeline::Analyzed {
-                output: out,
-                analysis,
-            } = pipeline::analyze(&sel, &opts)?;
-            if let Some(path) = &report_out {
-                visual::write(
-                    path,
-                    &visual::ReportInput {
-                        output: &out,
-                        analysis: &analysis,
-                        matched: None,
-                        profile: opts.profile.as_ref(),
-                    },
-                )?;
-            }
-            Ok(ok(if a.photos.json {
-                to_json(&out)?
-            } else {
-                output::render_text(&out, use_color(a.photos.color), terminal_width())
-            }))
-        }
-        Command::Match(m) => {
-            // Read the catalog first: a bad catalog should fail before photos are decoded.
-            let cat = catalog::load(&m.catalog)?;
-            let report_out = report_target(&m.photos, &[("the catalog", &m.catalog)])?;
-            let (sel, opts) = analysis_inputs(&m.photos)?;
-            let r =
-                pipeline::match_patient(&sel, &opts, &m.treatment.treatment(), &cat, &m.catalog)?;
-            if let Some(path) = &report_out {
-                let setup = r.setup(&cat);
-                visual::write(
-                    path,
-                    &visual::ReportInput {
-                        output: &r.output,
-                        analysis: &r.analysis,
-                        matched: Some((&setup, &r.ranking.candidates, r.rank_options.dots)),
-                        profile: opts.profile.as_ref(),
-                    },
-                )?;
-            }
-            Ok(ok(if m.photos.json {
-                to_json(&r.output)?
-            } else {
-                output::render_text(&r.output, use_color(m.photos.color), terminal_width())
-            }))
-        }
-        Command::Batch(b) => batch::run(b),
-        Command::DeltaE(d) => {
-            let de = delta_e00(d.lab1, d.lab2);
-            Ok(ok(if d.json {
-                to_json(&output::DeltaEOut {
-                    schema_version: SCHEMA_VERSION,
-                    command: output::Command::DeltaE,
-                    lab1: lab_to_array(d.lab1),
-                    lab2: lab_to_array(d.lab2),
-                    delta_e00: round(de, 4),
-                })?
-            } else {
-                format!("{:.4}\n", round(de, 4))
-            }))
-        }
-        Command::Catalog(CatalogCommand::Validate { file, json }) => {
+    }
+}
+
+/// `analyze`.
+fn run_analyze(a: AnalyzeArgs) -> Result<Printed> {
+    let report_out = report_target(&a.photos, &[])?;
+    let (sel, opts) = analysis_inputs(&a.photos)?;
+    let pipeline::Analyzed {
+        output: out,
+        analysis,
+    } = pipeline::analyze(&sel, &opts)?;
+    if let Some(path) = &report_out {
+        visual::write(
+            path,
+            &visual::ReportInput {
+                output: &out,
+                analysis: &analysis,
+                matched: None,
+                profile: opts.profile.as_ref(),
+            },
+        )?;
+    }
+    Ok(ok(if a.photos.json {
+        to_json(&out)?
+    } else {
+        output::render_text(&out, use_color(a.photos.color), terminal_width())
+    }))
+}
+
+/// `match`.
+fn run_match(m: MatchArgs) -> Result<Printed> {
+    // Read the catalog first: a bad catalog should fail before photos are decoded.
+    let cat = catalog::load(&m.catalog)?;
+    let report_out = report_target(&m.photos, &[("the catalog", &m.catalog)])?;
+    let (sel, opts) = analysis_inputs(&m.photos)?;
+    let r = pipeline::match_patient(&sel, &opts, &m.treatment.treatment(), &cat, &m.catalog)?;
+    if let Some(path) = &report_out {
+        let setup = r.setup(&cat);
+        visual::write(
+            path,
+            &visual::ReportInput {
+                output: &r.output,
+                analysis: &r.analysis,
+                matched: Some((&setup, &r.ranking.candidates, r.rank_options.dots)),
+                profile: opts.profile.as_ref(),
+            },
+        )?;
+    }
+    Ok(ok(if m.photos.json {
+        to_json(&r.output)?
+    } else {
+        output::render_text(&r.output, use_color(m.photos.color), terminal_width())
+    }))
+}
+
+/// `delta-e`.
+fn run_delta_e(d: DeltaEArgs) -> Result<Printed> {
+    let de = delta_e00(d.lab1, d.lab2);
+    Ok(ok(if d.json {
+        to_json(&output::DeltaEOut {
+            schema_version: SCHEMA_VERSION,
+            command: output::Command::DeltaE,
+            lab1: lab_to_array(d.lab1),
+            lab2: lab_to_array(d.lab2),
+            delta_e00: round(de, 4),
+        })?
+    } else {
+        format!("{:.4}\n", round(de, 4))
+    }))
+}
+
+/// `catalog …`.
+fn run_catalog(c: CatalogCommand) -> Result<Printed> {
+    match c {
+        CatalogCommand::Validate { file, json } => {
             let (count, err) = match catalog::load(&file) {
                 Ok(c) => (Some(c.pigments.len()), None),
                 Err(e) => (None, Some(e)),
@@ -768,25 +814,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 error: err,
             })
         }
-        Command::Calibrate(c) => run_calibrate(c),
-        Command::Completions { shell } => {
-            let mut buf = Vec::new();
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "smpmatch",
-                &mut buf,
-            );
-            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
-        }
-        Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut buf)
-                .map_err(|e| Error::Internal(format!("man page: {e}")))?;
-            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
-        }
-        Command::Catalog(CatalogCommand::Show { file, json, color }) => {
+        CatalogCommand::Show { file, json, color } => {
             let cat = catalog::load(&file)?;
             Ok(ok(if json {
                 to_json(&output::CatalogShowOut {
@@ -799,13 +827,13 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 output::render_catalog(&file.display().to_string(), &cat, use_color(color))
             }))
         }
-        Command::Catalog(CatalogCommand::Import {
+        CatalogCommand::Import {
             csv,
             out,
             name,
             dilution_steps,
             json: _,
-        }) => {
+        } => {
             let cat = smpmatch::catalog::import::import_csv(&csv, name, dilution_steps)?;
             match out {
                 Some(path) => {
@@ -838,7 +866,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 None => Ok(ok(to_json(&cat)?)),
             }
         }
-        Command::Catalog(CatalogCommand::Diff { a, b, json }) => {
+        CatalogCommand::Diff { a, b, json } => {
             let (ca, cb) = (catalog::load(&a)?, catalog::load(&b)?);
             let changes = smpmatch::catalog::diff::diff(&ca, &cb);
             Ok(ok(if json {
@@ -853,7 +881,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 output::render_diff(&changes)
             }))
         }
-        Command::Catalog(CatalogCommand::Measure {
+        CatalogCommand::Measure {
             catalog: path,
             photo,
             profile: profile_path,
@@ -864,7 +892,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             date,
             dry_run,
             json,
-        }) => {
+        } => {
             let measured = smpmatch::catalog::measure::measure(
                 &path,
                 &smpmatch::catalog::measure::MeasureRequest {
@@ -894,12 +922,12 @@ pub fn run(cli: Cli) -> Result<Printed> {
                 output::render_measure(&out)
             }))
         }
-        Command::Catalog(CatalogCommand::FitFading {
+        CatalogCommand::FitFading {
             catalog: path,
             followups,
             dry_run,
             json,
-        }) => {
+        } => {
             let out = output::FitFadingOut::new(
                 &path,
                 smpmatch::catalog::measure::fit_fading(&path, &followups, dry_run)?,
@@ -909,15 +937,6 @@ pub fn run(cli: Cli) -> Result<Printed> {
             } else {
                 output::render_fit_fading(&out)
             }))
-        }
-        Command::Schema { which } => {
-            let schema = match which {
-                SchemaKind::Output => schemars::schema_for!(output::Output),
-                SchemaKind::Catalog => schemars::schema_for!(catalog::Catalog),
-                SchemaKind::Error => schemars::schema_for!(output::ErrorOut),
-                SchemaKind::Profile => schemars::schema_for!(calibration::Profile),
-            };
-            Ok(ok(to_json(&schema)?))
         }
     }
 }
