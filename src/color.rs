@@ -20,6 +20,13 @@ pub type LinRgb = LinSrgb<f32>;
 ///
 /// This is palette's `Ciede2000`, which the test suite checks against all 34 published test
 /// pairs. (palette's `ImprovedCiede2000` is a different metric and is never used here.)
+///
+/// ```
+/// use smpmatch::color::{delta_e00, Lab};
+/// // Sharma, Wu & Dalal (2005), table 1, pair 1: ΔE00 = 2.0425.
+/// let de = delta_e00(Lab::new(50.0, 2.6772, -79.7751), Lab::new(50.0, 0.0, -82.7485));
+/// assert!((de - 2.0425).abs() < 1e-4);
+/// ```
 pub fn delta_e00(a: Lab, b: Lab) -> f32 {
     a.difference(b)
 }
@@ -147,6 +154,14 @@ pub fn hue_deg(lab: Lab) -> f32 {
 ///
 /// Computed with `atan2`, which equals the formula for b* > 0 (all real skin) and stays
 /// defined when b* ≤ 0; such a value is outside the skin range and callers warn about it.
+///
+/// ```
+/// use smpmatch::color::{ita_deg, Lab, SkinCategory};
+/// // Mean adult skin of Han et al. (2006): L* 61.7, b* 17.1 → ITA 34.4°, intermediate.
+/// let ita = ita_deg(Lab::new(61.7, 9.6, 17.1));
+/// assert!((ita - 34.4).abs() < 0.05);
+/// assert_eq!(SkinCategory::from_ita(ita), SkinCategory::Intermediate);
+/// ```
 pub fn ita_deg(lab: Lab) -> f32 {
     (lab.l - 50.0).atan2(lab.b).to_degrees()
 }

@@ -151,6 +151,19 @@ fn calibration(opts: &AnalyzeOptions) -> Option<CalibrationOut> {
 }
 
 /// Measure hair and scalp tones, the scalp's ITA and skin class (`smpmatch analyze`).
+///
+/// ```
+/// use smpmatch::analysis::{AnalyzeOptions, Selection};
+/// let photo = Selection {
+///     photo: Some("samples/shaved_dark.jpg".into()),
+///     ..Selection::default()
+/// };
+/// let a = smpmatch::pipeline::analyze(&photo, &AnalyzeOptions::default())?;
+/// let scalp = a.output.scalp.as_ref().expect("a scalp");
+/// // Painted at ITA −43° (samples/README.md).
+/// assert_eq!(scalp.skin_category, smpmatch::color::SkinCategory::Dark);
+/// # Ok::<(), smpmatch::Error>(())
+/// ```
 pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analyzed> {
     let analysis = analysis::analyze(sel, opts)?;
     let output = output::build(

@@ -415,6 +415,19 @@ pub struct Calibrated {
 
 /// Find the card in the photo at `path` (automatically, or from its four outer `corners`),
 /// read its patches and fit a correction (`smpmatch calibrate`).
+///
+/// ```
+/// use smpmatch::calibration::{calibrate_photo, CalibrateOptions};
+/// let c = calibrate_photo(
+///     "samples/card_clinic.jpg".as_ref(),
+///     None,
+///     Default::default(),
+///     &CalibrateOptions::default(),
+/// )?;
+/// // The held-out error of the chosen model: how far a patch it did not see lands.
+/// assert!(c.profile.residuals.held_out_mean_de00 < 3.0);
+/// # Ok::<(), smpmatch::Error>(())
+/// ```
 pub fn calibrate_photo(
     path: &Path,
     corners: Option<[crate::calibration::Point; 4]>,

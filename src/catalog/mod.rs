@@ -791,7 +791,14 @@ fn update_error(path: &Path, e: Error) -> Error {
     }
 }
 
-/// Read, parse and validate a catalog file.
+/// Read, parse and validate a catalog file. A catalog with any problem is refused whole,
+/// every problem listed with its JSON Pointer (`Error::Catalog`).
+///
+/// ```
+/// let cat = smpmatch::catalog::load(std::path::Path::new("pigments/smp_sample.json"))?;
+/// assert!(cat.pigments.iter().any(|p| p.id == "carbon-black"));
+/// # Ok::<(), smpmatch::Error>(())
+/// ```
 pub fn load(path: &Path) -> Result<Catalog> {
     load_as(path, path)
 }

@@ -196,7 +196,15 @@ pub struct Samples {
 }
 
 impl Photo {
-    /// Decode a photo, applying EXIF orientation, within `limits`.
+    /// Decode a photo, applying EXIF orientation, within `limits`: colour-managed to sRGB,
+    /// refused (naming the file) when damaged, cut short, too large or not a photo.
+    ///
+    /// ```
+    /// use smpmatch::input::{LoadLimits, Photo};
+    /// let p = Photo::load("samples/shaved_light.jpg".as_ref(), LoadLimits::default())?;
+    /// assert_eq!((p.info.width, p.info.height), (1200, 900));
+    /// # Ok::<(), smpmatch::Error>(())
+    /// ```
     pub fn load(path: &Path, limits: LoadLimits) -> Result<Photo> {
         if path == Path::new("-") {
             return Err(Error::usage(
