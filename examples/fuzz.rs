@@ -123,7 +123,7 @@ fn run_one(target: &str, data: &[u8], path: &std::path::Path) {
                     max_samples: 20_000,
                     ..Default::default()
                 };
-                let _ = smpmatch::analysis::analyze(&sel, &opts);
+                let _ = smpmatch::pipeline::analyze(&sel, &opts);
             }
         }
         _ => {
