@@ -21,6 +21,7 @@ pub mod calibration;
 pub mod catalog;
 pub mod color;
 pub mod error;
+pub mod evaluation;
 pub mod input;
 pub mod io;
 pub mod model;

@@ -1,0 +1,259 @@
+//! The real-photo evaluation harness: how the automatic separation does on photos whose hair
+//! and scalp were labelled by eye, and whether its confidence can be trusted.
+//!
+//! A folder holds `labels.json` (`{"photos": [{"photo": "photos/x.jpg", "hair_region":
+//! [x, y, w, h] or null, "scalp_region": … or null, …}]}`, the format of `tests/real/`) and
+//! the photos. Each photo is analysed twice: automatically, and through its labelled
+//! rectangles (the truth: the tones of regions a person checked hold only hair, or only
+//! scalp). The automatic targets are **right** when every labelled role is within
+//! [`RIGHT_DE00`] of the labelled one. The confidence is **reliable** when, among the photos
+//! it calls sure (≥ [`SURE`]), at least [`RELIABILITY_TARGET`] are right.
+//!
+//! `cargo run --release --example eval_real -- FOLDER` prints the table for any such folder;
+//! `tests/real_photos.rs` runs it on the committed set.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::analysis::{analyze, AnalyzeOptions, Selection};
+use crate::color::delta_e00;
+use crate::error::{Error, Result};
+use crate::input::Region;
+
+/// A target within this ΔE00 of the labelled region's is right.
+pub const RIGHT_DE00: f32 = 3.0;
+/// Confidence from which the program says it is sure.
+pub const SURE: f32 = 0.8;
+/// Share of sure answers that must be right.
+pub const RELIABILITY_TARGET: f64 = 0.95;
+
+/// One labelled photo (the fields the harness uses; others are kept for people).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    /// The photo, relative to the folder.
+    pub photo: String,
+    /// A rectangle holding only hair, if the photo has one.
+    pub hair_region: Option<[u32; 4]>,
+    /// A rectangle holding only bare scalp, if the photo has one.
+    pub scalp_region: Option<[u32; 4]>,
+    /// Hair colour by eye (`black`, `grey`, …), if any hair shows.
+    #[serde(default)]
+    pub hair_colour: Option<String>,
+    /// Skin by eye.
+    #[serde(default)]
+    pub skin: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Labels {
+    photos: Vec<Label>,
+}
+
+/// How the automatic analysis did on one photo.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The label.
+    pub label: Label,
+    /// The separation's confidence (None: the analysis refused the photo).
+    pub confidence: Option<f32>,
+    /// Why the analysis refused, when it did.
+    pub refused: Option<String>,
+    /// ΔE00 of the automatic hair target to the labelled hair region's.
+    pub hair_de00: Option<f32>,
+    /// ΔE00 of the automatic scalp target to the labelled scalp region's.
+    pub scalp_de00: Option<f32>,
+}
+
+impl Outcome {
+    /// Right, wrong, or not scorable (refused, or nothing labelled to compare with).
+    pub fn right(&self) -> Option<bool> {
+        if self.confidence.is_none() {
+            return None;
+        }
+        let checks: Vec<f32> = [self.hair_de00, self.scalp_de00]
+            .into_iter()
+            .flatten()
+            .collect();
+        if checks.is_empty() {
+            return None;
+        }
+        Some(checks.iter().all(|&d| d <= RIGHT_DE00))
+    }
+
+    /// The program said it was sure.
+    pub fn sure(&self) -> bool {
+        self.confidence.is_some_and(|c| c >= SURE)
+    }
+}
+
+fn region(r: [u32; 4]) -> Region {
+    Region {
+        x: r[0],
+        y: r[1],
+        w: r[2],
+        h: r[3],
+    }
+}
+
+/// Read `folder/labels.json`.
+pub fn labels(folder: &Path) -> Result<Vec<Label>> {
+    let path = folder.join("labels.json");
+    let bytes = crate::io::files::read_input(&path, "a labels file", 16 << 20)?;
+    let l: Labels = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::input(&path, format!("not a labels file: {e}")))?;
+    Ok(l.photos)
+}
+
+/// Evaluate one labelled photo.
+pub fn evaluate_one(folder: &Path, label: &Label, opts: &AnalyzeOptions) -> Result<Outcome> {
+    let photo: PathBuf = folder.join(&label.photo);
+    let auto = analyze(
+        &Selection {
+            photo: Some(photo.clone()),
+            ..Selection::default()
+        },
+        opts,
+    );
+    let truth = |r: Option<[u32; 4]>, hair: bool| -> Result<Option<crate::color::Lab>> {
+        let Some(r) = r else { return Ok(None) };
+        let mut sel = Selection {
+            photo: Some(photo.clone()),
+            ..Selection::default()
+        };
+        if hair {
+            sel.hair_regions.push(region(r));
+        } else {
+            sel.scalp_regions.push(region(r));
+        }
+        let a = analyze(&sel, opts)?;
+        let t = if hair { &a.hair } else { &a.scalp };
+        Ok(t.as_ref().map(|t| t.target))
+    };
+    let (hair_truth, scalp_truth) = (
+        truth(label.hair_region, true)?,
+        truth(label.scalp_region, false)?,
+    );
+    Ok(match auto {
+        Ok(a) => {
+            let conf = a.auto.as_ref().map_or(1.0, |s| s.confidence);
+            let de = |truth: Option<crate::color::Lab>, got: Option<crate::color::Lab>| {
+                truth.map(|t| got.map_or(f32::INFINITY, |g| delta_e00(t, g)))
+            };
+            Outcome {
+                label: label.clone(),
+                confidence: Some(conf),
+                refused: None,
+                hair_de00: de(hair_truth, a.hair.as_ref().map(|t| t.target)),
+                scalp_de00: de(scalp_truth, a.scalp.as_ref().map(|t| t.target)),
+            }
+        }
+        Err(e @ Error::Analysis { .. }) => Outcome {
+            label: label.clone(),
+            confidence: None,
+            refused: Some(e.to_string()),
+            hair_de00: None,
+            scalp_de00: None,
+        },
+        Err(e) => return Err(e),
+    })
+}
+
+/// Evaluate every labelled photo of `folder`, in the order of `labels.json`.
+pub fn evaluate(folder: &Path, opts: &AnalyzeOptions) -> Result<Vec<Outcome>> {
+    labels(folder)?
+        .iter()
+        .map(|l| evaluate_one(folder, l, opts))
+        .collect()
+}
+
+/// The summary: photos right or wrong, and how reliable "sure" is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Photos evaluated.
+    pub photos: usize,
+    /// Photos the analysis refused (asking for regions).
+    pub refused: usize,
+    /// Scorable photos answered right / wrong.
+    pub right: usize,
+    /// See `right`.
+    pub wrong: usize,
+    /// Scorable photos answered with confidence ≥ [`SURE`], and how many of them right.
+    pub sure: usize,
+    /// See `sure`.
+    pub sure_right: usize,
+}
+
+impl Summary {
+    /// Of `outcomes`.
+    pub fn of(outcomes: &[Outcome]) -> Summary {
+        let scored = |f: &dyn Fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+        Summary {
+            photos: outcomes.len(),
+            refused: scored(&|o| o.confidence.is_none()),
+            right: scored(&|o| o.right() == Some(true)),
+            wrong: scored(&|o| o.right() == Some(false)),
+            sure: scored(&|o| o.sure() && o.right().is_some()),
+            sure_right: scored(&|o| o.sure() && o.right() == Some(true)),
+        }
+    }
+
+    /// Share of sure answers that are right (1 when none is sure: nothing claimed).
+    pub fn reliability(&self) -> f64 {
+        if self.sure == 0 {
+            1.0
+        } else {
+            self.sure_right as f64 / self.sure as f64
+        }
+    }
+}
+
+/// A Markdown table, one row a photo, then the summary.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let f = |v: Option<f32>| v.map_or("—".to_string(), |d| format!("{d:.1}"));
+    let mut s = String::from(
+        "| photo | hair (eye) | skin (eye) | confidence | hair ΔE00 | scalp ΔE00 | result |\n|---|---|---|---|---|---|---|\n",
+    );
+    for o in outcomes {
+        let name: String = o
+            .label
+            .photo
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(28)
+            .collect();
+        let result = match (o.right(), o.sure(), &o.refused) {
+            (_, _, Some(_)) => "refused (asks for regions)",
+            (None, _, _) => "not scorable",
+            (Some(true), true, _) => "right, sure",
+            (Some(true), false, _) => "right, unsure",
+            (Some(false), true, _) => "**WRONG, sure**",
+            (Some(false), false, _) => "wrong, unsure",
+        };
+        s.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} | {result} |\n",
+            o.label.hair_colour.as_deref().unwrap_or("none"),
+            o.label.skin.as_deref().unwrap_or("—"),
+            o.confidence.map_or("—".into(), |c| format!("{c:.2}")),
+            f(o.hair_de00),
+            f(o.scalp_de00),
+        ));
+    }
+    let m = Summary::of(outcomes);
+    s.push_str(&format!(
+        "\n{} photos: {} right, {} wrong, {} refused, {} not scorable; sure (≥ {SURE}) on {}, \
+         of which {} right (reliability {:.0} %, target {:.0} %).\n",
+        m.photos,
+        m.right,
+        m.wrong,
+        m.refused,
+        m.photos - m.right - m.wrong - m.refused,
+        m.sure,
+        m.sure_right,
+        100.0 * m.reliability(),
+        100.0 * RELIABILITY_TARGET
+    ));
+    s
+}
