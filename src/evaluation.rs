@@ -68,9 +68,7 @@ pub struct Outcome {
 impl Outcome {
     /// Right, wrong, or not scorable (refused, or nothing labelled to compare with).
     pub fn right(&self) -> Option<bool> {
-        if self.confidence.is_none() {
-            return None;
-        }
+        self.confidence?;
         let checks: Vec<f32> = [self.hair_de00, self.scalp_de00]
             .into_iter()
             .flatten()
