@@ -575,3 +575,43 @@ fn catalog_show_import_and_diff() {
     assert!(ch[0]["lab_delta_e00"].as_f64().expect("de") > 1.0);
     assert_eq!(ch[1]["kind"], "removed");
 }
+
+/// A photo holding a colour card is not separated automatically (its black and skin-coloured
+/// patches would be taken for hair and scalp): exit 5 with a message that says so and what
+/// to do; with regions the same photo is analysed.
+#[test]
+fn a_card_photo_is_refused_for_automatic_separation() {
+    let o = run(&[
+        "match",
+        "samples/card_clinic.jpg",
+        "--catalog",
+        CATALOG,
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(o.stdout.is_empty());
+    let e = json_error(&o);
+    assert_eq!(e["error"]["kind"], "analysis");
+    let msg = e["error"]["message"].as_str().expect("message");
+    assert!(
+        msg.contains("colour card") && msg.contains("calibrate"),
+        "{msg}"
+    );
+    assert!(msg.contains("samples/card_clinic.jpg"), "{msg}");
+    // The dark swatch beside the card and the grey background, given as regions.
+    let o = run(&[
+        "analyze",
+        "samples/card_clinic.jpg",
+        "--hair-region",
+        "920,200,120,120",
+        "--scalp-region",
+        "40,780,200,80",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

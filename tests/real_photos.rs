@@ -13,7 +13,11 @@ const FOLDER: &str = "tests/real";
 #[test]
 fn the_labelled_set_is_whole() {
     let l = labels(Path::new(FOLDER)).expect("labels.json");
-    assert!(l.len() >= 30, "at least 30 labelled real photos, found {}", l.len());
+    assert!(
+        l.len() >= 30,
+        "at least 30 labelled real photos, found {}",
+        l.len()
+    );
     for p in &l {
         let path = Path::new(FOLDER).join(&p.photo);
         assert!(path.is_file(), "{} is missing", path.display());

@@ -284,6 +284,23 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             usage.pixels_sampled = s.lab.len();
             usage.pixels_transparent = s.transparent;
             usage.used_for.push(PhotoUse::Auto);
+            // A colour card in the photo would be read as hair and scalp: its patches include
+            // black and two skin colours that the colour rules accept. The automatic
+            // separation is not attempted; regions (or a crop) make the photo usable, and a
+            // photo of the card alone belongs to `calibrate`.
+            if let Some(share) = crate::calibration::card_share(&photo) {
+                return Err(Error::Analysis {
+                    path: Some(path.clone()),
+                    message: format!(
+                        "{}: a colour card covers {:.0} % of this photo, and its patches would be \
+                         taken for hair and scalp; use a photo of the card with `smpmatch \
+                         calibrate`, and for the patient give --hair-region/--scalp-region (or \
+                         crop the card out)",
+                        path.display(),
+                        100.0 * share
+                    ),
+                });
+            }
             if s.lab.is_empty() {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),

@@ -298,8 +298,47 @@ fn find_regions(img: &LinearImage) -> Vec<Region> {
 
 /// Find the card automatically.
 pub fn detect(photo: &Photo) -> Result<Detection> {
-    let img = photo.linear_downsampled(DETECT_SIDE);
-    let regions = find_regions(&img);
+    detect_in(photo, &photo.linear_downsampled(DETECT_SIDE))
+}
+
+/// Longer side searched when checking whether a photo given for automatic separation holds
+/// a card (cheaper than [`DETECT_SIDE`]; a card a tenth of the photo wide still has patches
+/// of 7+ pixels at this size).
+pub const CARD_CHECK_SIDE: u32 = 480;
+
+/// The share of the photo covered by a ColorChecker found in it (its outline: the patch
+/// lattice plus half a patch pitch all round), or `None` when no card is found.
+///
+/// ```
+/// # use smpmatch::input::{Photo, LoadLimits};
+/// let card = Photo::load("samples/card_clinic.jpg".as_ref(), LoadLimits::default())?;
+/// let share = smpmatch::calibration::card_share(&card).expect("a card");
+/// assert!((0.1..0.3).contains(&share), "{share}");
+/// let head = Photo::load("samples/shaved_light.jpg".as_ref(), LoadLimits::default())?;
+/// assert!(smpmatch::calibration::card_share(&head).is_none());
+/// # Ok::<(), smpmatch::error::Error>(())
+/// ```
+pub fn card_share(photo: &Photo) -> Option<f64> {
+    // Point-sampled (one pixel per block, not a box average): the check must cost little
+    // beside a `match`, and patches are flat enough to be found without averaging.
+    let det = detect_in(photo, &photo.linear_point_sampled(CARD_CHECK_SIDE)).ok()?;
+    let outline: Vec<Point> = [[-0.5, -0.5], [5.5, -0.5], [5.5, 3.5], [-0.5, 3.5]]
+        .iter()
+        .map(|&p| det.homography.apply(p))
+        .collect();
+    // Shoelace area of the quadrilateral.
+    let twice: f64 = (0..4)
+        .map(|i| {
+            let (a, b) = (outline[i], outline[(i + 1) % 4]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum();
+    let area = f64::from(photo.info.width) * f64::from(photo.info.height);
+    (area > 0.0).then(|| (0.5 * twice.abs() / area).min(1.0))
+}
+
+fn detect_in(photo: &Photo, img: &LinearImage) -> Result<Detection> {
+    let regions = find_regions(img);
     let not_found = |why: String| Error::Analysis {
         path: Some(photo.path.clone()),
         message: format!(

@@ -594,6 +594,28 @@ impl Photo {
         }
     }
 
+    /// The photo point-sampled (the centre pixel of each block, in linear light) so that its
+    /// longer side is at most `max_side` pixels: a cheap preview for searches that do not
+    /// need the noise averaged out.
+    pub fn linear_point_sampled(&self, max_side: u32) -> LinearImage {
+        let (w, h) = (self.info.width, self.info.height);
+        let f = w.max(h).div_ceil(max_side.max(1)).max(1);
+        let (ow, oh) = ((w / f).max(1) as usize, (h / f).max(1) as usize);
+        let mut data = vec![[0f32; 3]; ow * oh];
+        data.par_chunks_mut(ow).enumerate().for_each(|(oy, row)| {
+            let y = (oy as u32 * f + f / 2).min(h - 1);
+            for (ox, out) in row.iter_mut().enumerate() {
+                *out = self.linear_pixel((ox as u32 * f + f / 2).min(w - 1), y);
+            }
+        });
+        LinearImage {
+            width: ow,
+            height: oh,
+            data,
+            scale: f64::from(f),
+        }
+    }
+
     /// The photo box-averaged (in linear light) so that its longer side is at most
     /// `max_side` pixels.
     pub fn linear_downsampled(&self, max_side: u32) -> LinearImage {
@@ -602,8 +624,10 @@ impl Photo {
         let (ow, oh) = ((w / f).max(1) as usize, (h / f).max(1) as usize);
         let mut data = vec![[0f32; 3]; ow * oh];
         let n = (f * f) as f32;
-        for oy in 0..oh {
-            for ox in 0..ow {
+        // Output rows in parallel: each is independent, so the result is the same on any
+        // number of threads.
+        data.par_chunks_mut(ow).enumerate().for_each(|(oy, row)| {
+            for (ox, out) in row.iter_mut().enumerate() {
                 let mut acc = [0f32; 3];
                 for dy in 0..f {
                     for dx in 0..f {
@@ -614,9 +638,9 @@ impl Photo {
                         acc[2] += p[2];
                     }
                 }
-                data[oy * ow + ox] = [acc[0] / n, acc[1] / n, acc[2] / n];
+                *out = [acc[0] / n, acc[1] / n, acc[2] / n];
             }
-        }
+        });
         LinearImage {
             width: ow,
             height: oh,
