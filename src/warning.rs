@@ -53,6 +53,14 @@ pub enum WarningCode {
     HairNotDarkerThanScalp,
     /// A measured swatch rectangle is not flat (texture, glare or an edge).
     SwatchNotFlat,
+    /// The heaviest hair tone was not used for the hair target (not darker than the scalp
+    /// by the rule): the target comes from a lighter-weight tone.
+    HairToneSkipped,
+    /// A dark but saturated colour covering part of the photo was not taken as hair (hair
+    /// chroma limit): red or auburn hair, or clothing.
+    SaturatedDarkNotHair,
+    /// A role's pixels show a strong lighting gradient across the photo.
+    LightingGradient,
 }
 
 /// One warning: its code and a message for people.

@@ -22,8 +22,16 @@ pub fn is_skin_like(lab: Lab) -> bool {
 }
 
 /// Could this colour be hair on this scalp (darker by [`HAIR_MIN_DARKER_L`], low chroma)?
+/// The automatic separation's test: the chroma limit keeps saturated clothing out.
 pub fn is_darker_than_scalp(lab: Lab, scalp: Lab) -> bool {
-    lab.l <= scalp.l - HAIR_MIN_DARKER_L && chroma(lab) <= HAIR_MAX_CHROMA
+    is_darker_by_rule(lab, scalp) && chroma(lab) <= HAIR_MAX_CHROMA
+}
+
+/// Darker than the scalp by at least [`HAIR_MIN_DARKER_L`]: the test for choosing the hair
+/// target among pixels already known to be hair (no chroma limit there: red and auburn hair
+/// reach C*ab 30 and more, and a region or close-up says what is hair).
+pub fn is_darker_by_rule(lab: Lab, scalp: Lab) -> bool {
+    lab.l <= scalp.l - HAIR_MIN_DARKER_L
 }
 
 #[cfg(test)]

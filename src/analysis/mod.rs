@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod segment;
+pub mod shading;
 pub mod tones;
 
 use std::path::PathBuf;
@@ -273,6 +274,8 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     usage.pixels_transparent += s.transparent;
                     pool.extend(s.lab);
                     usage.regions.push((role, r));
+                    let g = shading::across(&photo, r, &|_| true, &|v| opts.correct(v))?;
+                    warnings.extend(gradient_warning(role, g, Some(r)));
                     if !usage.used_for.contains(&role.into()) {
                         usage.used_for.push(role.into());
                     }
@@ -315,7 +318,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             // --max-samples is, so the sampling density cannot move the hair/scalp split.
             let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
             grid.lab = opts.correct(grid.lab);
-            let sep = segment::auto_separate_with(s.lab, &grid.lab, opts.tones.seed);
+            let mut sep = segment::auto_separate_with(s.lab, &grid.lab, opts.tones.seed);
 
             warnings.extend(sep.warnings.iter().cloned());
             if sep.scalp.is_empty() {
@@ -327,6 +330,26 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                         path.display()
                     ),
                 });
+            }
+            let centroids: Vec<Lab> = sep.clusters.iter().map(|c| c.lab).collect();
+            for (role, class) in [
+                (Role::Hair, segment::ClusterClass::Hair),
+                (Role::Scalp, segment::ClusterClass::Scalp),
+            ] {
+                let keep = |p: Lab| sep.clusters[tones::nearest(p, &centroids).0].class == class;
+                let whole = Region {
+                    x: 0,
+                    y: 0,
+                    w: photo.info.width,
+                    h: photo.info.height,
+                };
+                let g = shading::across(&photo, whole, &keep, &|v| opts.correct(v))?;
+                // Halves of one role that differ this much mean no single target is within
+                // the 3 ΔE00 the confidence promises for every part of it.
+                if g.is_some_and(|g| g.de00 > shading::GRADIENT_DE00) {
+                    sep.confidence *= 0.7;
+                }
+                warnings.extend(gradient_warning(role, g, None));
             }
             hair_px = sep.hair.clone();
             scalp_px = sep.scalp.clone();
@@ -481,4 +504,33 @@ fn note_icc(photo: &Photo, warnings: &mut Vec<crate::warning::Warning>) {
             ),
         ));
     }
+}
+
+/// The warning for a lighting gradient above [`shading::GRADIENT_DE00`] across a role's
+/// pixels (in `region`, or across the photo).
+fn gradient_warning(
+    role: Role,
+    g: Option<shading::Gradient>,
+    region: Option<Region>,
+) -> Option<crate::warning::Warning> {
+    let g = g.filter(|g| g.de00 > shading::GRADIENT_DE00)?;
+    let (place, cause) = match region {
+        Some(r) => (format!("in region {r}"), "side light or flash fall-off"),
+        None => (
+            "across the photo".to_string(),
+            "side light, flash fall-off, or different things taken for the same role",
+        ),
+    };
+    Some(crate::warning::Warning::new(
+        crate::warning::WarningCode::LightingGradient,
+        format!(
+            "the {} pixels {place} are lit unevenly: the {} half is {:.1} ΔE00 lighter than the \
+             {} half ({cause}), so the target depends on where it is \
+             measured; photograph in even light, or give a region lit as the treated area is",
+            role.name(),
+            g.lighter,
+            g.de00,
+            g.darker
+        ),
+    ))
 }

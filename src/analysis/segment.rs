@@ -24,7 +24,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::classify::{is_darker_than_scalp, is_skin_like, HAIR_MIN_DARKER_L};
+use crate::analysis::classify::{
+    is_darker_than_scalp, is_skin_like, HAIR_MAX_CHROMA, HAIR_MIN_DARKER_L,
+};
 use crate::analysis::tones;
 use crate::color::{delta_e00, mix_linear, Lab};
 
@@ -43,6 +45,9 @@ pub const SCALP_GROUP_DE00: f32 = 12.0;
 /// more background than this that the colour rules called sure was wrong in at least one
 /// role (docs/model.md § Confidence).
 pub const BACKGROUND_SHARE: f32 = 0.15;
+/// A dark cluster at least this heavy, left out of the hair only by the chroma limit, is
+/// named in a warning.
+pub const SATURATED_DARK_SHARE: f32 = 0.03;
 /// Below this confidence the output carries a warning.
 pub const WARN_CONFIDENCE: f32 = 0.6;
 
@@ -159,6 +164,28 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
         {
             c.class = ClusterClass::Hair;
         }
+    }
+    // No silent caps: a dark cluster left out of the hair only by the chroma limit is named.
+    for c in clusters.iter().filter(|c| {
+        c.class == ClusterClass::Other
+            && c.weight >= SATURATED_DARK_SHARE
+            && c.lab.l <= scalp_ref.l - HAIR_MIN_DARKER_L
+            && crate::color::chroma(c.lab) > HAIR_MAX_CHROMA
+    }) {
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::SaturatedDarkNotHair,
+            format!(
+                "a dark, saturated colour (L* {:.1} a* {:.1} b* {:.1}, C*ab {:.1}) covers {:.0} % \
+                 of the photo and was not taken as hair (the hair chroma limit is {}): if it is \
+                 red or auburn hair, give a --hair-region on it",
+                c.lab.l,
+                c.lab.a,
+                c.lab.b,
+                crate::color::chroma(c.lab),
+                100.0 * c.weight,
+                HAIR_MAX_CHROMA
+            ),
+        ));
     }
     // Edges: clusters whose colour is an optical mix of hair and scalp with at least
     // EDGE_MIN_SHARE of each. References from the rule classes, then once more from the
@@ -350,6 +377,28 @@ fn weighted_mean(clusters: &[SegCluster], class: ClusterClass) -> Lab {
 mod tests {
     use super::*;
     use crate::test_support::blob;
+
+    #[test]
+    fn a_dark_saturated_area_left_out_of_the_hair_is_named() {
+        // Skin, black stubble, and a dark red shirt (C*ab 40): the shirt is not hair, and the
+        // output says a colour was left out by the chroma limit.
+        let skin = Lab::new(62.0, 11.0, 16.0);
+        let hair = Lab::new(18.0, 0.5, 1.0);
+        let shirt = Lab::new(30.0, 35.0, 20.0);
+        let mut px = blob(skin, 12_000, 1.5, 1);
+        px.extend(blob(hair, 4_000, 1.5, 2));
+        px.extend(blob(shirt, 2_000, 1.5, 3));
+        let sep = auto_separate(px, 7);
+        assert!(
+            sep.warnings
+                .iter()
+                .any(|w| w.code == crate::warning::WarningCode::SaturatedDarkNotHair),
+            "{:?}",
+            sep.warnings
+        );
+        let mean = crate::color::mean_linear(&sep.hair).expect("hair");
+        assert!(delta_e00(mean, hair) < 1.0, "{mean:?}");
+    }
 
     #[test]
     fn strand_edges_are_kept_out_of_both_roles_and_counted_by_their_hair_share() {

@@ -539,7 +539,7 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
             .collect(),
         Role::Hair => match scalp_target {
             Some(s) => (0..tones.len())
-                .filter(|&i| classify::is_darker_than_scalp(tones[i].lab, s))
+                .filter(|&i| classify::is_darker_by_rule(tones[i].lab, s))
                 .collect(),
             None => (0..tones.len()).collect(),
         },
@@ -564,6 +564,32 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
     } else {
         candidates
     };
+    // No silent caps: when the rule passes over the heaviest hair tone, say so.
+    if role == Role::Hair && candidates[0] != 0 {
+        if let Some(s) = scalp_target {
+            let (t0, tc) = (&tones[0], &tones[candidates[0]]);
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::HairToneSkipped,
+                format!(
+                    "the heaviest hair tone (L* {:.1} a* {:.1} b* {:.1}, {:.0} % of the hair \
+                     pixels) is not at least {} L* darker than the scalp (L* {:.1}), so the \
+                     target is the tone L* {:.1} a* {:.1} b* {:.1} ({:.0} %, ΔE00 {:.1} away); \
+                     if the heavier tone is the hair, give a --hair-region on it",
+                    t0.lab.l,
+                    t0.lab.a,
+                    t0.lab.b,
+                    100.0 * t0.weight,
+                    classify::HAIR_MIN_DARKER_L,
+                    s.l,
+                    tc.lab.l,
+                    tc.lab.a,
+                    tc.lab.b,
+                    100.0 * tc.weight,
+                    delta_e00(t0.lab, tc.lab)
+                ),
+            ));
+        }
+    }
     let head = tones[candidates[0]].lab;
     let mode: Vec<&Tone> = candidates
         .iter()
@@ -604,6 +630,40 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
 mod tests {
     use super::*;
     use crate::test_support::blob;
+
+    #[test]
+    fn a_skipped_heavy_hair_tone_is_named_and_red_hair_is_not_capped() {
+        let scalp = Lab::new(66.0, 11.0, 16.0);
+        // A hair region that is mostly skin: the heavy skin tone is passed over, loudly.
+        let mut px = blob(Lab::new(65.0, 11.0, 16.0), 14_000, 1.5, 1);
+        px.extend(blob(Lab::new(20.0, 1.0, 1.5), 6_000, 1.5, 2));
+        let t = extract(Role::Hair, px, ToneOptions::default(), Some(scalp)).expect("tones");
+        assert!(
+            delta_e00(t.target, Lab::new(20.0, 1.0, 1.5)) < 1.0,
+            "{:?}",
+            t.target
+        );
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.code == crate::warning::WarningCode::HairToneSkipped),
+            "{:?}",
+            t.warnings
+        );
+        // Auburn hair, C*ab 32 (above the separation's hair chroma limit of 30): a hair
+        // region is hair, so its tone is the target, with no warning.
+        let auburn = Lab::new(32.0, 16.0, 27.7);
+        assert!(crate::color::chroma(auburn) > classify::HAIR_MAX_CHROMA);
+        let t = extract(
+            Role::Hair,
+            blob(auburn, 20_000, 1.5, 3),
+            ToneOptions::default(),
+            Some(scalp),
+        )
+        .expect("tones");
+        assert!(delta_e00(t.target, auburn) < 1.0, "{:?}", t.target);
+        assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    }
 
     #[test]
     fn uniform_region_gives_one_tone() {

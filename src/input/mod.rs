@@ -405,6 +405,32 @@ impl Photo {
         })
     }
 
+    /// A photo from pixels already in memory, taken as sRGB with no profile (as a file
+    /// without one would be): for callers that decode themselves, and for tests.
+    pub fn from_rgb8(path: impl Into<PathBuf>, image: image::RgbImage) -> Photo {
+        let path = path.into();
+        let info = PhotoInfo {
+            notes: Vec::new(),
+            path: path.display().to_string(),
+            format: "memory".to_string(),
+            width: image.width(),
+            height: image.height(),
+            bit_depth: 8,
+            channels: "rgb".to_string(),
+            orientation: "none".to_string(),
+            color_space: "srgb".to_string(),
+            color_space_source: ColorSpaceSource::Assumed,
+            icc_profile_bytes: None,
+            icc_profile_description: None,
+            icc_problem: None,
+        };
+        Photo {
+            path,
+            image: DynamicImage::ImageRgb8(image),
+            info,
+        }
+    }
+
     /// Check that `region` lies inside the oriented photo.
     pub fn check_region(&self, region: Region) -> Result<()> {
         if region.fits_in(self.info.width, self.info.height) {
