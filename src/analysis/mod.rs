@@ -318,7 +318,9 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             // --max-samples is, so the sampling density cannot move the hair/scalp split.
             let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
             grid.lab = opts.correct(grid.lab);
-            let mut sep = segment::auto_separate_with(s.lab, &grid.lab, opts.tones.seed);
+            let (cols, rows) = photo.grid_shape(tones::FIT_SAMPLES);
+            let layout = (grid.transparent == 0).then_some(segment::GridLayout { cols, rows });
+            let mut sep = segment::auto_separate_placed(s.lab, &grid.lab, layout, opts.tones.seed);
 
             warnings.extend(sep.warnings.iter().cloned());
             if sep.scalp.is_empty() {

@@ -431,6 +431,15 @@ impl Photo {
         }
     }
 
+    /// Columns and rows of the grid that [`Photo::sample_lab`] reads over the whole photo
+    /// for `max_samples`: its samples are that grid in row-major order when no pixel is
+    /// transparent.
+    pub fn grid_shape(&self, max_samples: usize) -> (u32, u32) {
+        let (w, h) = (self.info.width, self.info.height);
+        let step = grid_step(u64::from(w) * u64::from(h), max_samples as u64);
+        (w.div_ceil(step), h.div_ceil(step))
+    }
+
     /// Check that `region` lies inside the oriented photo.
     pub fn check_region(&self, region: Region) -> Result<()> {
         if region.fits_in(self.info.width, self.info.height) {
