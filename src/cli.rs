@@ -10,7 +10,7 @@ use smpmatch::analysis::tones::{KChoice, ToneOptions};
 use smpmatch::analysis::{AnalyzeOptions, Selection, DEFAULT_MAX_SAMPLES};
 use smpmatch::calibration::{self, CalibrateOptions, Profile, ReferenceSet};
 use smpmatch::catalog;
-use smpmatch::color::{delta_e00, lab_to_array, parse_lab, round, Lab};
+use smpmatch::color::{delta_e00, round};
 use smpmatch::error::{Error, Result};
 use smpmatch::input::{LoadLimits, Region, DEFAULT_MAX_PIXELS};
 use smpmatch::io::files::OutputFile;
@@ -527,11 +527,11 @@ fn parse_positive(
 #[derive(Debug, Args)]
 pub struct DeltaEArgs {
     /// First colour: L,a,b
-    #[arg(value_parser = parse_lab, allow_hyphen_values = true)]
-    lab1: Lab,
+    #[arg(value_parser = smpmatch::color::parse_lab_values, allow_hyphen_values = true)]
+    lab1: [f64; 3],
     /// Second colour: L,a,b
-    #[arg(value_parser = parse_lab, allow_hyphen_values = true)]
-    lab2: Lab,
+    #[arg(value_parser = smpmatch::color::parse_lab_values, allow_hyphen_values = true)]
+    lab2: [f64; 3],
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -747,13 +747,17 @@ fn run_match(m: MatchArgs) -> Result<Printed> {
 
 /// `delta-e`.
 fn run_delta_e(d: DeltaEArgs) -> Result<Printed> {
-    let de = delta_e00(d.lab1, d.lab2);
+    let de = delta_e00(
+        smpmatch::color::lab_from_array(d.lab1),
+        smpmatch::color::lab_from_array(d.lab2),
+    );
     Ok(ok(if d.json {
         to_json(&output::DeltaEOut {
             schema_version: SCHEMA_VERSION,
             command: output::Command::DeltaE,
-            lab1: lab_to_array(d.lab1),
-            lab2: lab_to_array(d.lab2),
+            // Echoed as given, not rounded.
+            lab1: d.lab1,
+            lab2: d.lab2,
             delta_e00: round(de, 4),
         })?
     } else {

@@ -221,11 +221,16 @@ pub const LAB_AB_MAX: f64 = 500.0;
 
 /// Parse `L,a,b`, with L* in 0–100 and a*, b* within ±[`LAB_AB_MAX`].
 pub fn parse_lab(s: &str) -> Result<Lab, String> {
+    parse_lab_values(s).map(lab_from_array)
+}
+
+/// [`parse_lab`], keeping the numbers exactly as written (for outputs that echo them).
+pub fn parse_lab_values(s: &str) -> Result<[f64; 3], String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
     if parts.len() != 3 {
         return Err(format!("expected L,a,b (three numbers), got {s:?}"));
     }
-    let mut v = [0f32; 3];
+    let mut v = [0f64; 3];
     for (i, (slot, p)) in v.iter_mut().zip(&parts).enumerate() {
         let x: f64 = p
             .parse()
@@ -241,9 +246,9 @@ pub fn parse_lab(s: &str) -> Result<Lab, String> {
         if !(lo..=hi).contains(&x) {
             return Err(format!("{name} must lie in {lo}–{hi}, got {p} (in {s:?})"));
         }
-        *slot = x as f32;
+        *slot = x;
     }
-    Ok(Lab::new(v[0], v[1], v[2]))
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -230,7 +230,11 @@ fn delta_e_subcommand_reproduces_a_sharma_pair() {
     // Pair 1 of Sharma et al. (2005): ΔE00 = 2.0425.
     let o = run(&["delta-e", "50,2.6772,-79.7751", "50,0,-82.7485", "--json"]);
     assert!(o.status.success());
-    assert_eq!(json_stdout(&o)["delta_e00"], 2.0425);
+    let v = json_stdout(&o);
+    assert_eq!(v["delta_e00"], 2.0425);
+    // The inputs are echoed exactly as given, not rounded.
+    assert_eq!(v["lab1"], serde_json::json!([50.0, 2.6772, -79.7751]));
+    assert_eq!(v["lab2"], serde_json::json!([50.0, 0.0, -82.7485]));
     let o = run(&["delta-e", "50,2.6772,-79.7751", "50,0,-82.7485"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2.0425");
 }

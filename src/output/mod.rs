@@ -621,9 +621,9 @@ pub struct DeltaEOut {
     pub schema_version: u32,
     /// `delta-e`.
     pub command: Command,
-    /// First colour.
+    /// First colour, as given on the command line (not rounded).
     pub lab1: [f64; 3],
-    /// Second colour.
+    /// Second colour, as given (not rounded).
     pub lab2: [f64; 3],
     /// CIEDE2000, 4 decimals.
     pub delta_e00: f64,
