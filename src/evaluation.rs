@@ -208,7 +208,12 @@ impl Summary {
 
 /// A Markdown table, one row a photo, then the summary.
 pub fn table(outcomes: &[Outcome]) -> String {
-    let f = |v: Option<f32>| v.map_or("—".to_string(), |d| format!("{d:.1}"));
+    // "—": nothing labelled for that role; "not found": labelled, but the analysis found none.
+    let f = |v: Option<f32>| match v {
+        None => "—".to_string(),
+        Some(d) if d.is_infinite() => "not found".to_string(),
+        Some(d) => format!("{d:.1}"),
+    };
     let mut s = String::from(
         "| photo | hair (eye) | skin (eye) | confidence | hair ΔE00 | scalp ΔE00 | result |\n|---|---|---|---|---|---|---|\n",
     );
