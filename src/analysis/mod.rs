@@ -272,10 +272,10 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     }
                     usage.pixels_sampled += s.lab.len();
                     usage.pixels_transparent += s.transparent;
+                    let g = s.layout.and_then(|l| shading::across(&s.lab, l, |_| true));
+                    warnings.extend(gradient_warning(role, g, Some(r)));
                     pool.extend(s.lab);
                     usage.regions.push((role, r));
-                    let g = shading::across(&photo, r, &|_| true, &|v| opts.correct(v))?;
-                    warnings.extend(gradient_warning(role, g, Some(r)));
                     if !usage.used_for.contains(&role.into()) {
                         usage.used_for.push(role.into());
                     }
@@ -318,9 +318,8 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             // --max-samples is, so the sampling density cannot move the hair/scalp split.
             let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
             grid.lab = opts.correct(grid.lab);
-            let (cols, rows) = photo.grid_shape(tones::FIT_SAMPLES);
-            let layout = (grid.transparent == 0).then_some(segment::GridLayout { cols, rows });
-            let mut sep = segment::auto_separate_placed(s.lab, &grid.lab, layout, opts.tones.seed);
+            let mut sep =
+                segment::auto_separate_placed(s.lab, &grid.lab, grid.layout, opts.tones.seed);
 
             warnings.extend(sep.warnings.iter().cloned());
             if sep.scalp.is_empty() {
@@ -339,13 +338,9 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 (Role::Scalp, segment::ClusterClass::Scalp),
             ] {
                 let keep = |p: Lab| sep.clusters[tones::nearest(p, &centroids).0].class == class;
-                let whole = Region {
-                    x: 0,
-                    y: 0,
-                    w: photo.info.width,
-                    h: photo.info.height,
-                };
-                let g = shading::across(&photo, whole, &keep, &|v| opts.correct(v))?;
+                let g = grid
+                    .layout
+                    .and_then(|l| shading::across(&grid.lab, l, keep));
                 // Halves of one role that differ this much mean no single target is within
                 // the 3 ΔE00 the confidence promises for every part of it.
                 if g.is_some_and(|g| g.de00 > shading::GRADIENT_DE00) {

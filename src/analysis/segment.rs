@@ -29,6 +29,7 @@ use crate::analysis::classify::{
 };
 use crate::analysis::tones;
 use crate::color::{delta_e00, mix_linear, Lab};
+use crate::input::GridLayout;
 
 /// A cluster is an edge (strand edges blended with skin) when an optical mix of the hair and
 /// scalp colours with at least this share of each explains it ...
@@ -109,16 +110,6 @@ pub fn auto_separate_with(samples: Vec<Lab>, fit_points: &[Lab], seed: u64) -> A
     auto_separate_placed(samples, fit_points, None, seed)
 }
 
-/// Where the fit points lie: a row-major grid of `cols` × `rows` cells over the photo (the
-/// layout of [`crate::input::Photo::sample_lab`] on a photo with no transparent pixel).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GridLayout {
-    /// Cells per row.
-    pub cols: u32,
-    /// Rows of cells.
-    pub rows: u32,
-}
-
 /// Width of the photo's border band, as a share of each side, for [`BORDER_BACKGROUND`].
 pub const BORDER_BAND: f32 = 0.1;
 /// A cluster with more than this share of its pixels in the border band (which is 36 % of
@@ -150,7 +141,8 @@ fn border_shares(fit_points: &[Lab], layout: GridLayout, centroids: &[Lab]) -> V
 }
 
 /// [`auto_separate_with`], told where the fit points lie (`layout`, when they are a whole
-/// grid of the photo): clusters that sit mostly on the photo's border are background.
+/// grid of the photo, see [`crate::input::Samples::layout`]): clusters that sit mostly on the
+/// photo's border are background.
 pub fn auto_separate_placed(
     samples: Vec<Lab>,
     fit_points: &[Lab],

@@ -3,19 +3,17 @@
 //! on which pixels happened to be sampled. The analysis measures the gradient and warns with
 //! its size (docs/model.md § 4).
 //!
-//! The measure: the area (a region, or the whole photo) is cut in half left/right and
-//! top/bottom; in each half the role's pixels are reduced to their per-channel median in
-//! CIELAB (robust to stray strands and highlights); the larger of the two ΔE00 between
-//! opposite halves is the gradient.
+//! The measure: the sampled grid (a region's, or the whole photo's) is cut in half
+//! left/right and top/bottom; in each half the role's pixels are reduced to their
+//! per-channel median in CIELAB (robust to stray strands and highlights); the larger of the
+//! two ΔE00 between opposite halves is the gradient. It reads no pixel of its own: it uses
+//! the samples the analysis took, whose places [`crate::input::Samples::layout`] gives.
 
 use crate::color::{delta_e00, Lab};
-use crate::error::Result;
-use crate::input::{Photo, Region};
+use crate::input::GridLayout;
 
 /// A gradient above this ΔE00 between opposite halves is reported.
 pub const GRADIENT_DE00: f32 = 3.0;
-/// Pixels sampled per half.
-const SAMPLES_PER_HALF: usize = 8_000;
 /// A half with fewer of the role's pixels than this is not compared.
 const MIN_PIXELS: usize = 200;
 
@@ -47,27 +45,25 @@ fn lab_median(px: &[Lab]) -> Option<Lab> {
     Some(Lab::new(median(&mut l), median(&mut a), median(&mut b)))
 }
 
-/// The lighting gradient of the pixels of `area` that `keep` accepts, after `correct` (the
-/// colour correction of the analysis). `None` when a half holds too few of them.
-pub fn across(
-    photo: &Photo,
-    area: Region,
-    keep: &(dyn Fn(Lab) -> bool + Sync),
-    correct: &dyn Fn(Vec<Lab>) -> Vec<Lab>,
-) -> Result<Option<Gradient>> {
-    let (hw, hh) = (area.w / 2, area.h / 2);
-    if hw == 0 || hh == 0 {
-        return Ok(None);
+/// The lighting gradient of the samples `points`, laid out on `layout` (row-major), that
+/// `keep` accepts. `None` when the points are not that whole grid, or a half holds too few
+/// kept points.
+pub fn across(points: &[Lab], layout: GridLayout, keep: impl Fn(Lab) -> bool) -> Option<Gradient> {
+    let (cols, rows) = (layout.cols as usize, layout.rows as usize);
+    if cols < 2 || rows < 2 || points.len() != cols * rows {
+        return None;
     }
-    let half = |x: u32, y: u32, w: u32, h: u32| -> Result<Option<Lab>> {
-        let s = photo.sample_lab(Some(Region { x, y, w, h }), SAMPLES_PER_HALF)?;
-        let px: Vec<Lab> = correct(s.lab).into_iter().filter(|&p| keep(p)).collect();
-        Ok(lab_median(&px))
-    };
-    let left = half(area.x, area.y, hw, area.h)?;
-    let right = half(area.x + hw, area.y, area.w - hw, area.h)?;
-    let top = half(area.x, area.y, area.w, hh)?;
-    let bottom = half(area.x, area.y + hh, area.w, area.h - hh)?;
+    // Kept points of each half: left, right, top, bottom.
+    let mut halves: [Vec<Lab>; 4] = Default::default();
+    for (k, &p) in points.iter().enumerate() {
+        if !keep(p) {
+            continue;
+        }
+        let (x, y) = (k % cols, k / cols);
+        halves[if x < cols / 2 { 0 } else { 1 }].push(p);
+        halves[if y < rows / 2 { 2 } else { 3 }].push(p);
+    }
+    let [left, right, top, bottom] = halves.map(|h| lab_median(&h));
     let pair = |a: Option<Lab>, b: Option<Lab>, na: &'static str, nb: &'static str| {
         let (a, b) = (a?, b?);
         let (lighter, darker) = if a.l >= b.l { (na, nb) } else { (nb, na) };
@@ -77,22 +73,27 @@ pub fn across(
             darker,
         })
     };
-    Ok([
+    [
         pair(left, right, "left", "right"),
         pair(top, bottom, "top", "bottom"),
     ]
     .into_iter()
     .flatten()
-    .max_by(|x, y| x.de00.total_cmp(&y.de00)))
+    .max_by(|x, y| x.de00.total_cmp(&y.de00))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Photo;
     use image::{Rgb, RgbImage};
 
-    fn photo(img: RgbImage) -> Photo {
-        Photo::from_rgb8("test.png", img)
+    /// The photo's samples on its whole grid, as the analysis takes them.
+    fn grid(img: RgbImage) -> (Vec<Lab>, GridLayout) {
+        let s = Photo::from_rgb8("test.png", img)
+            .sample_lab(None, 20_000)
+            .expect("sampled");
+        (s.lab, s.layout.expect("opaque, so laid out"))
     }
 
     #[test]
@@ -109,26 +110,15 @@ mod tests {
             };
             Rgb([c(base[0]), c(base[1]), c(base[2])])
         });
-        let all = Region { x: 0, y: 0, w, h };
-        let g = across(&photo(lit), all, &|_| true, &|v| v)
-            .expect("sampled")
-            .expect("measured");
+        let (px, layout) = grid(lit);
+        let g = across(&px, layout, |_| true).expect("measured");
         // Left half median ≈ factor 0.89, right ≈ 0.66 of linear light: about 9 L* apart.
         assert!(g.de00 > GRADIENT_DE00, "{g:?}");
         assert_eq!((g.lighter, g.darker), ("left", "right"));
-        let flat = RgbImage::from_pixel(w, h, Rgb(base));
-        let g = across(&photo(flat), all, &|_| true, &|v| v)
-            .expect("sampled")
-            .expect("measured");
+        let (px, layout) = grid(RgbImage::from_pixel(w, h, Rgb(base)));
+        let g = across(&px, layout, |_| true).expect("measured");
         assert!(g.de00 < 0.1, "{g:?}");
         // Too few kept pixels: not measured.
-        let none = across(
-            &photo(RgbImage::from_pixel(w, h, Rgb(base))),
-            all,
-            &|_| false,
-            &|v| v,
-        )
-        .expect("sampled");
-        assert!(none.is_none());
+        assert!(across(&px, layout, |_| false).is_none());
     }
 }

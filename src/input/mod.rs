@@ -193,6 +193,18 @@ pub struct Samples {
     pub lab: Vec<Lab>,
     /// Sampled pixels skipped because fully transparent.
     pub transparent: usize,
+    /// The grid the samples were read on, when none was transparent: then `lab` is that
+    /// grid in row-major order, so each value's place in the photo is known.
+    pub layout: Option<GridLayout>,
+}
+
+/// A row-major grid of `cols` × `rows` cells laid evenly over a photo or a region of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridLayout {
+    /// Cells per row.
+    pub cols: u32,
+    /// Rows of cells.
+    pub rows: u32,
 }
 
 impl Photo {
@@ -431,15 +443,6 @@ impl Photo {
         }
     }
 
-    /// Columns and rows of the grid that [`Photo::sample_lab`] reads over the whole photo
-    /// for `max_samples`: its samples are that grid in row-major order when no pixel is
-    /// transparent.
-    pub fn grid_shape(&self, max_samples: usize) -> (u32, u32) {
-        let (w, h) = (self.info.width, self.info.height);
-        let step = grid_step(u64::from(w) * u64::from(h), max_samples as u64);
-        (w.div_ceil(step), h.div_ceil(step))
-    }
-
     /// Check that `region` lies inside the oriented photo.
     pub fn check_region(&self, region: Region) -> Result<()> {
         if region.fits_in(self.info.width, self.info.height) {
@@ -484,6 +487,7 @@ impl Photo {
         let mut out = Samples {
             lab: Vec::with_capacity(cols as usize * rows as usize),
             transparent: 0,
+            layout: None,
         };
         // The pixel read in cell (cx, cy): offsets within the cell (clipped at the edges).
         // The row offset is drawn per row of cells and the column offset per cell, so one row
@@ -561,6 +565,7 @@ impl Photo {
                 })
             }
         }
+        out.layout = (out.transparent == 0).then_some(GridLayout { cols, rows });
         Ok(out)
     }
 }
@@ -634,46 +639,46 @@ impl Photo {
     /// need the noise averaged out.
     pub fn linear_point_sampled(&self, max_side: u32) -> LinearImage {
         let (w, h) = (self.info.width, self.info.height);
-        let f = w.max(h).div_ceil(max_side.max(1)).max(1);
-        let (ow, oh) = ((w / f).max(1) as usize, (h / f).max(1) as usize);
-        let mut data = vec![[0f32; 3]; ow * oh];
-        data.par_chunks_mut(ow).enumerate().for_each(|(oy, row)| {
-            let y = (oy as u32 * f + f / 2).min(h - 1);
-            for (ox, out) in row.iter_mut().enumerate() {
-                *out = self.linear_pixel((ox as u32 * f + f / 2).min(w - 1), y);
-            }
-        });
-        LinearImage {
-            width: ow,
-            height: oh,
-            data,
-            scale: f64::from(f),
-        }
+        self.linear_reduced(max_side, |x0, y0, f| {
+            self.linear_pixel((x0 + f / 2).min(w - 1), (y0 + f / 2).min(h - 1))
+        })
     }
 
     /// The photo box-averaged (in linear light) so that its longer side is at most
     /// `max_side` pixels.
     pub fn linear_downsampled(&self, max_side: u32) -> LinearImage {
         let (w, h) = (self.info.width, self.info.height);
+        self.linear_reduced(max_side, |x0, y0, f| {
+            let mut acc = [0f32; 3];
+            for dy in 0..f {
+                for dx in 0..f {
+                    let p = self.linear_pixel((x0 + dx).min(w - 1), (y0 + dy).min(h - 1));
+                    acc[0] += p[0];
+                    acc[1] += p[1];
+                    acc[2] += p[2];
+                }
+            }
+            let n = (f * f) as f32;
+            [acc[0] / n, acc[1] / n, acc[2] / n]
+        })
+    }
+
+    /// The photo reduced by an integer factor so that its longer side is at most `max_side`:
+    /// each output pixel is `block(x0, y0, factor)` of the block whose top-left is (x0, y0).
+    /// Output rows are computed in parallel; each is independent, so the result is the same
+    /// on any number of threads.
+    fn linear_reduced(
+        &self,
+        max_side: u32,
+        block: impl Fn(u32, u32, u32) -> [f32; 3] + Sync,
+    ) -> LinearImage {
+        let (w, h) = (self.info.width, self.info.height);
         let f = w.max(h).div_ceil(max_side.max(1)).max(1);
         let (ow, oh) = ((w / f).max(1) as usize, (h / f).max(1) as usize);
         let mut data = vec![[0f32; 3]; ow * oh];
-        let n = (f * f) as f32;
-        // Output rows in parallel: each is independent, so the result is the same on any
-        // number of threads.
         data.par_chunks_mut(ow).enumerate().for_each(|(oy, row)| {
             for (ox, out) in row.iter_mut().enumerate() {
-                let mut acc = [0f32; 3];
-                for dy in 0..f {
-                    for dx in 0..f {
-                        let (x, y) = (ox as u32 * f + dx, oy as u32 * f + dy);
-                        let p = self.linear_pixel(x.min(w - 1), y.min(h - 1));
-                        acc[0] += p[0];
-                        acc[1] += p[1];
-                        acc[2] += p[2];
-                    }
-                }
-                *out = [acc[0] / n, acc[1] / n, acc[2] / n];
+                *out = block(ox as u32 * f, oy as u32 * f, f);
             }
         });
         LinearImage {
