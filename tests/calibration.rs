@@ -239,6 +239,33 @@ fn a_card_that_is_not_a_colorchecker_is_refused() {
     assert!(o.stdout.is_empty());
 }
 
+/// A raw-like, green-cast photo (strong per-channel tone curve, no white balance): no 3 × 3
+/// matrix explains its patches, so checking the patch order with a 3 × 3 alone rejected the
+/// card as "another card"; the order check also tries gamma + 3 × 3, as the fit does.
+#[test]
+fn a_raw_like_green_cast_card_is_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = CardScene::new();
+    s.camera = Camera {
+        gains: [0.45, 1.0, 0.55],
+        exposure: 0.9,
+        gamma: 0.45,
+        noise: 1.5,
+        ..Camera::default()
+    };
+    let path = write_scene(dir.path(), "raw_like.jpg", &s, 92);
+    let photo = Photo::load(&path, LoadLimits::default()).expect("load");
+    let det = detect(&photo).expect("the card is found");
+    // The found grid is the painted one: patch 1 (dark skin) and 19 (white) where painted.
+    let h = s.homography();
+    for (i, (c, r)) in [(0, (0.0, 0.0)), (18, (0.0, 3.0))] {
+        let want = h.apply([c, r]);
+        let got = det.patches[i].centre;
+        let d = ((want[0] - got[0]).powi(2) + (want[1] - got[1]).powi(2)).sqrt();
+        assert!(d < 0.2 * s.pitch, "patch {}: {got:?} vs {want:?}", i + 1);
+    }
+}
+
 #[test]
 fn a_photo_without_a_card_says_so() {
     let o = run(&["calibrate", "samples/shaved_light.jpg"]);

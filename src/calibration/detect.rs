@@ -143,32 +143,31 @@ pub fn sample_patches(photo: &Photo, h: &Homography) -> Option<Vec<PatchSample>>
         .collect()
 }
 
-/// Mean ΔE00 of a 3 × 3 least-squares colour fit of `patches` to `set`: how well a patch
-/// order is explained by a plausible camera.
+/// Mean ΔE00 of the better of a 3 × 3 and a gamma + 3 × 3 least-squares colour fit of
+/// `patches` to `set`: how well a patch order is explained by a plausible camera.
 pub fn order_fit_de00(patches: &[PatchSample], set: ReferenceSet) -> f64 {
     let refs = reference(set);
     let rows: Vec<usize> = (0..PATCHES).filter(|&i| !patches[i].clipped).collect();
     if rows.len() < 6 {
         return f64::INFINITY;
     }
-    let x = DMatrix::from_fn(rows.len(), 3, |r, c| patches[rows[r]].linear[c]);
-    let y = DMatrix::from_fn(rows.len(), 3, |r, c| refs[rows[r]].linear[c]);
-    let Ok(m) = x.clone().svd(true, true).solve(&y, 1e-12) else {
-        return f64::INFINITY;
-    };
-    let pred = x * m;
-    rows.iter()
-        .enumerate()
-        .map(|(k, &i)| {
-            let lab = linear_to_lab(LinRgb::new(
-                pred[(k, 0)] as f32,
-                pred[(k, 1)] as f32,
-                pred[(k, 2)] as f32,
-            ));
-            f64::from(crate::color::delta_e00(lab, refs[i].lab))
+    // The two models the calibration itself starts from: a camera that is linear (3 × 3), or
+    // one with its own tone curve (per-channel gamma from the neutrals, then 3 × 3). A green
+    // cast, raw-like photo is only explained by the second; testing the order with the 3 × 3
+    // alone rejected such cards as "another card".
+    [Model::Matrix3x3, Model::GammaMatrix3x3]
+        .into_iter()
+        .filter_map(|model| super::fit::fit_on(model, patches, set, &rows, Weighting::Uniform))
+        .map(|c| {
+            rows.iter()
+                .map(|&i| {
+                    let lab = super::fit::lin_lab(c.apply(patches[i].linear));
+                    f64::from(crate::color::delta_e00(lab, refs[i].lab))
+                })
+                .sum::<f64>()
+                / rows.len() as f64
         })
-        .sum::<f64>()
-        / rows.len() as f64
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Use four patch centres given by hand, in the order patch 1 (dark skin), 6 (bluish green),
@@ -441,7 +440,7 @@ fn detect_in(photo: &Photo, img: &LinearImage) -> Result<Detection> {
     if best_de > MAX_ORDER_DE00 {
         return Err(not_found(format!(
             "a 4 × 6 grid was found, but its colours match the ColorChecker in no orientation \
-             (best mean ΔE00 {best_de:.1} after a 3 × 3 fit): another card, or heavy glare"
+             (best mean ΔE00 {best_de:.1} after a 3 × 3 or gamma + 3 × 3 fit): another card, or heavy glare"
         )));
     }
     if let Some(second) = scored.get(1) {
@@ -461,7 +460,7 @@ fn detect_in(photo: &Photo, img: &LinearImage) -> Result<Detection> {
     })
 }
 
-/// Above this mean ΔE00 of the 3 × 3 order check, a grid is not a ColorChecker.
+/// Above this mean ΔE00 of the order check, a grid is not a ColorChecker.
 pub const MAX_ORDER_DE00: f64 = 8.0;
 
 /// Integer lattice coordinates for the candidate centres: (i, j, centre) of the cells kept,

@@ -131,7 +131,7 @@ pub(super) fn lin_lab(v: [f64; 3]) -> Lab {
 }
 
 /// Weighted least squares of `model` on the given patches (indices into 0..24).
-fn fit_on(
+pub(super) fn fit_on(
     model: Model,
     patches: &[PatchSample],
     set: ReferenceSet,
