@@ -266,6 +266,50 @@ fn a_raw_like_green_cast_card_is_found() {
     }
 }
 
+/// A card on a patterned background (a printed bedsheet, a shirt): 100-odd flat squares of
+/// random colours, each about three times a patch's area, outnumber the 24 patches. The
+/// squares form a grid of their own, which matches the ColorChecker in no orientation; the
+/// patches, the next group of similar-sized regions, are found.
+#[test]
+fn a_card_on_a_patterned_background_is_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = CardScene::new();
+    s.pitch = 40.0;
+    let (cx, cy) = (s.centre[0], s.centre[1]);
+    let mut k = 0u32;
+    for gy in 0..11u32 {
+        for gx in 0..14u32 {
+            let (x, y) = (5 + gx * 64, 5 + gy * 64);
+            let (fx, fy) = (f64::from(x), f64::from(y));
+            // Keep clear of the card (6 × 4 patches at pitch 40, plus its border).
+            if (fx + 50.0 > cx - 160.0 && fx < cx + 160.0)
+                && (fy + 50.0 > cy - 120.0 && fy < cy + 120.0)
+            {
+                continue;
+            }
+            k += 1;
+            let h = f64::from(k * 137 % 360).to_radians();
+            let lab = smpmatch::color::Lab::new(
+                35.0 + (k * 29 % 45) as f32,
+                (30.0 * h.cos()) as f32,
+                (30.0 * h.sin()) as f32,
+            );
+            s.swatches.push(([x, y, 50, 50], lab));
+        }
+    }
+    assert!(k > 60, "{k} squares");
+    let path = write_scene(dir.path(), "patterned.jpg", &s, 92);
+    let photo = Photo::load(&path, LoadLimits::default()).expect("load");
+    let det = detect(&photo).expect("the card is found");
+    let h = s.homography();
+    for (i, (c, r)) in [(0, (0.0, 0.0)), (18, (0.0, 3.0))] {
+        let want = h.apply([c, r]);
+        let got = det.patches[i].centre;
+        let d = ((want[0] - got[0]).powi(2) + (want[1] - got[1]).powi(2)).sqrt();
+        assert!(d < 0.2 * s.pitch, "patch {}: {got:?} vs {want:?}", i + 1);
+    }
+}
+
 #[test]
 fn a_photo_without_a_card_says_so() {
     let o = run(&["calibrate", "samples/shaved_light.jpg"]);

@@ -347,27 +347,65 @@ fn detect_in(photo: &Photo, img: &LinearImage) -> Result<Detection> {
             photo.path.display()
         ),
     };
-    // The largest group of regions of similar size (patches are all the same size).
+    // Groups of regions of similar size (patches are all the same size): first the largest
+    // group within a factor 2.2 (perspective and glare spread the patch areas); then, since a
+    // patterned background (a printed bedsheet, a shirt) can outnumber the patches or blur
+    // into their size band, the largest groups within a tighter factor 1.5, each starting at
+    // a size no earlier one of them covers. The first group that forms a ColorChecker wins;
+    // if none does, the first group's failure is reported.
     let mut areas: Vec<(f64, usize)> = regions.iter().map(|r| r.area).zip(0..).collect();
     areas.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut best = (0, 0);
-    for i in 0..areas.len() {
-        let j = areas.partition_point(|a| a.0 <= areas[i].0 * 2.2);
-        if j - i > best.1 - best.0 {
-            best = (i, j);
+    let groups = |ratio: f64| -> Vec<(usize, usize)> {
+        let mut w: Vec<(usize, usize)> = (0..areas.len())
+            .map(|i| (i, areas.partition_point(|a| a.0 <= areas[i].0 * ratio)))
+            .collect();
+        w.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+        w
+    };
+    let mut tried: Vec<(usize, usize)> = vec![groups(2.2).first().copied().unwrap_or((0, 0))];
+    let mut tight: Vec<(usize, usize)> = Vec::new();
+    for (i, j) in groups(1.5) {
+        if tight.len() + 1 == SIZE_GROUPS_TRIED {
+            break;
+        }
+        if !tight.iter().any(|&(a, b)| (a..b).contains(&i)) {
+            tight.push((i, j));
         }
     }
-    let cand: Vec<Point> = areas[best.0..best.1]
-        .iter()
-        .map(|&(_, k)| regions[k].centre)
-        .collect();
+    tried.extend(tight);
+    let mut first_err = None;
+    for &(i, j) in &tried {
+        let cand: Vec<Point> = areas[i..j]
+            .iter()
+            .map(|&(_, k)| regions[k].centre)
+            .collect();
+        match grid_in(photo, img, &cand, &not_found) {
+            Ok(d) => return Ok(d),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_err.unwrap_or_else(|| not_found("no patch-like regions".to_string())))
+}
+
+/// Groups of similar-sized regions tried, largest first (see [`detect`]).
+const SIZE_GROUPS_TRIED: usize = 4;
+
+/// The card whose patch centres (downsampled image coordinates) are among `cand`.
+fn grid_in(
+    photo: &Photo,
+    img: &LinearImage,
+    cand: &[Point],
+    not_found: &dyn Fn(String) -> Error,
+) -> Result<Detection> {
     if cand.len() < 8 {
         return Err(not_found(format!(
             "{} patch-like regions of similar size, need at least 8",
             cand.len()
         )));
     }
-    let grid = lattice(&cand)
+    let grid = lattice(cand)
         .ok_or_else(|| not_found("the patch-like regions do not form a 4 × 6 grid".to_string()))?;
     let (cells, found) = grid;
     // Homography from grid coordinates to downsampled image, then to the photo.
