@@ -459,6 +459,10 @@ pub struct BatchArgs {
     /// With --resume, do not retry photos recorded as failed.
     #[arg(long, requires = "resume")]
     no_retry: bool,
+    /// Report a fatal error (bad catalog, unwritable --out) as the JSON error object on
+    /// stderr, as every other command's --json does; the result lines are JSON either way.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     analysis: AnalysisArgs,
     #[command(flatten)]
@@ -1061,13 +1065,18 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
                 return 0;
             }
             if json {
+                // clap's message up to its usage block, on one line: "the following required
+                // arguments were not provided: --catalog <FILE>" keeps the argument's name.
                 let msg = e.render().to_string();
-                let first = msg
-                    .lines()
-                    .next()
-                    .unwrap_or("usage error")
-                    .trim_start_matches("error: ");
-                return report_error(&Error::usage(first.to_string()), true);
+                let head = msg.split("\n\nUsage:").next().unwrap_or("usage error");
+                let blocks: Vec<String> = head
+                    .split("\n\n")
+                    .map(|b| b.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|b| !b.is_empty())
+                    .collect();
+                let one_line = blocks.join("; ");
+                let text = one_line.trim_start_matches("error: ");
+                return report_error(&Error::usage(text.to_string()), true);
             }
             let _ = e.print();
             return 2;

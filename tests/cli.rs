@@ -619,3 +619,26 @@ fn a_card_photo_is_refused_for_automatic_separation() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// With --json, a usage error keeps what clap says on the following lines (the missing
+/// argument's name), and batch reports a fatal error as the JSON error object.
+#[test]
+fn json_errors_name_the_missing_argument_and_batch_has_json() {
+    let o = run(&["match", SHAVED, "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = json_error(&o);
+    let msg = e["error"]["message"].as_str().expect("message");
+    assert!(msg.contains("--catalog"), "{msg}");
+    let o = run(&[
+        "batch",
+        SHAVED,
+        "--catalog",
+        "no/such/catalog.json",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(o.stdout.is_empty());
+    let e = json_error(&o);
+    assert_eq!(e["error"]["kind"], "catalog");
+    assert_eq!(e["error"]["path"], "no/such/catalog.json");
+}
