@@ -259,7 +259,9 @@ pub fn io_message(e: &std::io::Error) -> String {
 /// One validation problem.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Problem {
-    /// JSON Pointer to the offending value (`""` is the whole document).
+    /// Where the problem is: in a JSON document (a catalog, a profile), a JSON Pointer to the
+    /// offending value (RFC 6901; `""` is the whole document); in a CSV (`catalog import`),
+    /// `row N` or `row N, COLUMN` (rows counted from 1 at the header).
     pub path: String,
     /// What is wrong.
     pub message: String,
