@@ -54,8 +54,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): smpmatch(1), or a subcommand's (`man match`, `man catalog
+    /// import`); `--dir DIR` writes every page to DIR instead.
+    Man {
+        /// The subcommand whose page to print (words, as typed: `catalog import`).
+        subcommand: Vec<String>,
+        /// Write smpmatch.1 and one page per subcommand (smpmatch-match.1, …) into this
+        /// existing directory (each file written atomically), and list them.
+        #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+        dir: Option<PathBuf>,
+    },
     /// Print a JSON Schema: of the output, of catalogs, or of error objects.
     Schema {
         /// Which schema.
@@ -669,13 +677,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
             );
             Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
         }
-        Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut buf)
-                .map_err(|e| Error::Internal(format!("man page: {e}")))?;
-            Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
-        }
+        Command::Man { subcommand, dir } => run_man(&subcommand, dir.as_deref()),
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Output => schemars::schema_for!(output::Output),
@@ -767,6 +769,66 @@ fn run_delta_e(d: DeltaEArgs) -> Result<Printed> {
     } else {
         format!("{:.4}\n", round(de, 4))
     }))
+}
+
+/// Every man page: smpmatch(1) and one per subcommand, each named as clap_mangen names it
+/// (`smpmatch-catalog-import.1`), so the SEE ALSO references of each page resolve.
+fn man_pages() -> Vec<(Vec<String>, clap_mangen::Man)> {
+    fn walk(
+        cmd: &clap::Command,
+        words: Vec<String>,
+        out: &mut Vec<(Vec<String>, clap_mangen::Man)>,
+    ) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let mut w = words.clone();
+            w.push(sub.get_name().to_string());
+            walk(sub, w, out);
+        }
+        out.push((words, clap_mangen::Man::new(cmd.clone())));
+    }
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut out = Vec::new();
+    walk(&cmd, Vec::new(), &mut out);
+    out
+}
+
+/// `man [SUBCOMMAND…] [--dir DIR]`.
+fn run_man(subcommand: &[String], dir: Option<&std::path::Path>) -> Result<Printed> {
+    let render = |m: &clap_mangen::Man| -> Result<String> {
+        let mut buf = Vec::new();
+        m.render(&mut buf)
+            .map_err(|e| Error::Internal(format!("man page: {e}")))?;
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let pages = man_pages();
+    if let Some(dir) = dir {
+        if !dir.is_dir() {
+            return Err(Error::usage(format!(
+                "--dir {}: not an existing directory",
+                dir.display()
+            )));
+        }
+        let mut listed = String::new();
+        for (_, m) in &pages {
+            let path = dir.join(m.get_filename());
+            let out = OutputFile::check(&path, &[])?;
+            smpmatch::io::files::write_atomic(&out, &render(m)?)?;
+            listed.push_str(&format!("{}\n", path.display()));
+        }
+        return Ok(ok(listed));
+    }
+    let (_, page) = pages
+        .iter()
+        .find(|(words, _)| words.as_slice() == subcommand)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "no man page for `{}`: give a subcommand as typed, e.g. `smpmatch man catalog \
+                 import`",
+                subcommand.join(" ")
+            ))
+        })?;
+    Ok(ok(render(page)?))
 }
 
 /// `catalog …`.
@@ -1121,6 +1183,7 @@ fn text_output(command: &Command) -> Option<bool> {
         Command::Analyze(a) if !a.photos.json => Some(use_color(a.photos.color)),
         Command::Match(m) if !m.photos.json => Some(use_color(m.photos.color)),
         Command::Batch(b) if b.out.is_some() => Some(false),
+        Command::Man { dir: Some(_), .. } => Some(false),
         Command::DeltaE(d) if !d.json => Some(false),
         Command::Calibrate(c) if !c.json => Some(false),
         Command::Catalog(CatalogCommand::Show { json, color, .. }) if !json => {

@@ -490,6 +490,30 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains(".TH smpmatch 1") && text.contains("calibrate"));
+    // Every page the top page refers to exists: one per subcommand, on stdout or in a folder.
+    let o = run(&["man", "catalog", "import"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(".TH smpmatch-catalog-import 1") && text.contains("dilution"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = run(&["man", "--dir", dir.path().to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let top = std::fs::read_to_string(dir.path().join("smpmatch.1")).expect("smpmatch.1");
+    let mut referenced = 0;
+    for word in top.split_whitespace() {
+        if let Some(name) = word.strip_suffix("(1)") {
+            let file = format!("{}.1", name.replace("\\-", "-"));
+            assert!(
+                dir.path().join(&file).is_file(),
+                "{file} is referenced but missing"
+            );
+            referenced += 1;
+        }
+    }
+    assert!(referenced >= 8, "{referenced} pages referenced");
+    assert!(dir.path().join("smpmatch-catalog-fit-fading.1").is_file());
+    let o = run(&["man", "no-such-command"]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
