@@ -26,6 +26,11 @@ mod batch;
 #[derive(Debug, Parser)]
 #[command(name = "smpmatch", version, about, long_about = None)]
 pub struct Cli {
+    /// Worker threads for the commands that use several (default: one per core). Results
+    /// are the same on any number of threads.
+    #[arg(short = 'j', long, global = true, value_name = "N",
+          value_parser = parse_count("--threads", 1, 1024))]
+    pub threads: Option<usize>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -78,7 +83,7 @@ pub struct CalibrateArgs {
     /// Photo of the card (the whole card visible, in the light the patient photos use).
     photo: PathBuf,
     /// Write the profile here (atomically).
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Centres of patches 1 (dark skin), 6 (bluish green), 24 (black) and 19 (white), in
     /// pixels, when automatic detection fails: x1,y1,x6,y6,x24,y24,x19,y19.
@@ -274,7 +279,7 @@ pub enum CatalogCommand {
         csv: PathBuf,
         /// Write the catalog here (atomically; an existing file is kept as FILE.bak).
         /// Without it the catalog is printed.
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         out: Option<PathBuf>,
         /// Catalog name.
         #[arg(long)]
@@ -380,7 +385,7 @@ pub struct PhotoArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AnalysisArgs {
     /// Number of tones per role: `auto` or 1–16.
-    #[arg(long, default_value = "auto")]
+    #[arg(short = 'k', long, default_value = "auto")]
     pub k: KChoice,
     /// k-means seed (results are reproducible for a given seed).
     #[arg(long, default_value_t = ToneOptions::default().seed)]
@@ -443,7 +448,7 @@ pub struct MatchArgs {
     #[command(flatten)]
     photos: PhotoArgs,
     /// Pigment catalog (JSON; see docs/catalog.md).
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE")]
     catalog: PathBuf,
     #[command(flatten)]
     treatment: TreatmentArgs,
@@ -456,10 +461,10 @@ pub struct BatchArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Pigment catalog.
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE")]
     catalog: PathBuf,
     /// Append JSON Lines here instead of printing them.
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Skip photos already recorded in --out (failed ones are retried unless --no-retry).
     #[arg(long, requires = "out")]
@@ -1144,6 +1149,13 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             return 2;
         }
     };
+    if let Some(n) = cli.threads {
+        // Set once, before any parallel work; it cannot fail here, and if it did the
+        // default pool would give the same results.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
     let terminal = text_output(&cli.command);
     match run(cli) {
         Ok(p) => {

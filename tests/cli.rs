@@ -666,3 +666,26 @@ fn json_errors_name_the_missing_argument_and_batch_has_json() {
     assert_eq!(e["error"]["kind"], "catalog");
     assert_eq!(e["error"]["path"], "no/such/catalog.json");
 }
+
+/// Short flags are the long ones (`-c` catalog, `-k`, `-o`), `-j/--threads N` sets the worker
+/// count without changing a byte, and a thread count of 0 is refused.
+#[test]
+fn short_flags_and_threads() {
+    let long = run(&["match", SHAVED, "--catalog", CATALOG, "--k", "3", "--json"]);
+    assert!(long.status.success());
+    for args in [
+        &["-j", "1", "match", SHAVED, "-c", CATALOG, "-k", "3", "--json"][..],
+        &["match", SHAVED, "-c", CATALOG, "-k", "3", "--json", "--threads", "3"][..],
+    ] {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}");
+        assert_eq!(o.stdout, long.stdout, "{args:?}");
+    }
+    let o = run(&["-j", "0", "match", SHAVED, "-c", CATALOG]);
+    assert_eq!(o.status.code(), Some(2));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("r.jsonl");
+    let o = run(&["batch", SHAVED, "-c", CATALOG, "-o", out.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.is_file());
+}
