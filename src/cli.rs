@@ -472,6 +472,10 @@ pub struct BatchArgs {
     /// With --resume, do not retry photos recorded as failed.
     #[arg(long, requires = "resume")]
     no_retry: bool,
+    /// Progress on stderr: `bar` (on a terminal only), `json` (one line per photo and a
+    /// summary, for programs), or `none`.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Bar)]
+    progress: ProgressArg,
     /// Report a fatal error (bad catalog, unwritable --out) as the JSON error object on
     /// stderr, as every other command's --json does; the result lines are JSON either way.
     #[arg(long)]
@@ -480,6 +484,17 @@ pub struct BatchArgs {
     analysis: AnalysisArgs,
     #[command(flatten)]
     treatment: TreatmentArgs,
+}
+
+/// `batch --progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressArg {
+    /// A progress bar, when stderr is a terminal.
+    Bar,
+    /// JSON Lines on stderr: `{"event": "photo", …}` per photo, `{"event": "summary", …}`.
+    Json,
+    /// Nothing.
+    None,
 }
 
 /// Parse `--months` (comma-separated, non-negative, at most 1200).

@@ -147,3 +147,42 @@ fn resume_skips_recorded_photos_and_redoes_a_cut_off_line() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("3 already in"));
     assert_eq!(lines(&out).len(), 4);
 }
+
+/// `--progress json`: one `photo` event per photo on stderr, in the order of the records,
+/// then a `summary` whose counts match the records; stdout stays the records alone.
+#[test]
+fn progress_json_reports_each_photo_and_a_summary() {
+    let dir = setup();
+    let o = run(&[
+        "batch",
+        dir.path().to_str().expect("utf8"),
+        "-c",
+        "pigments/smp_sample.json",
+        "--progress",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(6), "one broken photo");
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect();
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("progress line is JSON"))
+        .collect();
+    let (photos, summary) = events.split_at(events.len() - 1);
+    assert_eq!(photos.len(), records.len());
+    for (k, (e, r)) in photos.iter().zip(&records).enumerate() {
+        assert_eq!(e["event"], "photo");
+        assert_eq!(e["photo"], r["photo"]);
+        assert_eq!(e["ok"], r["ok"]);
+        assert_eq!(e["done"], k + 1);
+        assert_eq!(e["total"], records.len());
+    }
+    let s = &summary[0];
+    assert_eq!(s["event"], "summary");
+    let failed = records.iter().filter(|r| r["ok"] == false).count();
+    assert_eq!(s["failed"], failed);
+    assert_eq!(s["matched"], records.len() - failed);
+    assert!(s["elapsed_s"].as_f64().is_some_and(|t| t >= 0.0));
+}

@@ -674,8 +674,20 @@ fn short_flags_and_threads() {
     let long = run(&["match", SHAVED, "--catalog", CATALOG, "--k", "3", "--json"]);
     assert!(long.status.success());
     for args in [
-        &["-j", "1", "match", SHAVED, "-c", CATALOG, "-k", "3", "--json"][..],
-        &["match", SHAVED, "-c", CATALOG, "-k", "3", "--json", "--threads", "3"][..],
+        &[
+            "-j", "1", "match", SHAVED, "-c", CATALOG, "-k", "3", "--json",
+        ][..],
+        &[
+            "match",
+            SHAVED,
+            "-c",
+            CATALOG,
+            "-k",
+            "3",
+            "--json",
+            "--threads",
+            "3",
+        ][..],
     ] {
         let o = run(args);
         assert!(o.status.success(), "{args:?}");
@@ -685,7 +697,14 @@ fn short_flags_and_threads() {
     assert_eq!(o.status.code(), Some(2));
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("r.jsonl");
-    let o = run(&["batch", SHAVED, "-c", CATALOG, "-o", out.to_str().expect("utf8")]);
+    let o = run(&[
+        "batch",
+        SHAVED,
+        "-c",
+        CATALOG,
+        "-o",
+        out.to_str().expect("utf8"),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.is_file());
 }

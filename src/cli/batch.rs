@@ -436,7 +436,15 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
-    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    let started = std::time::Instant::now();
+    let json_progress = b.progress == super::ProgressArg::Json;
+    let progress_line = |v: serde_json::Value| {
+        // Progress is advisory: a stderr that cannot be written must not stop the batch.
+        let _ = writeln!(std::io::stderr().lock(), "{v}");
+    };
+    let bar = if b.progress == super::ProgressArg::Bar
+        && std::io::IsTerminal::is_terminal(&std::io::stderr())
+    {
         indicatif::ProgressBar::new(todo.len() as u64)
     } else {
         indicatif::ProgressBar::hidden()
@@ -466,6 +474,16 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
             sink.write_all(line.as_bytes()).map_err(io_err)?;
             sink.write_all(b"\n").map_err(io_err)?;
             bar.inc(1);
+            if json_progress {
+                progress_line(serde_json::json!({
+                    "event": "photo",
+                    "photo": r.photo,
+                    "ok": r.ok,
+                    "done": ok + failed,
+                    "total": todo.len(),
+                    "elapsed_s": started.elapsed().as_secs_f64(),
+                }));
+            }
         }
         sink.flush().map_err(io_err)?;
     }
@@ -485,6 +503,18 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         ));
     }
     summary.push('\n');
+    if json_progress {
+        progress_line(serde_json::json!({
+            "event": "summary",
+            "photos": files.len(),
+            "matched": ok,
+            "failed": failed,
+            "skipped": skipped,
+            "failed_before_not_retried": failed_before,
+            "repeated_paths": duplicates,
+            "elapsed_s": started.elapsed().as_secs_f64(),
+        }));
+    }
     drop(sink);
     drop(target);
     Ok(Printed {
@@ -503,7 +533,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         error: None,
     })
     .inspect(|_| {
-        if b.out.is_none() {
+        if b.out.is_none() && !json_progress {
             eprint!("{summary}");
         }
     })
