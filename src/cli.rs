@@ -458,8 +458,15 @@ pub struct MatchArgs {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// Photos, or directories searched recursively for .jpg/.jpeg/.png/.tif/.tiff/.webp.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "files_from")]
     paths: Vec<PathBuf>,
+    /// Read more paths from FILE (`-`: standard input), one per line (`find … | smpmatch
+    /// batch --files-from - …`).
+    #[arg(long, value_name = "FILE")]
+    files_from: Option<PathBuf>,
+    /// With --files-from, paths are separated by NUL bytes (`find -print0`), not lines.
+    #[arg(short = '0', long = "null", requires = "files_from")]
+    null: bool,
     /// Pigment catalog.
     #[arg(short = 'c', long, value_name = "FILE")]
     catalog: PathBuf,

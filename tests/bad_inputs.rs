@@ -337,7 +337,22 @@ fn corpus(d: &Path) -> Vec<Case> {
             0,
             &[],
         ),
-        case("'-' for stdin", analyze("-"), 2, &["standard input"]),
+        // '-' reads the photo from standard input; the harness gives an empty one.
+        case("'-' with nothing on stdin", analyze("-"), 3, &["empty"]),
+        case(
+            "'-' twice",
+            vec![
+                s("analyze"),
+                s("-"),
+                s("--hair"),
+                s("-"),
+                s("--scalp-region"),
+                s("0,0,10,10"),
+                s("--json"),
+            ],
+            2,
+            &["standard input", "at most once"],
+        ),
         case(
             "catalog: NaN",
             with_cat(cat_file(

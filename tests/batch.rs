@@ -186,3 +186,78 @@ fn progress_json_reports_each_photo_and_a_summary() {
     assert_eq!(s["matched"], records.len() - failed);
     assert!(s["elapsed_s"].as_f64().is_some_and(|t| t >= 0.0));
 }
+
+/// `--files-from FILE|-` adds paths (one per line, or NUL-separated with `-0`), and the list
+/// itself is never an acceptable `--out`.
+#[test]
+fn files_from_a_list_or_standard_input() {
+    use std::io::Write;
+    let dir = setup();
+    let list = dir.path().join("list.txt");
+    let (a, b) = (
+        dir.path().join("shaved_light.jpg"),
+        dir.path().join("crown_tan.jpg"),
+    );
+    std::fs::write(&list, format!("{}\r\n\n{}\n", a.display(), b.display())).expect("write");
+    let list_s = list.to_str().expect("utf8");
+    let o = run(&[
+        "batch",
+        "--files-from",
+        list_s,
+        "-c",
+        "pigments/smp_sample.json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let photos: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("record");
+            v["photo"].as_str().expect("photo").to_string()
+        })
+        .collect();
+    assert_eq!(photos.len(), 2, "{photos:?}");
+    // NUL-separated on standard input.
+    let mut child = std::process::Command::new(common::bin())
+        .args([
+            "batch",
+            "--files-from",
+            "-",
+            "-0",
+            "-c",
+            "pigments/smp_sample.json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut input = a.to_str().expect("utf8").as_bytes().to_vec();
+    input.push(0);
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("write");
+    let o = child.wait_with_output().expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+    // The list is an input: refused as --out, and left as it was.
+    let before = std::fs::read(&list).expect("read");
+    let o = run(&[
+        "batch",
+        "--files-from",
+        list_s,
+        "-c",
+        "pigments/smp_sample.json",
+        "-o",
+        list_s,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&list).expect("read"), before);
+}

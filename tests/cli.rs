@@ -708,3 +708,34 @@ fn short_flags_and_threads() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.is_file());
 }
+
+/// `-` reads one photo from standard input: the same analysis as from the file.
+#[test]
+fn a_photo_from_standard_input() {
+    use std::io::Write;
+    let bytes = std::fs::read(SHAVED).expect("sample");
+    let mut child = Command::new(bin())
+        .args(["match", "-", "-c", CATALOG, "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&bytes)
+        .expect("write");
+    let piped = child.wait_with_output().expect("runs");
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let from_file = json_stdout(&run(&["match", SHAVED, "-c", CATALOG, "--json"]));
+    let mut piped = json_stdout(&piped);
+    assert_eq!(piped["inputs"][0]["path"], "-");
+    piped["inputs"][0]["path"] = from_file["inputs"][0]["path"].clone();
+    assert_eq!(piped, from_file);
+}

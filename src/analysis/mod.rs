@@ -228,6 +228,18 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             "--hair-region/--scalp-region need the photo they refer to, given as PHOTO",
         ));
     }
+    let from_stdin = sel
+        .photo
+        .iter()
+        .chain(&sel.hair_photos)
+        .chain(&sel.scalp_photos)
+        .filter(|p| p.as_path() == std::path::Path::new("-"))
+        .count();
+    if from_stdin > 1 {
+        return Err(Error::usage(
+            "standard input ('-') holds one photo: give '-' at most once, the others as files",
+        ));
+    }
     if sel.photo.is_none() && !has_role_photos {
         return Err(Error::usage(
             "no photo given: pass PHOTO (automatic separation or regions), or --hair/--scalp \

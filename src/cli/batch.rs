@@ -321,12 +321,55 @@ fn record(
     }
 }
 
+/// Largest file list read by `--files-from`.
+const MAX_FILE_LIST_BYTES: u64 = 64 << 20;
+
+/// The paths listed in `list` (`-`: standard input), one per line or, with `null`, separated
+/// by NUL bytes; empty entries are skipped, and a line's trailing `\r` is dropped.
+fn files_from(list: &Path, null: bool) -> Result<Vec<PathBuf>> {
+    let bytes = if list == Path::new("-") {
+        smpmatch::io::files::read_stdin("a file list", MAX_FILE_LIST_BYTES)?
+    } else {
+        smpmatch::io::files::read_input(list, "a file list", MAX_FILE_LIST_BYTES)?
+    };
+    let sep = if null { b'\0' } else { b'\n' };
+    Ok(bytes
+        .split(|&c| c == sep)
+        .map(|e| {
+            if null {
+                e
+            } else {
+                e.strip_suffix(b"\r").unwrap_or(e)
+            }
+        })
+        .filter(|e| !e.is_empty())
+        .map(path_from_bytes)
+        .collect())
+}
+
+/// A path from raw bytes: exact on Unix (any bytes but NUL), UTF-8 (lossy) elsewhere.
+fn path_from_bytes(b: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(b))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(b).into_owned())
+    }
+}
+
 /// Run the batch.
 pub(super) fn run(b: BatchArgs) -> Result<Printed> {
     let cat = catalog::load(&b.catalog)?;
     let opts = analyze_options(&b.analysis)?;
     let mut notes = Vec::new();
-    let (files, duplicates) = collect(&b.paths, &mut notes);
+    let mut paths = b.paths.clone();
+    if let Some(list) = &b.files_from {
+        paths.extend(files_from(list, b.null)?);
+    }
+    let (files, duplicates) = collect(&paths, &mut notes);
     for n in &notes {
         eprintln!("smpmatch: warning: {}", smpmatch::output::escape_text(n));
     }
@@ -343,6 +386,12 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
                     .map(|p| ("the profile", p.as_path())),
             );
             inputs.extend(files.iter().map(|f| ("the photo", f.as_path())));
+            inputs.extend(
+                b.files_from
+                    .iter()
+                    .filter(|l| l.as_path() != Path::new("-"))
+                    .map(|l| ("the --files-from list", l.as_path())),
+            );
             let target = OutputFile::check(out, &inputs)?;
             let Some(lock) = smpmatch::io::files::try_lock(&target)? else {
                 return Err(Error::usage(format!(

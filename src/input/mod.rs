@@ -218,12 +218,12 @@ impl Photo {
     /// # Ok::<(), smpmatch::Error>(())
     /// ```
     pub fn load(path: &Path, limits: LoadLimits) -> Result<Photo> {
-        if path == Path::new("-") {
-            return Err(Error::usage(
-                "reading a photo from standard input ('-') is not supported; give its file path",
-            ));
-        }
-        let bytes = crate::io::files::read_input(path, "a photo", MAX_PHOTO_BYTES)?;
+        // `-` is standard input: one photo piped in (`cat x.jpg | smpmatch match - …`).
+        let bytes = if path == Path::new("-") {
+            crate::io::files::read_stdin("a photo", MAX_PHOTO_BYTES)?
+        } else {
+            crate::io::files::read_input(path, "a photo", MAX_PHOTO_BYTES)?
+        };
         if bytes.is_empty() {
             return Err(Error::photo(path, "file is empty (0 bytes)"));
         }

@@ -99,6 +99,29 @@ pub fn read_input(path: &Path, what: &str, max_bytes: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Read standard input whole (an input given as `-`), refusing anything above `max_bytes`.
+/// Errors name `-`.
+pub fn read_stdin(what: &str, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let path = Path::new("-");
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::read(path, e))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::input(
+            path,
+            format!(
+                "{what} on standard input is above the {} MiB limit",
+                max_bytes >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Follow `path` through symlinks (at most 40, as the kernel does) to the path of the real
 /// file, which need not exist yet; its directory must.
 pub fn resolve(path: &Path) -> Result<PathBuf> {
