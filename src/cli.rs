@@ -21,6 +21,7 @@ use smpmatch::pipeline::{self, Treatment};
 use smpmatch::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
 
 mod batch;
+mod config;
 
 /// Pigment colour matching for scalp micropigmentation.
 #[derive(Debug, Parser)]
@@ -69,6 +70,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
         dir: Option<PathBuf>,
     },
+    /// Defaults a clinic sets once (config file, environment): `config show`.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print a JSON Schema: of the output, of catalogs, or of error objects.
     Schema {
         /// Which schema.
@@ -399,7 +403,7 @@ pub struct AnalysisArgs {
     #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
     /// Colour calibration profile (from `smpmatch calibrate`) applied to every photo.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "SMPMATCH_PROFILE")]
     pub profile: Option<PathBuf>,
 }
 
@@ -407,7 +411,7 @@ pub struct AnalysisArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TreatmentArgs {
     /// Sun exposure of the treated scalp (changes the fading rate).
-    #[arg(long, value_enum, default_value_t = SunArg::Moderate)]
+    #[arg(long, value_enum, default_value_t = SunArg::Moderate, env = "SMPMATCH_SUN")]
     sun: SunArg,
     /// Timeline months, comma-separated (0 = healed).
     #[arg(long, default_value = "0,1,3,6,12,24,36", value_parser = parse_months)]
@@ -417,14 +421,17 @@ pub struct TreatmentArgs {
     top: Option<usize>,
     /// Healed dot diameter, mm.
     #[arg(long, value_name = "MM", default_value_t = Dots::default().diameter_mm,
+          env = "SMPMATCH_DOT_DIAMETER",
           value_parser = parse_positive("dot diameter", 0.05, 3.0))]
     dot_diameter: f64,
     /// Dots per cm² of the finished treatment.
     #[arg(long, value_name = "N", default_value_t = Dots::default().density_per_cm2,
+          env = "SMPMATCH_DENSITY",
           value_parser = parse_positive("density", 1.0, 1000.0))]
     density: f64,
     /// Sessions in the plan.
-    #[arg(long, default_value_t = DEFAULT_SESSIONS, value_parser = clap::value_parser!(u8).range(2..=3))]
+    #[arg(long, default_value_t = DEFAULT_SESSIONS, env = "SMPMATCH_SESSIONS",
+          value_parser = clap::value_parser!(u8).range(2..=3))]
     sessions: u8,
     /// Weeks between sessions.
     #[arg(long, value_name = "WEEKS", default_value_t = DEFAULT_SPACING_WEEKS,
@@ -448,7 +455,7 @@ pub struct MatchArgs {
     #[command(flatten)]
     photos: PhotoArgs,
     /// Pigment catalog (JSON; see docs/catalog.md).
-    #[arg(short = 'c', long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE", env = "SMPMATCH_CATALOG")]
     catalog: PathBuf,
     #[command(flatten)]
     treatment: TreatmentArgs,
@@ -468,7 +475,7 @@ pub struct BatchArgs {
     #[arg(short = '0', long = "null", requires = "files_from")]
     null: bool,
     /// Pigment catalog.
-    #[arg(short = 'c', long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE", env = "SMPMATCH_CATALOG")]
     catalog: PathBuf,
     /// Append JSON Lines here instead of printing them.
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -491,6 +498,18 @@ pub struct BatchArgs {
     analysis: AnalysisArgs,
     #[command(flatten)]
     treatment: TreatmentArgs,
+}
+
+/// `config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective defaults and where each came from (flag > environment > config
+    /// file > built-in).
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `batch --progress`.
@@ -705,6 +724,9 @@ pub fn run(cli: Cli) -> Result<Printed> {
             Ok(ok(String::from_utf8_lossy(&buf).into_owned()))
         }
         Command::Man { subcommand, dir } => run_man(&subcommand, dir.as_deref()),
+        Command::Config(ConfigCommand::Show { json }) => {
+            Ok(ok(config::show(&config::load()?, json)?))
+        }
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Output => schemars::schema_for!(output::Output),
@@ -1145,7 +1167,14 @@ pub fn report_error(e: &Error, json: bool) -> i32 {
 /// The whole program: parse, run, print, map errors. Returns the exit code.
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     let json = wants_json(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let cfg = match config::load() {
+        Ok(c) => c,
+        Err(e) => return report_error(&e, json),
+    };
+    let parsed = config::apply(<Cli as clap::CommandFactory>::command(), &cfg)
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -1218,6 +1247,7 @@ fn text_output(command: &Command) -> Option<bool> {
         Command::Match(m) if !m.photos.json => Some(use_color(m.photos.color)),
         Command::Batch(b) if b.out.is_some() => Some(false),
         Command::Man { dir: Some(_), .. } => Some(false),
+        Command::Config(ConfigCommand::Show { json: false }) => Some(false),
         Command::DeltaE(d) if !d.json => Some(false),
         Command::Calibrate(c) if !c.json => Some(false),
         Command::Catalog(CatalogCommand::Show { json, color, .. }) if !json => {

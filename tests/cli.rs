@@ -739,3 +739,81 @@ fn a_photo_from_standard_input() {
     piped["inputs"][0]["path"] = from_file["inputs"][0]["path"].clone();
     assert_eq!(piped, from_file);
 }
+
+/// Defaults from a config file and the environment: flag > environment > file > built-in,
+/// relative paths in the file are relative to it, a typo in the file is an error naming it,
+/// and `config show` says where each value came from.
+#[test]
+fn config_file_and_environment_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(CATALOG, dir.path().join("cat.json")).expect("copy");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "catalog = \"cat.json\"\nsun = \"high\"\nsessions = 2\n",
+    )
+    .expect("write");
+    let with = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = Command::new(bin());
+        c.args(args).env("SMPMATCH_CONFIG", &cfg);
+        for v in ["SMPMATCH_CATALOG", "SMPMATCH_SUN", "SMPMATCH_SESSIONS"] {
+            c.env_remove(v);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("runs")
+    };
+    let settings = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v = json_stdout(o);
+        (
+            v["settings"]["sun"].as_str().expect("sun").to_string(),
+            v["plan"]["sessions"].as_array().expect("sessions").len(),
+        )
+    };
+    // The file alone: no --catalog needed; its sun and sessions.
+    let o = with(&[], &["match", SHAVED, "--json"]);
+    assert_eq!(settings(&o), ("high".to_string(), 2));
+    // The environment beats the file; a flag beats both.
+    let o = with(&[("SMPMATCH_SUN", "low")], &["match", SHAVED, "--json"]);
+    assert_eq!(settings(&o).0, "low");
+    let o = with(
+        &[("SMPMATCH_SUN", "low")],
+        &[
+            "match",
+            SHAVED,
+            "--json",
+            "--sun",
+            "moderate",
+            "--sessions",
+            "3",
+        ],
+    );
+    assert_eq!(settings(&o), ("moderate".to_string(), 3));
+    // config show names the sources.
+    let o = with(&[("SMPMATCH_SUN", "low")], &["config", "show", "--json"]);
+    let v = json_stdout(&o);
+    let source = |key: &str| {
+        v["settings"]
+            .as_array()
+            .expect("settings")
+            .iter()
+            .find(|s| s["key"] == key)
+            .map(|s| s["source"].as_str().expect("source").to_string())
+            .expect("key")
+    };
+    assert!(source("sun").contains("SMPMATCH_SUN"));
+    assert!(source("sessions").contains("config file"));
+    assert_eq!(source("density_per_cm2"), "built-in");
+    // A typo in the file is an error that names the file.
+    std::fs::write(&cfg, "catalgo = \"cat.json\"\n").expect("write");
+    let o = with(&[], &["match", SHAVED, "--json"]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = json_error(&o);
+    let msg = e["error"]["message"].as_str().expect("message");
+    assert!(
+        msg.contains("config.toml") && msg.contains("catalgo"),
+        "{msg}"
+    );
+}
