@@ -32,6 +32,9 @@ pub struct Cli {
     #[arg(short = 'j', long, global = true, value_name = "N",
           value_parser = parse_count("--threads", 1, 1024))]
     pub threads: Option<usize>,
+    /// Quiet: no progress bar, notes or summary on stderr (results and errors only).
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -709,7 +712,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
     match cli.command {
         Command::Analyze(a) => run_analyze(a),
         Command::Match(m) => run_match(m),
-        Command::Batch(b) => batch::run(b),
+        Command::Batch(b) => batch::run(b, cli.quiet),
         Command::DeltaE(d) => run_delta_e(d),
         Command::Calibrate(c) => run_calibrate(c),
         Command::Catalog(c) => run_catalog(c),

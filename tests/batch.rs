@@ -261,3 +261,30 @@ fn files_from_a_list_or_standard_input() {
     );
     assert_eq!(std::fs::read(&list).expect("read"), before);
 }
+
+/// `-q`: the records on stdout, nothing on stderr (no notes, no summary).
+#[test]
+fn quiet_batch_prints_records_only() {
+    let dir = setup();
+    let o = run(&[
+        "-q",
+        "batch",
+        dir.path().to_str().expect("utf8"),
+        "-c",
+        "pigments/smp_sample.json",
+    ]);
+    assert_eq!(o.status.code(), Some(6), "one broken photo");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= 3);
+    let loud = run(&[
+        "batch",
+        dir.path().to_str().expect("utf8"),
+        "-c",
+        "pigments/smp_sample.json",
+    ]);
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("matched"));
+}

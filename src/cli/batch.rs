@@ -361,7 +361,7 @@ fn path_from_bytes(b: &[u8]) -> PathBuf {
 }
 
 /// Run the batch.
-pub(super) fn run(b: BatchArgs) -> Result<Printed> {
+pub(super) fn run(b: BatchArgs, quiet: bool) -> Result<Printed> {
     let cat = catalog::load(&b.catalog)?;
     let opts = analyze_options(&b.analysis)?;
     let mut notes = Vec::new();
@@ -370,7 +370,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         paths.extend(files_from(list, b.null)?);
     }
     let (files, duplicates) = collect(&paths, &mut notes);
-    for n in &notes {
+    for n in notes.iter().filter(|_| !quiet) {
         eprintln!("smpmatch: warning: {}", smpmatch::output::escape_text(n));
     }
     let run = run_key(&b)?;
@@ -491,7 +491,8 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         // Progress is advisory: a stderr that cannot be written must not stop the batch.
         let _ = writeln!(std::io::stderr().lock(), "{v}");
     };
-    let bar = if b.progress == super::ProgressArg::Bar
+    let bar = if !quiet
+        && b.progress == super::ProgressArg::Bar
         && std::io::IsTerminal::is_terminal(&std::io::stderr())
     {
         indicatif::ProgressBar::new(todo.len() as u64)
@@ -582,7 +583,7 @@ pub(super) fn run(b: BatchArgs) -> Result<Printed> {
         error: None,
     })
     .inspect(|_| {
-        if b.out.is_none() && !json_progress {
+        if b.out.is_none() && !json_progress && !quiet {
             eprint!("{summary}");
         }
     })
