@@ -806,6 +806,32 @@ fn config_file_and_environment_defaults() {
     assert!(source("sun").contains("SMPMATCH_SUN"));
     assert!(source("sessions").contains("config file"));
     assert_eq!(source("density_per_cm2"), "built-in");
+    // `catalog measure` rewrites its catalog: the configured one is never its default.
+    let o = with(
+        &[],
+        &[
+            "catalog",
+            "measure",
+            "--photo",
+            "samples/card_clinic.jpg",
+            "--profile",
+            "p.json",
+            "--swatch",
+            "carbon-black=1,1,5,5",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let msg = json_error(&o)["error"]["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(msg.contains("CATALOG"), "{msg}");
     // A typo in the file is an error that names the file.
     std::fs::write(&cfg, "catalgo = \"cat.json\"\n").expect("write");
     let o = with(&[], &["match", SHAVED, "--json"]);

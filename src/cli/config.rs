@@ -142,22 +142,19 @@ pub fn load() -> Result<Config> {
     })
 }
 
-/// `cmd` with the config file's values as the defaults of the arguments they set (in every
-/// subcommand that has them). An argument the file sets is no longer required.
-pub fn apply(cmd: clap::Command, config: &Config) -> clap::Command {
-    fn walk(mut cmd: clap::Command, defaults: &[(&'static str, String)]) -> clap::Command {
+/// The subcommands the defaults apply to. Not `catalog measure` or `fit-fading`: their
+/// catalog is the file they rewrite, and it must be named on the command line.
+pub const APPLIES_TO: [&str; 3] = ["analyze", "match", "batch"];
+
+/// `cmd` with the config file's values as the defaults of the arguments they set in the
+/// [`APPLIES_TO`] subcommands. An argument the file sets is no longer required.
+pub fn apply(mut cmd: clap::Command, config: &Config) -> clap::Command {
+    fn set(mut cmd: clap::Command, defaults: &[(&'static str, String)]) -> clap::Command {
         for (arg, value) in defaults {
             if cmd.get_arguments().any(|a| a.get_id() == *arg) {
                 let value = value.clone();
                 cmd = cmd.mut_arg(*arg, |a| a.required(false).default_value(value));
             }
-        }
-        let subs: Vec<String> = cmd
-            .get_subcommands()
-            .map(|s| s.get_name().to_string())
-            .collect();
-        for name in subs {
-            cmd = cmd.mut_subcommand(name, |s| walk(s, defaults));
         }
         cmd
     }
@@ -171,7 +168,10 @@ pub fn apply(cmd: clap::Command, config: &Config) -> clap::Command {
                 .map(|s| (s.arg, v.clone()))
         })
         .collect();
-    walk(cmd, &defaults)
+    for name in APPLIES_TO {
+        cmd = cmd.mut_subcommand(name, |s| set(s, &defaults));
+    }
+    cmd
 }
 
 /// `config show`: each setting's effective value (for `match`) and where it came from.
