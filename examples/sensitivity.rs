@@ -63,10 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     type Vary = Box<dyn Fn(f64) -> RankOptions>;
     let rows: Vec<(&str, Vary)> = vec![
         (
-            "c_full",
+            "carbon_mu_a",
             Box::new(move |f| {
                 with_params(ModelParams {
-                    c_full: p.c_full * f,
+                    carbon_mu_a: p.carbon_mu_a * f,
                     ..p
                 })
             }),
@@ -81,28 +81,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         ),
         (
-            "veil_r550",
+            "depth_mm",
             Box::new(move |f| {
                 with_params(ModelParams {
-                    veil_r550: p.veil_r550 * f,
+                    depth_mm: p.depth_mm * f,
                     ..p
                 })
             }),
         ),
         (
-            "scatter_power",
+            "band_mm",
             Box::new(move |f| {
                 with_params(ModelParams {
-                    scatter_power: p.scatter_power * f,
+                    band_mm: p.band_mm * f,
                     ..p
                 })
             }),
         ),
         (
-            "dermis_rgb",
+            "skin.s_per_musp",
+            Box::new(move |f| {
+                let mut q = p;
+                q.skin.s_per_musp *= f;
+                with_params(q)
+            }),
+        ),
+        (
+            "skin.epidermis_mm",
+            Box::new(move |f| {
+                let mut q = p;
+                q.skin.epidermis_mm *= f;
+                with_params(q)
+            }),
+        ),
+        (
+            "migration_mm_per_year",
             Box::new(move |f| {
                 with_params(ModelParams {
-                    dermis_rgb: p.dermis_rgb.map(|x| x * f),
+                    migration_mm_per_year: p.migration_mm_per_year * f,
+                    ..p
+                })
+            }),
+        ),
+        (
+            "spread_per_year",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    spread_per_year: p.spread_per_year * f,
+                    ..p
+                })
+            }),
+        ),
+        (
+            "plateaus",
+            Box::new(move |f| {
+                with_params(ModelParams {
+                    plateau_scale: p.plateau_scale * f,
                     ..p
                 })
             }),

@@ -427,11 +427,11 @@ pub struct TreatmentArgs {
           env = "SMPMATCH_DOT_DIAMETER",
           value_parser = parse_positive("dot diameter", 0.05, 3.0))]
     dot_diameter: f64,
-    /// Dots per cm² of the finished treatment.
-    #[arg(long, value_name = "N", default_value_t = Dots::default().density_per_cm2,
-          env = "SMPMATCH_DENSITY",
+    /// Dots per cm² of the finished treatment [default: the plan recommends a follicle-like
+    /// density, 50–100, and the ranking uses 75].
+    #[arg(long, value_name = "N", env = "SMPMATCH_DENSITY",
           value_parser = parse_positive("density", 1.0, 1000.0))]
-    density: f64,
+    density: Option<f64>,
     /// Sessions in the plan.
     #[arg(long, default_value_t = DEFAULT_SESSIONS, env = "SMPMATCH_SESSIONS",
           value_parser = clap::value_parser!(u8).range(2..=3))]
@@ -697,8 +697,9 @@ impl TreatmentArgs {
             months: self.months.clone(),
             dots: Dots {
                 diameter_mm: self.dot_diameter,
-                density_per_cm2: self.density,
+                density_per_cm2: self.density.unwrap_or(Dots::default().density_per_cm2),
             },
+            density_fixed: self.density.is_some(),
             sessions: usize::from(self.sessions),
             session_weeks: self.session_weeks,
             blends: !self.no_blends,

@@ -1,5 +1,6 @@
 //! The small numerical tools the pipeline shares: one golden-section search, one robust
-//! median. Each is used by several stages; each is defined here only.
+//! median, one three-parameter Levenberg–Marquardt. Each is used by several stages; each is
+//! defined here only.
 
 /// The golden ratio's conjugate, (√5 − 1) / 2: the fraction of the bracket kept each step.
 const INV_PHI: f64 = 0.618_033_988_749_894_9;
@@ -69,6 +70,76 @@ pub fn robust_median_rgb(px: &mut [[f64; 3]]) -> Option<[f64; 3]> {
         v[v.len() / 2]
     };
     Some([median(0), median(1), median(2)])
+}
+
+/// Levenberg–Marquardt for three parameters and three residuals (Press et al., *Numerical
+/// Recipes*, 3rd ed., § 15.5.2), with a forward-difference Jacobian, steps of at most 1 per
+/// parameter, and box bounds `(lo, hi)`. Returns the parameters and the sum of squared
+/// residuals. Used for the model's small inverse problems (a skin's chromophores from its
+/// colour, a healed swatch's pigment spectrum), where a general optimisation crate would
+/// bring far more than the 3 × 3 solve it needs.
+///
+/// ```
+/// use smpmatch::numeric::levenberg_marquardt3;
+/// // Solve x² = 4, y + x = 5, z·y = 6.
+/// let (u, cost) = levenberg_marquardt3(
+///     |u| [u[0] * u[0] - 4.0, u[1] + u[0] - 5.0, u[2] * u[1] - 6.0],
+///     [1.0, 1.0, 1.0],
+///     ([0.0; 3], [10.0; 3]),
+/// );
+/// assert!(cost < 1e-10 && (u[0] - 2.0).abs() < 1e-5 && (u[2] - 2.0).abs() < 1e-5);
+/// ```
+pub fn levenberg_marquardt3(
+    f: impl Fn(&[f64; 3]) -> [f64; 3],
+    start: [f64; 3],
+    (lo, hi): ([f64; 3], [f64; 3]),
+) -> ([f64; 3], f64) {
+    use nalgebra::{Matrix3, Vector3};
+    const H: f64 = 1e-4;
+    let sq = |r: &[f64; 3]| r.iter().map(|x| x * x).sum::<f64>();
+    let mut u: [f64; 3] = std::array::from_fn(|j| start[j].clamp(lo[j], hi[j]));
+    let mut r = f(&u);
+    let mut cost = sq(&r);
+    let mut mu = 1e-2;
+    for _ in 0..60 {
+        if cost < 1e-12 {
+            break;
+        }
+        let mut jac = Matrix3::<f64>::zeros();
+        for j in 0..3 {
+            let mut v = u;
+            v[j] += H;
+            let rj = f(&v);
+            for k in 0..3 {
+                jac[(k, j)] = (rj[k] - r[k]) / H;
+            }
+        }
+        let jtj = jac.transpose() * jac;
+        let g = jac.transpose() * Vector3::from(r);
+        let mut improved = false;
+        for _ in 0..8 {
+            let a = jtj + Matrix3::from_diagonal(&jtj.diagonal().map(|d| mu * (d + 1e-9)));
+            let Some(step) = a.lu().solve(&(-g)) else {
+                mu *= 10.0;
+                continue;
+            };
+            let v: [f64; 3] =
+                std::array::from_fn(|j| (u[j] + step[j].clamp(-1.0, 1.0)).clamp(lo[j], hi[j]));
+            let rv = f(&v);
+            let cv = sq(&rv);
+            if cv < cost {
+                (u, r, cost) = (v, rv, cv);
+                mu = (mu * 0.3).max(1e-7);
+                improved = true;
+                break;
+            }
+            mu *= 10.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    (u, cost)
 }
 
 #[cfg(test)]

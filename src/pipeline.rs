@@ -45,8 +45,11 @@ pub struct Treatment {
     pub sun: Sun,
     /// Timeline months (0 = healed).
     pub months: Vec<f64>,
-    /// Healed dot size and density.
+    /// Healed dot size and density (the density ranks the inks; the plan recommends its own
+    /// unless `density_fixed`).
     pub dots: Dots,
+    /// The density was chosen by the user: the plan uses it instead of recommending one.
+    pub density_fixed: bool,
     /// Sessions in the plan (2 or 3).
     pub sessions: usize,
     /// Weeks between sessions.
@@ -63,6 +66,7 @@ impl Default for Treatment {
             sun: Sun::default(),
             months: rank::DEFAULT_MONTHS.to_vec(),
             dots: Dots::default(),
+            density_fixed: false,
             sessions: usize::from(DEFAULT_SESSIONS),
             session_weeks: DEFAULT_SPACING_WEEKS,
             blends: true,
@@ -221,6 +225,7 @@ pub fn match_patient(
         sessions: treatment.sessions,
         spacing_weeks: treatment.session_weeks,
         dots,
+        density_fixed: treatment.density_fixed,
     };
     let plan = ranking
         .candidates
@@ -243,6 +248,7 @@ pub fn match_patient(
             ranking: &ranking,
             plan: plan.as_ref(),
             params: rank_options.params,
+            skin: setup.skin().optics(),
             top: treatment.top,
         }),
         BuildContext {

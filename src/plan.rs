@@ -1,5 +1,5 @@
-//! The treatment plan: sessions, the density that best reproduces the stubble look, and the
-//! touch-up date (docs/model.md § Plan).
+//! The treatment plan: sessions, one recommended density (the follicle-like density that
+//! best reproduces the stubble look), and the touch-up date (docs/model.md § Plan).
 //!
 //! SMP is done in 2–3 sessions a few weeks apart, lighter first. The plan builds the
 //! recommended recipe's density over the sessions and starts one clinic dilution step
@@ -24,8 +24,14 @@ pub const DEFAULT_SPACING_WEEKS: f64 = 3.0;
 pub const DEFAULT_SESSIONS: u8 = 3;
 /// Above this dot ΔE00 the plan explains why the dots cannot match the hair close up.
 pub const DOT_WARN_DE00: f32 = 6.0;
-/// Density range searched for the stubble look, dots per cm².
-pub const DENSITY_RANGE: (f64, f64) = (10.0, 400.0);
+/// Densities a plan may recommend, dots per cm²: what follicles look like. Follicular units
+/// grow at 74 ± 13 per cm² (Plast. Aesthet. Res. 2017), so about 50–100 (mean ± 2 SD);
+/// SMP dots "about 1 mm apart" (Rassman et al., J. Clin. Aesthet. Dermatol. 2015) are 100 per
+/// cm². Denser dots merge into the flat "helmet" look practitioners warn about.
+pub const DENSITY_RANGE: (f64, f64) = (50.0, 100.0);
+
+/// Widest density range searched to say how far the stubble look is out of reach.
+pub const DENSITY_SEARCH: (f64, f64) = (10.0, 400.0);
 
 /// Plan settings.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +42,8 @@ pub struct PlanOptions {
     pub spacing_weeks: f64,
     /// Dots of the finished treatment.
     pub dots: Dots,
+    /// Use `dots.density_per_cm2` as given instead of recommending a density.
+    pub density_fixed: bool,
 }
 
 impl Default for PlanOptions {
@@ -44,6 +52,7 @@ impl Default for PlanOptions {
             sessions: usize::from(DEFAULT_SESSIONS),
             spacing_weeks: DEFAULT_SPACING_WEEKS,
             dots: Dots::default(),
+            density_fixed: false,
         }
     }
 }
@@ -135,13 +144,21 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
         rec
     };
     let t = setup.targets();
+    let (density, de) = if opts.density_fixed {
+        let n = opts.dots.density_per_cm2;
+        let dot = setup.dot(&c.parts, c.dilution.step, 0.0);
+        let cov = opts.dots.coverage();
+        (n, delta_e00(setup.area(dot, cov), t.stubble))
+    } else {
+        best_density(setup, c, opts.dots)
+    };
     let sessions = shares
         .iter()
         .enumerate()
         .map(|(i, &share)| {
             let dilution = if i == 0 { first } else { rec };
             let dots = Dots {
-                density_per_cm2: opts.dots.density_per_cm2 * share,
+                density_per_cm2: density * share,
                 ..opts.dots
             };
             let dot = setup.dot(&c.parts, dilution, 0.0);
@@ -164,20 +181,47 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
             }
         })
         .collect();
-    let (density, de) = best_density(setup, c, opts.dots);
     let best = Dots {
         density_per_cm2: density,
         ..opts.dots
     };
     let mut warnings = Vec::new();
-    if density >= DENSITY_RANGE.1 {
+    if opts.density_fixed && !(DENSITY_RANGE.0..=DENSITY_RANGE.1).contains(&density) {
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::DensityOutsideFollicles,
+            format!(
+                "the plan uses the density given, {density:.0} dots/cm², outside what follicles \
+             look like ({:.0}–{:.0}/cm²): {}",
+                DENSITY_RANGE.0,
+                DENSITY_RANGE.1,
+                if density > DENSITY_RANGE.1 {
+                    "denser dots merge into a flat, helmet-like shade"
+                } else {
+                    "sparser dots read as thinning hair, not as a shaved head"
+                }
+            ),
+        ));
+    }
+    let (wanted, wanted_de) = density_in(setup, c, opts.dots, DENSITY_SEARCH);
+    if wanted > DENSITY_RANGE.1
+        && density <= DENSITY_RANGE.1
+        && f64::from(de) - f64::from(wanted_de) > 0.5
+    {
         warnings.push(crate::warning::Warning::new(
             crate::warning::WarningCode::StubbleTooDark,
             format!(
-                "the stubble look (L* {:.1}) is darker than {} can reach even at {} dots/cm²: \
-             SMP reproduces shaved stubble, not long hair; photograph the patient's shaved \
-             stubble, or read the dot-scale ΔE00 only",
-                t.stubble.l, c.id, DENSITY_RANGE.1
+                "matching the stubble look (L* {:.1}) at a distance would need about {wanted:.0} \
+             dots/cm² of {}, more than follicles grow ({:.0}–{:.0}/cm²): such dots merge into \
+             a flat, helmet-like shade; the plan stays at {density:.0}/cm², where the area \
+             looks {:.1} ΔE00 from the stubble (lighter). SMP reproduces shaved stubble, not \
+             longer hair: photograph the patient's shaved stubble, or accept a lighter look",
+                t.stubble.l,
+                c.components
+                    .first()
+                    .map_or(c.id.as_str(), |k| k.pigment.name.as_str()),
+                DENSITY_RANGE.0,
+                DENSITY_RANGE.1,
+                de
             ),
         ));
     }
@@ -214,10 +258,16 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
     }
 }
 
-/// The density in [`DENSITY_RANGE`] whose healed area look is closest (ΔE00) to the stubble
-/// look, rounded to 5 dots per cm². The area look darkens monotonically with density, so the
-/// ΔE00 is unimodal and a golden-section search finds it.
+/// The recommended density: the one in [`DENSITY_RANGE`] whose healed area look is closest
+/// (ΔE00) to the stubble look, rounded to 5 dots per cm².
 pub fn best_density(setup: &Setup<'_>, c: &Candidate, dots: Dots) -> (f64, f32) {
+    density_in(setup, c, dots, DENSITY_RANGE)
+}
+
+/// The density in `range` whose healed area look is closest to the stubble look, rounded to
+/// 5 dots per cm². The area look darkens monotonically with density, so the ΔE00 is
+/// unimodal and a golden-section search finds it.
+fn density_in(setup: &Setup<'_>, c: &Candidate, dots: Dots, range: (f64, f64)) -> (f64, f32) {
     let dot = setup.dot(&c.parts, c.dilution.step, 0.0);
     let stubble = setup.targets().stubble;
     let de = |n: f64| {
@@ -228,7 +278,7 @@ pub fn best_density(setup: &Setup<'_>, c: &Candidate, dots: Dots) -> (f64, f32) 
         .coverage();
         f64::from(delta_e00(setup.area(dot, cov), stubble))
     };
-    let (lo, hi) = DENSITY_RANGE;
+    let (lo, hi) = range;
     let (best, _) = crate::numeric::golden_section_min(de, lo, hi, 0.5);
     let n = (best / 5.0).round() * 5.0;
     (n, de(n) as f32)

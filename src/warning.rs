@@ -45,8 +45,10 @@ pub enum WarningCode {
     IllustrativeCatalog,
     /// The dot size and density cover so much skin that the result is a solid tattoo.
     SolidTattoo,
-    /// The stubble look is darker than the ink can reach at any density.
+    /// The stubble look is darker than the ink can reach at follicle-like densities.
     StubbleTooDark,
+    /// The density given is outside what follicles look like.
+    DensityOutsideFollicles,
     /// Close up, the healed dots stay lighter than the hair.
     DotsLighterThanHair,
     /// The hair target is not darker than the scalp.

@@ -19,7 +19,7 @@ fn match_json_has_the_documented_keys() {
         String::from_utf8_lossy(&o.stderr)
     );
     let v = json_stdout(&o);
-    assert_eq!(v["schema_version"], 3);
+    assert_eq!(v["schema_version"], 4);
     let input = &v["inputs"][0];
     for k in ["path", "width", "height", "color_space"] {
         assert!(!input[k].is_null(), "inputs[0].{k}");

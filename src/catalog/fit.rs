@@ -226,7 +226,7 @@ pub fn fit(
             continue;
         };
         let s = p.fading().sun_sensitivity;
-        let (optics, _) = p.optics(params);
+        let optics = crate::model::Constituent::mix(&p.constituents(params).0);
         let mine: Vec<&FollowUp> = rows.iter().filter(|r| r.pigment_id == id).collect();
         let mut pts = Vec::new();
         let mut sq = 0.0;

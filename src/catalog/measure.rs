@@ -229,6 +229,7 @@ pub fn fit_fading(catalog_path: &Path, followups: &Path, dry_run: bool) -> Resul
             p.fading = Some(crate::model::Fading {
                 half_life_months: f.half_life_months,
                 sun_sensitivity: f.sun_sensitivity,
+                plateau: 0.0,
             });
             p.fading_source = Some(format!(
                 "smpmatch catalog fit-fading: {} follow-ups from {}; half-life 95 % \

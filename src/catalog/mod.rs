@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::color::{lab_from_array, Lab};
 use crate::error::{io_message, Error, Problem, Result};
 use crate::io::files::OutputFile;
-use crate::model::Fading;
+use crate::model::{Colorant, Constituent, Fading, ModelParams};
 
 /// Catalog schema versions this build reads.
 pub const SUPPORTED_SCHEMA_VERSIONS: &[u64] = &[1];
@@ -72,26 +72,28 @@ pub enum Base {
 }
 
 impl Base {
-    /// Default fading of this base (see `docs/model.md` § Fading for sources).
+    /// Default fading of this base (see `docs/model.md` § Ageing for sources): carbon and
+    /// iron oxide as their colorants ([`Colorant::fading`]); other pigments an assumption
+    /// between iron oxides and organic toners.
     pub fn default_fading(self) -> Fading {
         match self {
-            // Assumption: calibrated to the 3–6 year touch-up interval practitioners quote for
-            // SMP; carbon black is the most light-stable tattoo pigment.
-            Base::Carbon => Fading {
-                half_life_months: 40.0,
-                sun_sensitivity: 0.3,
-            },
-            // Kat et al., JPRAS 2006: iron-oxide areola tattoos, 32 % faded at 14 months
-            // → half-life 14·ln2 / −ln(0.68) ≈ 25 months.
-            Base::IronOxide => Fading {
-                half_life_months: 25.0,
-                sun_sensitivity: 0.5,
-            },
-            // Assumption.
+            Base::Carbon => Colorant::CarbonBlack.fading(),
+            Base::IronOxide => Colorant::IronOxideRed.fading(),
             Base::Other => Fading {
-                half_life_months: 24.0,
+                half_life_months: 18.0,
                 sun_sensitivity: 0.6,
+                plateau: 0.3,
             },
+        }
+    }
+
+    /// K(550 nm) of a full-strength ink of this base relative to carbon black, for inks
+    /// known by their masstone only (assumption, see [`Colorant::relative_strength`]).
+    pub fn relative_strength(self) -> f64 {
+        match self {
+            Base::Carbon => 1.0,
+            Base::IronOxide => Colorant::IronOxideRed.relative_strength(),
+            Base::Other => 0.5,
         }
     }
 
@@ -160,9 +162,14 @@ pub struct Pigment {
     /// Parts diluent (distilled water) per part ink as listed (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dilution: Option<f64>,
-    /// Fading parameters (default by `base`).
+    /// Fading parameters (default by `base`, or per colorant for a composite). Given here,
+    /// they apply to every colorant of the ink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fading: Option<Fading>,
+    /// What a composite ink is made of: colorants and their mass shares (summing to 1).
+    /// Each colorant has its own optics and fading, so a composite changes hue as it ages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<ColorantShare>>,
     /// Where `fading` comes from (written by `catalog fit-fading`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fading_source: Option<String>,
@@ -172,6 +179,16 @@ pub struct Pigment {
     /// Earlier measurements, oldest first (written by `catalog measure`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
+}
+
+/// One colorant of a composite ink.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColorantShare {
+    /// The colorant.
+    pub colorant: Colorant,
+    /// Its share of the ink's pigment by mass, in (0, 1].
+    pub share: f64,
 }
 
 /// An earlier measurement of a pigment, kept when a new one replaces it.
@@ -185,15 +202,42 @@ pub struct HistoryEntry {
 }
 
 impl Pigment {
-    /// The pigment's optics in the appearance model, and whether its healed swatch had to be
-    /// clamped: a masstone is read directly, a healed swatch is inverted through the skin
-    /// beside it at the concentration its dilution and age leave.
-    pub fn optics(
-        &self,
-        params: &crate::model::ModelParams,
-    ) -> (crate::model::PigmentOptics, bool) {
+    /// The ink in the appearance model: its constituents (optics per unit concentration,
+    /// share, fading), and whether a healed swatch had to be clamped.
+    ///
+    /// - `components` given: each colorant's published or typical optics ([`Colorant`]);
+    /// - base `carbon`: carbon black's published spectrum (its masstone carries no
+    ///   information: it is the drawdown's surface);
+    /// - a healed swatch: inverted through the skin beside it at the concentration its
+    ///   dilution and age leave;
+    /// - otherwise the masstone, at the base's relative strength.
+    pub fn constituents(&self, params: &ModelParams) -> (Vec<Constituent>, bool) {
         use crate::model::{healed_concentration, retention, PigmentOptics, Skin, Sun};
         let p = self;
+        let k_carbon = params.carbon_k550();
+        let fading = |c: Option<Colorant>| match (p.fading, c) {
+            (Some(f), _) => f,
+            (None, Some(c)) => c.fading(),
+            (None, None) => p.base.default_fading(),
+        };
+        if let Some(parts) = &p.components {
+            let v = parts
+                .iter()
+                .map(|c| Constituent {
+                    colorant: Some(c.colorant),
+                    optics: c.colorant.optics(k_carbon),
+                    share: c.share,
+                    fading: fading(Some(c.colorant)),
+                })
+                .collect();
+            return (v, false);
+        }
+        let single = |optics: PigmentOptics, colorant: Option<Colorant>| Constituent {
+            colorant,
+            optics,
+            share: 1.0,
+            fading: fading(colorant),
+        };
         match (p.measurement.method, p.measurement.skin_lab) {
             (Method::HealedSwatch, Some(skin_lab)) => {
                 let skin = Skin::new(lab_from_array(skin_lab), params);
@@ -201,9 +245,23 @@ impl Pigment {
                 // Healed swatches are assumed measured under low sun (documented).
                 let c = healed_concentration(params, p.strength(), p.dilution())
                     * retention(&p.fading(), Sun::Low, months);
-                skin.invert(p.lab(), c)
+                let (optics, clamped) = skin.invert(p.lab(), c);
+                (vec![single(optics, None)], clamped)
             }
-            _ => (PigmentOptics::from_masstone(p.lab()), false),
+            _ if p.base == Base::Carbon => (
+                vec![single(
+                    PigmentOptics::carbon_black(k_carbon),
+                    Some(Colorant::CarbonBlack),
+                )],
+                false,
+            ),
+            _ => {
+                let k550 = k_carbon * p.base.relative_strength();
+                match PigmentOptics::from_masstone(p.lab(), k550) {
+                    Some(o) => (vec![single(o, None)], false),
+                    None => (vec![single(PigmentOptics::carbon_black(k550), None)], true),
+                }
+            }
         }
     }
 
@@ -219,7 +277,7 @@ impl Pigment {
     pub fn dilution(&self) -> f64 {
         self.dilution.unwrap_or(0.0)
     }
-    /// Fading, default by base.
+    /// Fading of the ink as a whole (of a single-colorant ink), default by base.
     pub fn fading(&self) -> Fading {
         self.fading.unwrap_or_else(|| self.base.default_fading())
     }
@@ -462,10 +520,14 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
             "dilution",
             "fading",
             "fading_source",
+            "components",
             "notes",
             "history",
         ],
     );
+    if let Some(v) = obj.get("components").filter(|v| !v.is_null()) {
+        check_components(ck, v, &format!("{path}/components"));
+    }
     if let Some(id) = ck.string(obj, &path, "id", true) {
         if id.is_empty()
             || !id
@@ -559,7 +621,15 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
         let fp = format!("{path}/fading");
         match v.as_object() {
             Some(f) => {
-                ck.unknown_keys(f, &fp, &["half_life_months", "sun_sensitivity"]);
+                ck.unknown_keys(f, &fp, &["half_life_months", "sun_sensitivity", "plateau"]);
+                if let Some(x) = f.get("plateau").filter(|v| !v.is_null()) {
+                    let kp = format!("{fp}/plateau");
+                    if let Some(x) = ck.number(x, &kp) {
+                        if !(0.0..1.0).contains(&x) {
+                            ck.push(&kp, format!("must lie in [0, 1), got {x}"));
+                        }
+                    }
+                }
                 for (key, min_exclusive, max) in [
                     ("half_life_months", true, MAX_HALF_LIFE_MONTHS),
                     ("sun_sensitivity", false, MAX_SUN_SENSITIVITY),
@@ -593,6 +663,60 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
             &format!("{path}/notes"),
             format!("must be a string, got {}", type_name(v)),
         );
+    }
+}
+
+fn check_components(ck: &mut Checker, v: &Value, path: &str) {
+    let Some(arr) = v.as_array() else {
+        ck.push(path, format!("must be an array, got {}", type_name(v)));
+        return;
+    };
+    if arr.is_empty() {
+        ck.push(path, "must list at least one colorant");
+        return;
+    }
+    let names: Vec<String> = Colorant::ALL
+        .iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let mut total = 0.0;
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, e) in arr.iter().enumerate() {
+        let ep = format!("{path}/{k}");
+        let Some(eo) = e.as_object() else {
+            ck.push(&ep, format!("must be an object, got {}", type_name(e)));
+            continue;
+        };
+        ck.unknown_keys(eo, &ep, &["colorant", "share"]);
+        match eo.get("colorant") {
+            Some(Value::String(c)) if names.contains(c) => {
+                if seen.contains(&c.as_str()) {
+                    ck.push(&format!("{ep}/colorant"), format!("{c:?} is listed twice"));
+                }
+                seen.push(c.as_str());
+            }
+            Some(c) => ck.push(
+                &format!("{ep}/colorant"),
+                format!("must be one of {}, got {c}", names.join(", ")),
+            ),
+            None => ck.push(&ep, "missing required field \"colorant\""),
+        }
+        match eo.get("share") {
+            None => ck.push(&ep, "missing required field \"share\""),
+            Some(x) => {
+                let sp = format!("{ep}/share");
+                if let Some(x) = ck.number(x, &sp) {
+                    if !(x > 0.0 && x <= 1.0) {
+                        ck.push(&sp, format!("must lie in (0, 1], got {x}"));
+                    }
+                    total += x;
+                }
+            }
+        }
+    }
+    if (total - 1.0).abs() > 1e-3 && total > 0.0 {
+        ck.push(path, format!("shares must sum to 1, got {total}"));
     }
 }
 

@@ -184,6 +184,10 @@ pub fn show(config: &Config, json: bool) -> Result<String> {
         a.get_default_values()
             .first()
             .map(|v| v.to_string_lossy().into_owned())
+            .or_else(|| {
+                // No fixed default: the plan recommends a density per patient.
+                (arg == "density").then(|| "recommended by the plan (50–100)".to_string())
+            })
     };
     let mut rows = Vec::new();
     for s in &SETTINGS {

@@ -88,6 +88,8 @@ pub struct MatchResult<'a> {
     pub plan: Option<&'a Plan>,
     /// Model parameters used.
     pub params: ModelParams,
+    /// The fitted skin.
+    pub skin: &'a crate::model::skin::SkinOptics,
     /// Candidates to print (None: all).
     pub top: Option<usize>,
 }
@@ -212,6 +214,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext) -> Out
             touch_up_horizon_months: rank::TOUCH_UP_HORIZON_MONTHS,
             dilution_steps: m.ranking.steps.clone(),
             blend_margin_de00: rank::BLEND_MARGIN_DE00,
+            skin: super::SkinFitOut::new(m.skin),
             uncertainty_sources: m
                 .ranking
                 .uncertainty
@@ -330,6 +333,15 @@ fn candidate_out(rank: usize, c: &Candidate) -> CandidateOut {
                 base: x.pigment.base,
                 measurement_method: x.pigment.measurement.method,
                 fading: x.fading,
+                colorants: x
+                    .constituents
+                    .iter()
+                    .map(|k| super::ColorantOut {
+                        colorant: k.colorant,
+                        share: r4(k.share),
+                        fading: k.fading,
+                    })
+                    .collect(),
             })
             .collect(),
         dilution: c.dilution.step,

@@ -22,7 +22,7 @@ pub use build::*;
 pub use text::*;
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The command that printed a document (its `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -340,6 +340,59 @@ pub struct ModelOut {
     pub blend_margin_de00: f64,
     /// Sources of uncertainty and the ranges tried.
     pub uncertainty_sources: Vec<SourceOut>,
+    /// The patient's skin in the model: chromophores fitted to the scalp target.
+    pub skin: SkinFitOut,
+}
+
+/// The skin model fitted to the scalp target (docs/model.md § 5).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SkinFitOut {
+    /// Melanosome volume fraction of the epidermis.
+    pub melanin: f64,
+    /// Blood volume fraction of the dermis.
+    pub blood: f64,
+    /// Scale on the dermis' reduced scattering (1 = Jacques 2013).
+    pub scattering: f64,
+    /// CIELAB of the model's skin (the fit's result).
+    pub fitted_lab: [f64; 3],
+    /// ΔE00 between the model's skin and the scalp target (the ranking adds the difference
+    /// back, so a pigment-free dot is the measured scalp).
+    pub fit_delta_e00: f64,
+    /// Whether each value lies in its published range (`melanin` 0.013–0.43, `blood`
+    /// 0.001–0.05, `scattering` 0.5–1.5).
+    pub in_published_range: SkinRangesOut,
+}
+
+/// Whether each fitted chromophore lies in its published range.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SkinRangesOut {
+    /// Melanin.
+    pub melanin: bool,
+    /// Blood.
+    pub blood: bool,
+    /// Scattering.
+    pub scattering: bool,
+}
+
+impl SkinFitOut {
+    /// From the fitted skin.
+    pub fn new(s: &crate::model::skin::SkinOptics) -> SkinFitOut {
+        let c = s.chromophores;
+        let r = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+        let [m, b, sc] = s.in_published_ranges();
+        SkinFitOut {
+            melanin: r(c.melanin, 4),
+            blood: r(c.blood, 4),
+            scattering: r(c.scattering, 3),
+            fitted_lab: crate::color::lab_to_array(s.fitted).map(|v| r(v, 2)),
+            fit_delta_e00: r(f64::from(s.fit_error()), 2),
+            in_published_range: SkinRangesOut {
+                melanin: m,
+                blood: b,
+                scattering: sc,
+            },
+        }
+    }
 }
 
 /// One source of uncertainty.
@@ -495,7 +548,21 @@ pub struct ComponentOut {
     pub base: crate::catalog::Base,
     /// How the catalog colour was obtained (`illustrative` values are not measurements).
     pub measurement_method: crate::catalog::Method,
-    /// Fading parameters used.
+    /// Fading parameters used (of a single-colorant ink; a composite's are per colorant).
+    pub fading: Fading,
+    /// The colorants the model used, with their shares and fading; `colorant` is null for a
+    /// pigment known only by its masstone or a healed swatch.
+    pub colorants: Vec<ColorantOut>,
+}
+
+/// One colorant of an ink in the model.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ColorantOut {
+    /// The colorant, if known.
+    pub colorant: Option<crate::model::Colorant>,
+    /// Share of the ink's pigment.
+    pub share: f64,
+    /// How it fades.
     pub fading: Fading,
 }
 

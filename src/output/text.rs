@@ -475,7 +475,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
         };
         let _ = writeln!(
             s,
-            "  density for the closest stubble look: {} dots/cm² ({:.0} % coverage, ΔE00 {:.1})",
+            "  recommended density (used by every session above): {} dots/cm² ({:.0} % coverage, area ΔE00 {:.1})",
             p.suggested_density_per_cm2,
             100.0 * p.suggested_coverage,
             p.suggested_delta_e00

@@ -382,7 +382,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             }
             let _ = write!(
                 s,
-                "</table><p>Touch-up: {}. Density for the closest stubble look: {} dots/cm².</p></section>",
+                "</table><p>Touch-up: {}. Recommended density (every session above builds to it): {} dots/cm².</p></section>",
                 p.touch_up_months.map_or("not needed within 10 years".into(), |m| format!(
                     "about {:.1} years after the last session",
                     m / 12.0

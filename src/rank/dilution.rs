@@ -1,5 +1,6 @@
-//! Dilution: each ink's best dilution among the catalog's steps, with the lighter step
-//! preferred when it is as good (dots spread and darken as they heal).
+//! Dilution: each ink's best dilution among the catalog's steps, decided by the model's
+//! predicted look alone. "Lighter first" is a plan choice (the first session one step
+//! lighter, `plan`), not a scoring rule.
 
 use super::*;
 
@@ -7,12 +8,6 @@ use super::*;
 /// dilution charts (practitioner sources).
 pub const DEFAULT_DILUTION_STEPS: [f64; 10] =
     [0.0, 1.0, 2.0, 4.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0];
-
-/// Lighter first: among clinic steps whose scores lie within this much of the best step's,
-/// the most diluted is used. Less ink heals more evenly and spreads less, and a shade can be
-/// darkened at the next session but never lightened (practitioner rule); half a
-/// just-perceptible difference is not worth more ink.
-pub const LIGHTER_FIRST_DE00: f64 = 0.5;
 
 /// The dilution chosen for a recipe.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,10 +22,11 @@ pub struct Dilution {
 
 /// Minimise `score(dilution)` over [0, max(steps)]: the continuous optimum (a grid in
 /// ln(1 + d), where equal steps are equal changes of concentration ratio, then golden-section
-/// search around the best grid point), and the clinic step to use: the most diluted of the
-/// clinic's `steps` whose score is within [`LIGHTER_FIRST_DE00`] of the best step's.
+/// search around the best grid point), and the clinic step to use: the best-scoring of the
+/// clinic's `steps` (the lighter on an exact tie).
 pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f64) {
-    let (best_step, min) = lighter_first_step(&score, steps);
+    let best_step = best_step(&score, steps);
+    let min = best_step.1;
     let d_max = steps.iter().copied().fold(0.0, f64::max);
     let u_max = d_max.ln_1p();
     const GRID: usize = 16;
@@ -56,17 +52,18 @@ pub fn solve_dilution(score: impl Fn(f64) -> f64, steps: &[f64]) -> (Dilution, f
     )
 }
 
-/// The clinic step to use, "lighter first": the most diluted of `steps` whose score is within
-/// [`LIGHTER_FIRST_DE00`] of the best step's. Returns (step, its score) and the best score.
-pub(super) fn lighter_first_step(score: impl Fn(f64) -> f64, steps: &[f64]) -> ((f64, f64), f64) {
-    let at_steps: Vec<(f64, f64)> = steps.iter().map(|&d| (d, score(d))).collect();
-    let min = at_steps.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-    let best = at_steps
+/// The clinic step with the lowest score (the more diluted on an exact tie): (step, score).
+pub(super) fn best_step(score: impl Fn(f64) -> f64, steps: &[f64]) -> (f64, f64) {
+    steps
         .iter()
-        .copied()
-        .filter(|x| x.1 <= min + LIGHTER_FIRST_DE00)
-        .fold(at_steps[0], |a, b| if b.0 > a.0 { b } else { a });
-    (best, min)
+        .map(|&d| (d, score(d)))
+        .fold((f64::NAN, f64::INFINITY), |a, b| {
+            if b.1 < a.1 || (b.1 == a.1 && b.0 > a.0) {
+                b
+            } else {
+                a
+            }
+        })
 }
 
 impl Setup<'_> {
@@ -135,10 +132,15 @@ impl Setup<'_> {
                     ));
                 }
                 Component {
+                    fading: ink
+                        .constituents
+                        .first()
+                        .filter(|_| ink.constituents.len() == 1)
+                        .map_or_else(|| pigment.fading(), |c| c.fading),
+                    constituents: ink.constituents.clone(),
                     pigment,
                     share: p.share,
-                    fading: ink.fading,
-                    masstone: ink.optics.masstone(),
+                    masstone: ink.mix_optics().masstone(),
                 }
             })
             .collect();

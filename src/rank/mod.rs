@@ -25,8 +25,10 @@ use rayon::prelude::*;
 
 use crate::catalog::{Catalog, Pigment};
 use crate::color::{delta_e00, mix_linear, Lab};
+use crate::model::skin::BandOptics;
 use crate::model::{
-    healed_concentration, retention, Dots, Fading, ModelParams, PigmentOptics, Skin, Sun,
+    healed_concentration, retention, Constituent, Dots, Fading, ModelParams, PigmentOptics, Skin,
+    Sun,
 };
 
 /// Weight of the healed ΔE00 in each scale's score.
@@ -123,25 +125,28 @@ pub struct Look {
 /// A catalog ink prepared for the model.
 #[derive(Debug, Clone)]
 struct Ink {
-    optics: PigmentOptics,
+    constituents: Vec<Constituent>,
     strength: f64,
-    fading: Fading,
     clamped: bool,
 }
 
 impl Ink {
     fn new(p: &Pigment, params: &ModelParams, fading_scale: f64) -> Ink {
-        let (optics, clamped) = p.optics(params);
-        let f = p.fading();
+        let (mut constituents, clamped) = p.constituents(params);
+        for c in &mut constituents {
+            c.fading.half_life_months *= fading_scale;
+            c.fading.plateau = (c.fading.plateau * params.plateau_scale).clamp(0.0, 0.99);
+        }
         Ink {
-            optics,
+            constituents,
             strength: p.strength(),
-            fading: Fading {
-                half_life_months: f.half_life_months * fading_scale,
-                ..f
-            },
             clamped,
         }
+    }
+
+    /// Optics of the ink's pigment mix at full strength (for its masstone).
+    fn mix_optics(&self) -> PigmentOptics {
+        Constituent::mix(&self.constituents)
     }
 }
 
@@ -156,6 +161,7 @@ pub struct Setup<'a> {
     patch: Option<(usize, Ink)>,
     skin: Skin,
     targets: Targets,
+    dots: Dots,
     coverage: f64,
     sun: Sun,
     params: ModelParams,
@@ -183,6 +189,7 @@ impl<'a> Setup<'a> {
             patch: None,
             skin: Skin::new(targets.scalp, &params),
             targets,
+            dots,
             coverage: dots.coverage(),
             sun,
             params,
@@ -228,23 +235,44 @@ impl<'a> Setup<'a> {
             .sum()
     }
 
-    /// The dot of a recipe `months` after healing.
+    /// The dot of a recipe `months` after healing: every colorant of every ink at its own
+    /// retention, the band at its depth then, the dot's pigment spread over its area then.
     pub fn dot(&self, parts: &[Part], dilution: f64, months: f64) -> Lab {
-        let part = |p: &Part| {
+        let spread = self.params.spread_at(months);
+        let mut band = BandOptics::ZERO;
+        for p in parts {
             let ink = self.ink(p.ink);
-            let c = healed_concentration(&self.params, ink.strength * p.share, dilution)
-                * retention(&ink.fading, self.sun, months);
-            (ink.optics, c)
-        };
-        // Singles and two-ink blends (every recipe ranked) mix on the stack: this is the
-        // innermost call of the ranking.
-        match parts {
-            [a] => self.skin.dot_mix(&[part(a)]),
-            [a, b] => self.skin.dot_mix(&[part(a), part(b)]),
-            _ => self
-                .skin
-                .dot_mix(&parts.iter().map(part).collect::<Vec<_>>()),
+            for k in &ink.constituents {
+                let c =
+                    healed_concentration(&self.params, ink.strength * p.share * k.share, dilution)
+                        * retention(&k.fading, self.sun, months)
+                        / (spread * spread);
+                for i in 0..band.k.len() {
+                    band.k[i] += c * k.optics.k[i];
+                    band.s[i] += c * k.optics.s[i];
+                }
+            }
         }
+        self.skin.dot_band(&band, self.params.depth_at(months))
+    }
+
+    /// The fitted skin.
+    pub fn skin(&self) -> &Skin {
+        &self.skin
+    }
+
+    /// The model parameters.
+    pub fn params(&self) -> &ModelParams {
+        &self.params
+    }
+
+    /// Coverage of the dots `months` after healing (dots spread).
+    pub fn coverage_at(&self, months: f64) -> f64 {
+        Dots {
+            diameter_mm: self.dots.diameter_mm * self.params.spread_at(months),
+            ..self.dots
+        }
+        .coverage()
     }
 
     /// The area average of `dot` at `coverage`.
@@ -252,12 +280,12 @@ impl<'a> Setup<'a> {
         mix_linear(dot, self.targets.scalp, coverage)
     }
 
-    /// The look of a recipe `months` after healing, at the set coverage.
+    /// The look of a recipe `months` after healing, at the set density.
     pub fn look(&self, parts: &[Part], dilution: f64, months: f64) -> Look {
         let dot = self.dot(parts, dilution, months);
         Look {
             dot,
-            area: self.area(dot, self.coverage),
+            area: self.area(dot, self.coverage_at(months)),
         }
     }
 
@@ -323,8 +351,11 @@ pub struct Component {
     pub pigment: Pigment,
     /// Share of the ink mix.
     pub share: f64,
-    /// Fading parameters used.
+    /// Fading parameters used (of the ink as a whole; a composite's colorants each have
+    /// their own, in `constituents`).
     pub fading: Fading,
+    /// The colorants the model used.
+    pub constituents: Vec<Constituent>,
     /// Masstone the model used (measured, or derived from a healed swatch).
     pub masstone: Lab,
 }
@@ -475,7 +506,7 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
     let blends: Vec<(Vec<Part>, f64, f64)> = recipes
         .into_par_iter()
         .map(|parts| {
-            let ((step, s), _) = lighter_first_step(|d| setup.score(&parts, d), &steps);
+            let (step, s) = best_step(|d| setup.score(&parts, d), &steps);
             (parts, step, s)
         })
         .collect();
@@ -547,10 +578,9 @@ mod tests {
         let (d, s) = solve_dilution(f, &steps);
         let opt = d.optimum.expect("solved");
         assert!((opt - 7.3).abs() < 0.05, "{opt}");
-        // f(6) = 1.085 is the best step; f(10) = 1.365 is within 0.5 of it, f(15) = 3.96 is not:
-        // lighter first picks 10.
-        assert_eq!(d.step, 10.0);
-        assert!((s - f(10.0)).abs() < 1e-12);
+        // f(6) = 1.085 is the best step (f(10) = 1.365): the model's best, no lighter-first rule.
+        assert_eq!(d.step, 6.0);
+        assert!((s - f(6.0)).abs() < 1e-12);
         // A sharp minimum: only the best step qualifies.
         let (d, _) = solve_dilution(|d: f64| (d - 6.0).abs(), &steps);
         assert_eq!(d.step, 6.0);

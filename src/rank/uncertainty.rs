@@ -30,16 +30,16 @@ pub fn pigment_uncertainty_de00(p: &Pigment) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceName {
-    /// Ink load reaching the dermis.
-    CFull,
+    /// Effective absorption of undiluted ink in the pigment band.
+    CarbonMuA,
     /// Share of ink kept through healing.
     HealingRetention,
-    /// Reflectance of the skin veil over the ink (implant depth).
-    VeilR550,
-    /// Power law of skin scattering with wavelength.
-    ScatterPower,
-    /// Dermal reflectance.
-    DermisRgb,
+    /// Depth of the pigment band.
+    DepthMm,
+    /// Kubelka–Munk back-scatter per unit reduced scattering in the upper skin.
+    SPerMusp,
+    /// Share of the pigment that stays for good.
+    Plateau,
     /// Every pigment's fading half-life.
     HalfLifeScale,
     /// Sampling error of the hair target.
@@ -89,10 +89,10 @@ impl Uncertainty {
         let u = opts.measurement_de00.max(0.0);
         let sources = vec![
             Source {
-                name: SourceName::CFull,
-                low: p.c_full * 0.7,
-                high: p.c_full * 1.3,
-                basis: "assumption: ±30 % of the ink load reaching the dermis",
+                name: SourceName::CarbonMuA,
+                low: p.carbon_mu_a * 0.5,
+                high: p.carbon_mu_a * 2.0,
+                basis: "assumption: a factor 2 on the ink's effective absorption in skin",
             },
             Source {
                 name: SourceName::HealingRetention,
@@ -101,22 +101,22 @@ impl Uncertainty {
                 basis: "Bäumler 2015: about a third lost in weeks; range an assumption",
             },
             Source {
-                name: SourceName::VeilR550,
-                low: p.veil_r550 * 0.6,
-                high: p.veil_r550 * 1.4,
-                basis: "assumption: implant depth varies",
+                name: SourceName::DepthMm,
+                low: (p.depth_mm - 0.05).max(p.skin.epidermis_mm),
+                high: p.depth_mm + 0.1,
+                basis: "the implant depth varies within the upper papillary dermis",
             },
             Source {
-                name: SourceName::ScatterPower,
-                low: 1.0,
-                high: 1.8,
-                basis: "Jacques 2013: skin scattering power varies by site and person",
+                name: SourceName::SPerMusp,
+                low: p.skin.s_per_musp * 0.6,
+                high: p.skin.s_per_musp * 1.4,
+                basis: "assumption: ±40 % on the forward-scattering back-scatter share",
             },
             Source {
-                name: SourceName::DermisRgb,
-                low: 0.85,
-                high: 1.15,
-                basis: "assumption: ±15 % dermal reflectance",
+                name: SourceName::Plateau,
+                low: 0.5,
+                high: 1.5,
+                basis: "assumption: ±50 % on every colorant's permanent share",
             },
             Source {
                 name: SourceName::HalfLifeScale,
@@ -161,11 +161,11 @@ impl Uncertainty {
                 }
             };
             match src.name {
-                SourceName::CFull => q.c_full = v,
+                SourceName::CarbonMuA => q.carbon_mu_a = v,
                 SourceName::HealingRetention => q.healing_retention = v,
-                SourceName::VeilR550 => q.veil_r550 = v,
-                SourceName::ScatterPower => q.scatter_power = v,
-                SourceName::DermisRgb => q.dermis_rgb = p.dermis_rgb.map(|x| x * v),
+                SourceName::DepthMm => q.depth_mm = v,
+                SourceName::SPerMusp => q.skin.s_per_musp = v,
+                SourceName::Plateau => q.plateau_scale = v,
                 SourceName::HalfLifeScale => fading = v * opts.half_life_scale,
                 SourceName::HairTargetSampling => {
                     let d = (v / 3f64.sqrt()) as f32;
