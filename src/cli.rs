@@ -52,6 +52,8 @@ pub enum Command {
     /// CIEDE2000 colour difference of two CIELAB colours.
     #[command(name = "delta-e")]
     DeltaE(DeltaEArgs),
+    /// Predict how one ink looks healed in a given skin, and over the years (the model alone).
+    Predict(PredictArgs),
     /// Fit a colour correction from a photo of a ColorChecker Classic 24; write a profile.
     Calibrate(CalibrateArgs),
     /// Catalog tools.
@@ -598,6 +600,35 @@ pub struct DeltaEArgs {
     json: bool,
 }
 
+/// `predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The skin's colour: L,a,b (CIELAB, D65).
+    #[arg(long, value_parser = smpmatch::color::parse_lab_values, allow_hyphen_values = true)]
+    skin: [f64; 3],
+    /// Pigment catalog (JSON).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    catalog: PathBuf,
+    /// The ink's catalog id.
+    #[arg(long, value_name = "ID")]
+    ink: String,
+    /// Parts diluent per part ink [default: the catalog's listed dilution, else 0].
+    #[arg(long, value_name = "N", value_parser = parse_positive("dilution", 0.0, catalog::MAX_DILUTION))]
+    dilution: Option<f64>,
+    /// Depth of the pigment band below the surface, mm [default: the model's, 0.15].
+    #[arg(long, value_name = "MM", value_parser = parse_positive("depth", 0.0, 3.0))]
+    depth: Option<f64>,
+    /// Months after healing, comma-separated.
+    #[arg(long, default_value = "0,12,60,120", value_parser = parse_months)]
+    months: std::vec::Vec<f64>,
+    /// Sun exposure of the treated scalp.
+    #[arg(long, value_enum, default_value_t = SunArg::Moderate)]
+    sun: SunArg,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 /// What a successful run prints.
 pub struct Printed {
     /// Text for stdout.
@@ -715,6 +746,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Match(m) => run_match(m),
         Command::Batch(b) => batch::run(b, cli.quiet),
         Command::DeltaE(d) => run_delta_e(d),
+        Command::Predict(p) => run_predict(p),
         Command::Calibrate(c) => run_calibrate(c),
         Command::Catalog(c) => run_catalog(c),
         Command::Completions { shell } => {
@@ -801,6 +833,28 @@ fn run_match(m: MatchArgs) -> Result<Printed> {
         to_json(&r.output)?
     } else {
         output::render_text(&r.output, use_color(m.photos.color), terminal_width())
+    }))
+}
+
+/// `predict`.
+fn run_predict(p: PredictArgs) -> Result<Printed> {
+    let cat = catalog::load(&p.catalog)?;
+    let out = smpmatch::pipeline::predict(
+        &cat,
+        &p.catalog,
+        &smpmatch::pipeline::PredictRequest {
+            skin: smpmatch::color::lab_from_array(p.skin),
+            ink_id: p.ink.clone(),
+            dilution: p.dilution,
+            depth_mm: p.depth,
+            months: p.months.clone(),
+            sun: p.sun.into(),
+        },
+    )?;
+    Ok(ok(if p.json {
+        to_json(&out)?
+    } else {
+        output::render_prediction(&out)
     }))
 }
 

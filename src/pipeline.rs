@@ -282,3 +282,117 @@ pub fn match_patient(
         rank_options,
     })
 }
+
+/// What `predict` is asked: one ink, in one skin, over time.
+#[derive(Debug, Clone)]
+pub struct PredictRequest {
+    /// The skin, CIELAB.
+    pub skin: crate::color::Lab,
+    /// The catalog's id of the ink.
+    pub ink_id: String,
+    /// Parts diluent per part ink (default: the catalog's listed dilution, else 0).
+    pub dilution: Option<f64>,
+    /// Depth of the pigment band, mm (default: the model's).
+    pub depth_mm: Option<f64>,
+    /// Months after healing (ascending).
+    pub months: Vec<f64>,
+    /// Sun exposure.
+    pub sun: Sun,
+}
+
+/// The model's prediction for one ink in one skin: the healed dot and its timeline, with the
+/// skin parameters fitted to the given colour (`smpmatch predict`).
+pub fn predict(
+    catalog: &Catalog,
+    catalog_path: &Path,
+    req: &PredictRequest,
+) -> Result<crate::output::PredictOut> {
+    use crate::color::{chroma, hue_deg, lab_to_array, lab_to_hex};
+    use crate::output::{ColorantOut, PredictOut, PredictPointOut, SkinFitOut};
+    let Some(index) = catalog.pigments.iter().position(|p| p.id == req.ink_id) else {
+        return Err(crate::error::Error::Usage {
+            message: format!(
+                "--ink {}: no pigment with this id in {} (ids: {})",
+                req.ink_id,
+                catalog_path.display(),
+                catalog
+                    .pigments
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    };
+    let pigment = &catalog.pigments[index];
+    let mut params = crate::model::ModelParams::default();
+    if let Some(d) = req.depth_mm {
+        params.depth_mm = d;
+    }
+    let dilution = req.dilution.or(pigment.dilution).unwrap_or(0.0);
+    let skin = req.skin;
+    let setup = Setup::new(
+        catalog,
+        Targets {
+            hair: skin,
+            stubble: skin,
+            scalp: skin,
+        },
+        params,
+        Dots::default(),
+        req.sun,
+        1.0,
+    );
+    let (constituents, _) = pigment.constituents(&params);
+    let parts = [rank::Part {
+        ink: index,
+        share: 1.0,
+    }];
+    let healed = setup.dot(&parts, dilution, 0.0);
+    let r2 = |x: f64| (x * 100.0).round() / 100.0;
+    let timeline = req
+        .months
+        .iter()
+        .map(|&m| {
+            let lab = setup.dot(&parts, dilution, m);
+            let (ca, cb) = crate::model::cast(lab, skin);
+            let left: f64 = constituents
+                .iter()
+                .map(|k| k.share * crate::model::retention(&k.fading, req.sun, m))
+                .sum();
+            PredictPointOut {
+                month: m,
+                lab: lab_to_array(lab),
+                hex: lab_to_hex(lab),
+                chroma: r2(f64::from(chroma(lab))),
+                hue_deg: r2(f64::from(hue_deg(lab))),
+                cast: [r2(ca), r2(cb)],
+                depth_mm: (params.depth_at(m) * 1000.0).round() / 1000.0,
+                pigment_left: (left * 1e4).round() / 1e4,
+                delta_e00_to_healed: r2(f64::from(crate::color::delta_e00(lab, healed))),
+                delta_e00_to_skin: r2(f64::from(crate::color::delta_e00(lab, skin))),
+            }
+        })
+        .collect();
+    Ok(PredictOut {
+        schema_version: crate::output::SCHEMA_VERSION,
+        command: crate::output::Command::Predict,
+        catalog: catalog_path.display().to_string(),
+        pigment_id: pigment.id.clone(),
+        name: pigment.name.clone(),
+        colorants: constituents
+            .iter()
+            .map(|k| ColorantOut {
+                colorant: k.colorant,
+                share: k.share,
+                fading: k.fading,
+            })
+            .collect(),
+        skin_lab: lab_to_array(skin),
+        skin: SkinFitOut::new(setup.skin().optics()),
+        dilution,
+        sun: req.sun,
+        params,
+        timeline,
+    })
+}

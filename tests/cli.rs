@@ -843,3 +843,72 @@ fn config_file_and_environment_defaults() {
         "{msg}"
     );
 }
+
+#[test]
+fn predict_gives_the_healed_dot_and_its_timeline() {
+    let o = run(&[
+        "predict",
+        "--skin",
+        "66,11,16",
+        "-c",
+        CATALOG,
+        "--ink",
+        "carbon-black",
+        "--dilution",
+        "6",
+        "--months",
+        "0,12,60,120",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json_stdout(&o);
+    assert_eq!(v["command"], "predict");
+    assert_eq!(v["schema_version"], 4);
+    let t = v["timeline"].as_array().expect("timeline");
+    let months: Vec<f64> = t.iter().map(|p| p["month"].as_f64().expect("m")).collect();
+    assert_eq!(months, [0.0, 12.0, 60.0, 120.0]);
+    // Healed: darker than the skin, with a blue-green cast (no colour rule makes it).
+    let l0 = t[0]["lab"][0].as_f64().expect("L");
+    assert!(l0 < 60.0, "{l0}");
+    assert!(t[0]["cast"][1].as_f64().expect("cast") < -3.0);
+    // Ageing: lighter every step, deeper, less pigment, drifting from the healed dot.
+    for w in t.windows(2) {
+        assert!(w[1]["lab"][0].as_f64() > w[0]["lab"][0].as_f64());
+        assert!(w[1]["depth_mm"].as_f64() > w[0]["depth_mm"].as_f64());
+        assert!(w[1]["pigment_left"].as_f64() < w[0]["pigment_left"].as_f64());
+        assert!(w[1]["delta_e00_to_healed"].as_f64() > w[0]["delta_e00_to_healed"].as_f64());
+    }
+    // The plateau: pigment never goes to zero.
+    assert!(t[3]["pigment_left"].as_f64().expect("left") > 0.3);
+    // The fitted skin is reported and reproduces the given colour.
+    assert!(v["skin"]["fit_delta_e00"].as_f64().expect("fit") < 0.5);
+
+    // Deeper pigment is lighter.
+    let at = |depth: &str| {
+        let o = run(&[
+            "predict",
+            "--skin",
+            "66,11,16",
+            "-c",
+            CATALOG,
+            "--ink",
+            "carbon-black",
+            "--depth",
+            depth,
+            "--months",
+            "0",
+            "--json",
+        ]);
+        json_stdout(&o)["timeline"][0]["lab"][0]
+            .as_f64()
+            .expect("L")
+    };
+    assert!(at("0.1") < at("0.3"));
+
+    // An unknown ink: a usage error naming the ids.
+    let o = run(&[
+        "predict", "--skin", "66,11,16", "-c", CATALOG, "--ink", "nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("carbon-black"));
+}

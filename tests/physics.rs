@@ -168,11 +168,13 @@ fn zero_coverage_area_is_the_skin_and_full_coverage_is_the_dot() {
 
 #[test]
 fn a_blend_is_found_where_no_single_ink_reaches_a_warm_target() {
-    // Two inks far apart in hue: a cool blue-black and a bright orange-brown. A warm
+    // Two inks far apart in hue: a cool blue-black (an organic blend, base "other": a
+    // carbon-based ink is modelled by carbon's published spectrum, whatever its masstone)
+    // and a bright orange-brown. A warm
     // light-brown hair target on light skin lies between their healed looks, so neither alone
     // matches and a blend must win by more than the margin.
     let text = r#"{"schema_version": 1, "pigments": [
-        {"id": "cool-black", "name": "Cool black", "base": "carbon", "lab": [20, 0, -8],
+        {"id": "cool-black", "name": "Cool black", "base": "other", "lab": [20, 0, -8],
          "measurement": {"method": "illustrative", "source": "test"}},
         {"id": "orange-brown", "name": "Orange brown", "base": "iron_oxide", "lab": [45, 25, 40],
          "measurement": {"method": "illustrative", "source": "test"}}]}"#;

@@ -69,11 +69,13 @@ pub struct ModelParams {
     /// Curr. Probl. Dermatol. 48, 2015; Engel et al., Exp. Dermatol. 19, 2010).
     pub healing_retention: f64,
     /// Downward migration of the pigment band, mm per year (assumption: pigment drifts
-    /// deeper over decades, as histology of old tattoos shows; no rate was found).
+    /// deeper over decades, as histology of old tattoos shows; no rate was found; 0.005 moves
+    /// the band 0.05 mm in ten years).
     pub migration_mm_per_year: f64,
     /// Growth of the dot diameter per year, as a fraction of the healed diameter
-    /// (assumption: practitioners plan for dots that soften and blur over years). The
-    /// pigment of a dot is kept: its concentration falls as the area grows.
+    /// (assumption: practitioners plan for dots that soften and blur over years; 0.01 is
+    /// 10 % wider after ten years). The pigment of a dot is kept: its concentration falls as
+    /// the area grows.
     pub spread_per_year: f64,
     /// Multiplies every colorant's `plateau` (1 = as catalogued; the uncertainty analysis
     /// varies it).
@@ -89,8 +91,8 @@ impl Default for ModelParams {
             band_mm: 0.1,
             carbon_mu_a: 400.0,
             healing_retention: 0.67,
-            migration_mm_per_year: 0.02,
-            spread_per_year: 0.03,
+            migration_mm_per_year: 0.005,
+            spread_per_year: 0.01,
             plateau_scale: 1.0,
             skin: SkinConstants::default(),
         }

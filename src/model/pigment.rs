@@ -159,10 +159,12 @@ impl Colorant {
     /// How this colorant fades in skin (see docs/model.md § Ageing).
     pub fn fading(self) -> super::Fading {
         match self {
-            // Assumption, set to the 3–6 year touch-up interval practitioners quote; carbon
-            // black is the most light-stable tattoo pigment.
+            // Assumption (no pigment measurement found), set with the migration and spread
+            // rates so that touch-ups fall at 2.5–8 years for diluted to undiluted carbon on
+            // light skin, around the 3–6 years practitioners quote; carbon black is the most
+            // light-stable tattoo pigment, and half of it stays for good (plateau).
             Colorant::CarbonBlack => super::Fading {
-                half_life_months: 24.0,
+                half_life_months: 60.0,
                 sun_sensitivity: 0.3,
                 plateau: 0.5,
             },

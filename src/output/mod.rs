@@ -39,6 +39,9 @@ pub enum Command {
     /// `delta-e`.
     #[serde(rename = "delta-e")]
     DeltaE,
+    /// `predict`.
+    #[serde(rename = "predict")]
+    Predict,
     /// `catalog measure`.
     #[serde(rename = "catalog measure")]
     CatalogMeasure,
@@ -64,6 +67,7 @@ impl Command {
             Command::Match => "match",
             Command::Calibrate => "calibrate",
             Command::DeltaE => "delta-e",
+            Command::Predict => "predict",
             Command::CatalogMeasure => "catalog measure",
             Command::CatalogFitFading => "catalog fit-fading",
             Command::CatalogShow => "catalog show",
@@ -694,6 +698,61 @@ pub struct DeltaEOut {
     pub lab2: [f64; 3],
     /// CIEDE2000, 4 decimals.
     pub delta_e00: f64,
+}
+
+/// `predict --json`: one ink's predicted dot in one skin over time.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PredictOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `predict`.
+    pub command: Command,
+    /// Catalog path, as given.
+    pub catalog: String,
+    /// The ink's catalog id.
+    pub pigment_id: String,
+    /// The ink's name.
+    pub name: String,
+    /// What the model used for it.
+    pub colorants: Vec<ColorantOut>,
+    /// The skin given, [L*, a*, b*].
+    pub skin_lab: [f64; 3],
+    /// The skin model fitted to it.
+    pub skin: SkinFitOut,
+    /// Parts diluent per part ink.
+    pub dilution: f64,
+    /// Sun exposure.
+    pub sun: crate::model::Sun,
+    /// Model parameters (with the depth used).
+    pub params: ModelParams,
+    /// The dot at each month asked for.
+    pub timeline: Vec<PredictPointOut>,
+}
+
+/// One month of a prediction.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PredictPointOut {
+    /// Months after healing.
+    pub month: f64,
+    /// The dot, [L*, a*, b*].
+    pub lab: [f64; 3],
+    /// sRGB hex of the dot.
+    pub hex: String,
+    /// C*ab of the dot.
+    pub chroma: f64,
+    /// h_ab of the dot, degrees.
+    pub hue_deg: f64,
+    /// The dot's cast [Δa*, Δb*]: its a*, b* minus those of a spectrally neutral darkening of
+    /// the skin to the same L* (negative b*: blue; negative a*: green).
+    pub cast: [f64; 2],
+    /// Depth of the pigment band then, mm.
+    pub depth_mm: f64,
+    /// Share of the healed pigment left (by mass, all colorants).
+    pub pigment_left: f64,
+    /// ΔE00 to the healed dot.
+    pub delta_e00_to_healed: f64,
+    /// ΔE00 to the skin.
+    pub delta_e00_to_skin: f64,
 }
 
 /// `catalog validate --json`.

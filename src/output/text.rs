@@ -601,6 +601,64 @@ pub fn wire_name<T: serde::Serialize>(v: &T) -> String {
     }
 }
 
+/// `predict` as text: the ink, the fitted skin, and the dot at each month.
+pub fn render_prediction(p: &super::PredictOut) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let k = &p.skin;
+    let _ = writeln!(
+        s,
+        "{} ({}) at {}:1 (parts diluent per part ink), band {} mm deep, {} sun",
+        p.name,
+        p.pigment_id,
+        p.dilution,
+        p.params.depth_mm,
+        super::wire_name(&p.sun)
+    );
+    let _ = writeln!(
+        s,
+        "skin L* {:.1} a* {:.1} b* {:.1}: melanin {:.1} %, blood {:.2} %, scattering ×{:.2} \
+         (model skin {:.2} ΔE00 from it{})",
+        p.skin_lab[0],
+        p.skin_lab[1],
+        p.skin_lab[2],
+        100.0 * k.melanin,
+        100.0 * k.blood,
+        k.scattering,
+        k.fit_delta_e00,
+        if k.in_published_range.melanin
+            && k.in_published_range.blood
+            && k.in_published_range.scattering
+        {
+            ""
+        } else {
+            "; a value outside its published range"
+        }
+    );
+    let _ = writeln!(
+        s,
+        "  month      L*     a*     b*   hue°  cast Δa* Δb*  depth mm  pigment left  ΔE00 healed  ΔE00 skin"
+    );
+    for t in &p.timeline {
+        let _ = writeln!(
+            s,
+            "  {:>5}  {:>6.1} {:>6.1} {:>6.1} {:>6.0}  {:>7.1} {:>4.1}  {:>8.3}  {:>11.0} %  {:>11.1}  {:>9.1}",
+            t.month,
+            t.lab[0],
+            t.lab[1],
+            t.lab[2],
+            t.hue_deg,
+            t.cast[0],
+            t.cast[1],
+            t.depth_mm,
+            100.0 * t.pigment_left,
+            t.delta_e00_to_healed,
+            t.delta_e00_to_skin
+        );
+    }
+    s
+}
+
 #[cfg(test)]
 mod escape_tests {
     use super::escape_terminal;
