@@ -220,7 +220,17 @@ impl Skin {
     /// The colour of skin holding a pigment band of the given optics (concentrations
     /// applied) at `depth_mm`, with the fit's offset as in [`Skin::dot_at`].
     pub fn dot_band(&self, band: &BandOptics, depth_mm: f64) -> Lab {
-        let dot = self.optics.dot(depth_mm, self.params.band_mm, band);
+        self.dot_band_in(&self.surroundings(depth_mm), band)
+    }
+
+    /// The pigment-free tissue around the band at `depth_mm` (shared by every dot there).
+    pub fn surroundings(&self, depth_mm: f64) -> skin::Surroundings {
+        self.optics.surroundings(depth_mm, self.params.band_mm)
+    }
+
+    /// [`Skin::dot_band`] with the surroundings computed once.
+    pub fn dot_band_in(&self, s: &skin::Surroundings, band: &BandOptics) -> Lab {
+        let dot = spectrum::lab(&self.optics.reflectance_in(s, band));
         let f = self.optics.fitted;
         Lab::new(
             dot.l + (self.lab.l - f.l),

@@ -189,14 +189,22 @@ impl Colorant {
         }
     }
 
-    /// Optics of this colorant at full strength, given carbon's K(550).
+    /// Optics of this colorant at full strength, given carbon's K(550). The optics are linear
+    /// in the strength, so each colorant's spectrum is reconstructed once per process.
     pub fn optics(self, carbon_k550: f64) -> PigmentOptics {
-        let k550 = carbon_k550 * self.relative_strength();
-        match self {
-            Colorant::CarbonBlack => PigmentOptics::carbon_black(k550),
-            c => PigmentOptics::from_masstone(c.masstone(), k550)
-                .unwrap_or_else(|| PigmentOptics::carbon_black(k550)),
-        }
+        static UNIT: std::sync::OnceLock<Vec<PigmentOptics>> = std::sync::OnceLock::new();
+        let unit = UNIT.get_or_init(|| {
+            Colorant::ALL
+                .iter()
+                .map(|&c| match c {
+                    Colorant::CarbonBlack => PigmentOptics::carbon_black(1.0),
+                    c => PigmentOptics::from_masstone(c.masstone(), 1.0)
+                        .unwrap_or_else(|| PigmentOptics::carbon_black(1.0)),
+                })
+                .collect()
+        });
+        let i = Colorant::ALL.iter().position(|&c| c == self).unwrap_or(0);
+        unit[i].scaled(carbon_k550 * self.relative_strength())
     }
 }
 

@@ -202,6 +202,15 @@ pub struct SkinOptics {
     r_deep: Spectrum,
 }
 
+/// The pigment-free layers around a pigment band (see [`SkinOptics::surroundings`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Surroundings {
+    band_cm: f64,
+    below: Spectrum,
+    veil_r: Spectrum,
+    veil_t: Spectrum,
+}
+
 /// Absorption and scattering (per cm) of the pigment in a band, per band.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandOptics {
@@ -262,25 +271,48 @@ impl SkinOptics {
     /// without (`None`). `depth_mm` is the depth of the band's top below the surface; a band
     /// reaching above the dermis starts at the dermis.
     pub fn reflectance(&self, pigment: Option<(f64, f64, &BandOptics)>) -> Spectrum {
+        match pigment {
+            None => {
+                let d_e = self.constants.epidermis_mm;
+                let z = self.constants.diffuse_below_mm.max(d_e);
+                std::array::from_fn(|i| {
+                    let (r, t) = km_layer(self.k_derm[i], self.s_derm[i], (z - d_e) / 10.0);
+                    let (re, te) = self.epi[i];
+                    self.surface(over(re, te, over(r, t, self.r_deep[i])))
+                })
+            }
+            Some((depth, band, o)) => self.reflectance_in(&self.surroundings(depth, band), o),
+        }
+    }
+
+    /// The pigment-free tissue around a band at `depth_mm`, `band_mm` thick: everything a
+    /// dot's reflectance needs except the band itself, so that the many pigments and
+    /// concentrations of a ranking at one depth share it.
+    pub fn surroundings(&self, depth_mm: f64, band_mm: f64) -> Surroundings {
         let d_e = self.constants.epidermis_mm;
         let z = self.constants.diffuse_below_mm.max(d_e);
-        std::array::from_fn(|i| {
+        let top = depth_mm.max(d_e);
+        let band = band_mm.max(0.0);
+        let mut out = Surroundings {
+            band_cm: band / 10.0,
+            below: [0.0; BANDS],
+            veil_r: [0.0; BANDS],
+            veil_t: [0.0; BANDS],
+        };
+        for i in 0..BANDS {
             let (kd, sd) = (self.k_derm[i], self.s_derm[i]);
-            let deep = self.r_deep[i];
-            let dermis = match pigment {
-                None => {
-                    let (r, t) = km_layer(kd, sd, (z - d_e) / 10.0);
-                    over(r, t, deep)
-                }
-                Some((depth, band, o)) => {
-                    let top = depth.max(d_e);
-                    let band = band.max(0.0);
-                    let (rr, tr) = km_layer(kd, sd, (z - top - band).max(0.0) / 10.0);
-                    let (rb, tb) = km_layer(kd + o.k[i], sd + o.s[i], band / 10.0);
-                    let (rv, tv) = km_layer(kd, sd, (top - d_e) / 10.0);
-                    over(rv, tv, over(rb, tb, over(rr, tr, deep)))
-                }
-            };
+            let (rr, tr) = km_layer(kd, sd, (z - top - band).max(0.0) / 10.0);
+            out.below[i] = over(rr, tr, self.r_deep[i]);
+            (out.veil_r[i], out.veil_t[i]) = km_layer(kd, sd, (top - d_e) / 10.0);
+        }
+        out
+    }
+
+    /// Reflectance of the skin with pigment `o` in the band of `s`.
+    pub fn reflectance_in(&self, s: &Surroundings, o: &BandOptics) -> Spectrum {
+        std::array::from_fn(|i| {
+            let (rb, tb) = km_layer(self.k_derm[i] + o.k[i], self.s_derm[i] + o.s[i], s.band_cm);
+            let dermis = over(s.veil_r[i], s.veil_t[i], over(rb, tb, s.below[i]));
             let (re, te) = self.epi[i];
             self.surface(over(re, te, dermis))
         })

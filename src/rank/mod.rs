@@ -160,6 +160,8 @@ pub struct Setup<'a> {
     /// One ink replaced (index, optics) without copying the others.
     patch: Option<(usize, Ink)>,
     skin: Skin,
+    /// The tissue around the band at each month the score samples (the hot path).
+    around: std::sync::Arc<[(f64, crate::model::skin::Surroundings)]>,
     targets: Targets,
     dots: Dots,
     coverage: f64,
@@ -183,11 +185,20 @@ impl<'a> Setup<'a> {
             .iter()
             .map(|p| Ink::new(p, &params, fading_scale))
             .collect();
+        let skin = Skin::new(targets.scalp, &params);
+        let n = (SCORE_HORIZON_MONTHS / SCORE_STEP_MONTHS).round() as usize;
+        let around = (0..=n)
+            .map(|i| {
+                let m = i as f64 * SCORE_STEP_MONTHS;
+                (m, skin.surroundings(params.depth_at(m)))
+            })
+            .collect();
         Setup {
             catalog,
             inks,
             patch: None,
-            skin: Skin::new(targets.scalp, &params),
+            skin,
+            around,
             targets,
             dots,
             coverage: dots.coverage(),
@@ -204,6 +215,7 @@ impl<'a> Setup<'a> {
         Setup {
             patch: Some((index, Ink::new(&p, &self.params, fading_scale))),
             inks: self.inks.clone(),
+            around: self.around.clone(),
             ..*self
         }
     }
@@ -253,7 +265,10 @@ impl<'a> Setup<'a> {
                 }
             }
         }
-        self.skin.dot_band(&band, self.params.depth_at(months))
+        match self.around.iter().find(|(m, _)| *m == months) {
+            Some((_, around)) => self.skin.dot_band_in(around, &band),
+            None => self.skin.dot_band(&band, self.params.depth_at(months)),
+        }
     }
 
     /// The fitted skin.
