@@ -168,7 +168,9 @@ pub fn km_layer(k: f64, s: f64, d: f64) -> (f64, f64) {
     if x > 30.0 {
         return (km_infinite(k, s), 0.0);
     }
-    let (sh, ch) = (x.sinh(), x.cosh());
+    // sinh and cosh from one exponential (this is the model's innermost call).
+    let e = x.exp();
+    let (sh, ch) = (0.5 * (e - 1.0 / e), 0.5 * (e + 1.0 / e));
     let den = a * sh + b * ch;
     (sh / den, b / den)
 }
