@@ -39,7 +39,7 @@ pub enum WarningCode {
     HairToneNotDarker,
     /// The scalp target's b* is not positive: ITA is not meaningful.
     ItaNotMeaningful,
-    /// A healed swatch cannot be reproduced by the model on its skin; its optics were clamped.
+    /// A healed swatch (or a tint) cannot be reproduced by the model; its optics were clamped.
     HealedSwatchClamped,
     /// The catalog holds illustrative (not measured) colours.
     IllustrativeCatalog,

@@ -912,3 +912,51 @@ fn predict_gives_the_healed_dot_and_its_timeline() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("carbon-black"));
 }
+
+#[test]
+fn a_tinted_ink_is_validated_and_used() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cat = dir.path().join("tint.json");
+    let ink = |tint: &str| {
+        format!(
+            r#"{{"schema_version": 1, "pigments": [{{"id": "brown", "name": "Brown",
+            "base": "iron_oxide", "lab": [30, 10, 13],
+            "measurement": {{"method": "masstone_drawdown", "source": "test"}}{tint}}}]}}"#
+        )
+    };
+    let lab_at = |text: &str| {
+        std::fs::write(&cat, text).expect("write");
+        let o = run(&[
+            "predict",
+            "--skin",
+            "66,11,16",
+            "-c",
+            cat.to_str().expect("utf8"),
+            "--ink",
+            "brown",
+            "--dilution",
+            "2",
+            "--months",
+            "0",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        json_stdout(&o)["timeline"][0]["lab"].clone()
+    };
+    let plain = lab_at(&ink(""));
+    let tinted = lab_at(&ink(r#", "tint": {"lab": [62, 9, 12], "ink_share": 0.1}"#));
+    // The tint measures the ink's scattering: the prediction changes.
+    assert_ne!(plain, tinted);
+    // A share outside (0, 1) is refused, naming the field.
+    std::fs::write(
+        &cat,
+        ink(r#", "tint": {"lab": [62, 9, 12], "ink_share": 1.5}"#),
+    )
+    .expect("write");
+    let o = run(&["catalog", "validate", cat.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("/pigments/0/tint/ink_share")
+            || String::from_utf8_lossy(&o.stdout).contains("/pigments/0/tint/ink_share")
+    );
+}

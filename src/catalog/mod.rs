@@ -166,6 +166,10 @@ pub struct Pigment {
     /// they apply to every colorant of the ink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fading: Option<Fading>,
+    /// A tint (let-down in a white) of the ink: with the masstone it measures the ink's
+    /// scattering spectrum (docs/model.md § 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tint: Option<Tint>,
     /// What a composite ink is made of: colorants and their mass shares (summing to 1).
     /// Each colorant has its own optics and fading, so a composite changes hue as it ages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,6 +184,23 @@ pub struct Pigment {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
 }
+
+/// A let-down of an ink in a white, measured as an opaque drawdown.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tint {
+    /// CIELAB (D65, 2°) of the tint drawdown, specular included.
+    pub lab: [f64; 3],
+    /// Mass share of the ink's pigment in the let-down, in (0, 1).
+    pub ink_share: f64,
+    /// CIELAB of the white alone (default [`DEFAULT_WHITE_LAB`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub white_lab: Option<[f64; 3]>,
+}
+
+/// A titanium-dioxide white drawdown, specular included (assumption, when a tint does not
+/// give its white).
+pub const DEFAULT_WHITE_LAB: [f64; 3] = [95.0, -0.5, 1.5];
 
 /// One colorant of a composite ink.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -247,6 +268,32 @@ impl Pigment {
                     * retention(&p.fading(), Sun::Low, months);
                 let (optics, clamped) = skin.invert(p.lab(), c);
                 (vec![single(optics, None)], clamped)
+            }
+            _ if p.tint.is_some() => {
+                let t = p.tint.unwrap_or(Tint {
+                    lab: p.lab,
+                    ink_share: 0.5,
+                    white_lab: None,
+                });
+                let k550 = k_carbon * p.base.relative_strength();
+                match PigmentOptics::from_masstone_and_tint(
+                    p.lab(),
+                    lab_from_array(t.lab),
+                    t.ink_share,
+                    lab_from_array(t.white_lab.unwrap_or(DEFAULT_WHITE_LAB)),
+                    k550,
+                ) {
+                    Some(o) => (vec![single(o, None)], false),
+                    // Inconsistent drawdowns: the masstone alone, flagged.
+                    None => (
+                        vec![single(
+                            PigmentOptics::from_masstone(p.lab(), k550)
+                                .unwrap_or_else(|| PigmentOptics::carbon_black(k550)),
+                            None,
+                        )],
+                        true,
+                    ),
+                }
             }
             _ if p.base == Base::Carbon => (
                 vec![single(
@@ -521,10 +568,38 @@ fn check_pigment(ck: &mut Checker, p: &Value, i: usize, first_seen: &mut HashMap
             "fading",
             "fading_source",
             "components",
+            "tint",
             "notes",
             "history",
         ],
     );
+    if let Some(v) = obj.get("tint").filter(|v| !v.is_null()) {
+        let tp = format!("{path}/tint");
+        match v.as_object() {
+            Some(t) => {
+                ck.unknown_keys(t, &tp, &["lab", "ink_share", "white_lab"]);
+                match t.get("lab") {
+                    None => ck.push(&tp, "missing required field \"lab\""),
+                    Some(l) => ck.lab(l, &format!("{tp}/lab")),
+                }
+                if let Some(w) = t.get("white_lab").filter(|v| !v.is_null()) {
+                    ck.lab(w, &format!("{tp}/white_lab"));
+                }
+                match t.get("ink_share") {
+                    None => ck.push(&tp, "missing required field \"ink_share\""),
+                    Some(x) => {
+                        let sp = format!("{tp}/ink_share");
+                        if let Some(x) = ck.number(x, &sp) {
+                            if !(x > 0.0 && x < 1.0) {
+                                ck.push(&sp, format!("must lie in (0, 1), got {x}"));
+                            }
+                        }
+                    }
+                }
+            }
+            None => ck.push(&tp, format!("must be an object, got {}", type_name(v))),
+        }
+    }
     if let Some(v) = obj.get("components").filter(|v| !v.is_null()) {
         check_components(ck, v, &format!("{path}/components"));
     }

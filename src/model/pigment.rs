@@ -84,6 +84,52 @@ impl PigmentOptics {
         })
     }
 
+    /// A pigment from its masstone and a tint: a let-down of the ink in a white at mass share
+    /// `ink_share` of the pigment, both drawdowns opaque and measured specular included.
+    /// Two-constant Kubelka–Munk (Duncan): with the white's S = 1 and K = (K/S)_white,
+    /// `(K/S)_tint = (c·K + (1 − c)·K_w) / (c·S + (1 − c))` and `K = (K/S)_mass·S` give, per
+    /// band, `S = (1 − c)·((K/S)_tint − (K/S)_w) / (c·((K/S)_mass − (K/S)_tint))`. The tint
+    /// thus measures the ink's scattering spectrum (a masstone alone fixes only K/S, and
+    /// hardly that for a near-black ink). The absolute scale is still set by `k550` (K at
+    /// 550 nm), since the white's own scattering is unknown in skin. None when a drawdown has
+    /// no reflectance, or the tint is not between the white and the masstone in some band.
+    pub fn from_masstone_and_tint(
+        masstone: Lab,
+        tint: Lab,
+        ink_share: f64,
+        white: Lab,
+        k550: f64,
+    ) -> Option<PigmentOptics> {
+        let ks = |lab: Lab| -> Option<Spectrum> {
+            let rm = spectrum::reflectance_from_lab(lab).ok()?;
+            Some(std::array::from_fn(|i| {
+                let r = saunderson_inverse(rm[i]).max(1e-9);
+                ((1.0 - r) * (1.0 - r) / (2.0 * r)).min(KS_BLACK)
+            }))
+        };
+        let (qm, qt, qw) = (ks(masstone)?, ks(tint)?, ks(white)?);
+        let c = ink_share;
+        if !(c > 0.0 && c < 1.0) {
+            return None;
+        }
+        let mut k = [0.0; BANDS];
+        let mut s = [0.0; BANDS];
+        for i in 0..BANDS {
+            let den = c * (qm[i] - qt[i]);
+            let num = (1.0 - c) * (qt[i] - qw[i]);
+            if den <= 0.0 || num <= 0.0 {
+                return None;
+            }
+            s[i] = num / den;
+            k[i] = qm[i] * s[i];
+        }
+        let scale = k550 / k[spectrum::band(550.0)];
+        Some(PigmentOptics {
+            k: k.map(|v| v * scale),
+            s: s.map(|v| v * scale),
+        })
+    }
+
     /// The masstone these optics stand for (an opaque drawdown, specular included).
     pub fn masstone(&self) -> Lab {
         let r: Spectrum =
@@ -243,6 +289,39 @@ mod tests {
             (m.l - 23.0).abs() < 1.5 && m.a.abs() < 0.5 && m.b.abs() < 0.5,
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn a_tint_recovers_the_scattering_a_masstone_cannot_show() {
+        // Truth: a brown pigment whose scattering falls toward the red (not flat), let down
+        // 1:9 in a white. Its masstone and tint colours are computed by Kubelka–Munk and
+        // Saunderson; the method must recover the scattering's slope from them.
+        let truth = PigmentOptics {
+            k: spectrum::from_fn(|nm| 20.0 * (-(nm - 400.0) / 120.0).exp() + 1.0),
+            s: spectrum::from_fn(|nm| 3.0 * (nm / 550.0).powf(-2.0)),
+        };
+        let white = PigmentOptics {
+            k: [0.02; BANDS],
+            s: [1.0; BANDS],
+        };
+        let c = 0.1;
+        let lab_of = |k: &Spectrum, s: &Spectrum| {
+            let r: Spectrum = std::array::from_fn(|i| saunderson(km_infinite(k[i], s[i])));
+            spectrum::lab(&r)
+        };
+        let mass = lab_of(&truth.k, &truth.s);
+        let mix_k: Spectrum = std::array::from_fn(|i| c * truth.k[i] + (1.0 - c) * white.k[i]);
+        let mix_s: Spectrum = std::array::from_fn(|i| c * truth.s[i] + (1.0 - c) * white.s[i]);
+        let tint = lab_of(&mix_k, &mix_s);
+        let white_lab = lab_of(&white.k, &white.s);
+        let got = PigmentOptics::from_masstone_and_tint(mass, tint, c, white_lab, 1.0)
+            .expect("recoverable");
+        // Scattering slope: S(450)/S(650) is (650/450)² = 2.09 in truth; flat (1) from a
+        // masstone alone.
+        let ratio = got.s[spectrum::band(450.0)] / got.s[spectrum::band(650.0)];
+        assert!((ratio - 2.09).abs() < 0.5, "S(450)/S(650) = {ratio}");
+        // The recovered optics reproduce both drawdowns.
+        assert!(delta_e00(got.masstone(), mass) < 0.1);
     }
 
     #[test]

@@ -125,8 +125,9 @@ impl Setup<'_> {
                     warnings.push(crate::warning::Warning::new(
                         crate::warning::WarningCode::HealedSwatchClamped,
                         format!(
-                        "{}: the healed swatch cannot be reproduced by the model on its skin (it \
-                         is lighter than the skin in some channel); its optics were clamped",
+                        "{}: its measurements cannot be reproduced by the model (a healed swatch \
+                         lighter than its skin, or a tint not between the white and the \
+                         masstone); its optics were clamped",
                         pigment.id
                     ),
                     ));
