@@ -232,6 +232,9 @@ pub enum SwatchKind {
     MasstoneDrawdown,
     /// Healed work in skin (give --skin-region).
     HealedSwatch,
+    /// A let-down of the ink in a white (give --ink-share; --white-region for the white):
+    /// written as the pigment's tint, its masstone kept.
+    TintDrawdown,
 }
 
 /// Catalog subcommands.
@@ -260,6 +263,14 @@ pub enum CatalogCommand {
         /// Months since the healed swatches were made.
         #[arg(long, value_parser = parse_positive("months healed", 0.0, catalog::MAX_MONTHS_HEALED))]
         months_healed: Option<f64>,
+        /// The ink's share of the tint's pigment, by mass, in (0, 1) (with --method
+        /// tint-drawdown; e.g. 0.1 for 1 part ink to 9 parts white).
+        #[arg(long, value_name = "SHARE", value_parser = parse_positive("ink share", 0.0, 1.0))]
+        ink_share: Option<f64>,
+        /// The white drawn down beside the tints, X,Y,W,H (with --method tint-drawdown;
+        /// default: the catalog's standard white).
+        #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse)]
+        white_region: Option<Region>,
         /// Measurement date, YYYY-MM-DD (default: the photo's EXIF date, if any).
         #[arg(long, value_parser = parse_date)]
         date: Option<String>,
@@ -434,6 +445,10 @@ pub struct TreatmentArgs {
     #[arg(long, value_name = "N", env = "SMPMATCH_DENSITY",
           value_parser = parse_positive("density", 1.0, 1000.0))]
     density: Option<f64>,
+    /// Depth of the pigment band below the surface, mm [default: the catalog's `model`
+    /// depth, else the model's 0.15].
+    #[arg(long, value_name = "MM", value_parser = parse_positive("depth", 0.02, 3.0))]
+    depth: Option<f64>,
     /// Sessions in the plan.
     #[arg(long, default_value_t = DEFAULT_SESSIONS, env = "SMPMATCH_SESSIONS",
           value_parser = clap::value_parser!(u8).range(2..=3))]
@@ -615,8 +630,9 @@ pub struct PredictArgs {
     /// Parts diluent per part ink [default: the catalog's listed dilution, else 0].
     #[arg(long, value_name = "N", value_parser = parse_positive("dilution", 0.0, catalog::MAX_DILUTION))]
     dilution: Option<f64>,
-    /// Depth of the pigment band below the surface, mm [default: the model's, 0.15].
-    #[arg(long, value_name = "MM", value_parser = parse_positive("depth", 0.0, 3.0))]
+    /// Depth of the pigment band below the surface, mm [default: the catalog's `model`
+    /// depth, else the model's 0.15].
+    #[arg(long, value_name = "MM", value_parser = parse_positive("depth", 0.02, 3.0))]
     depth: Option<f64>,
     /// Months after healing, comma-separated.
     #[arg(long, default_value = "0,12,60,120", value_parser = parse_months)]
@@ -731,6 +747,7 @@ impl TreatmentArgs {
                 density_per_cm2: self.density.unwrap_or(Dots::default().density_per_cm2),
             },
             density_fixed: self.density.is_some(),
+            depth_mm: self.depth,
             sessions: usize::from(self.sessions),
             session_weeks: self.session_weeks,
             blends: !self.no_blends,
@@ -1066,10 +1083,33 @@ fn run_catalog(c: CatalogCommand) -> Result<Printed> {
             method,
             skin_region,
             months_healed,
+            ink_share,
+            white_region,
             date,
             dry_run,
             json,
         } => {
+            let tint = match method {
+                SwatchKind::TintDrawdown => {
+                    let Some(share) = ink_share else {
+                        return Err(Error::usage(
+                            "--method tint-drawdown needs --ink-share SHARE (the ink's share of \
+                             the let-down's pigment, e.g. 0.1 for 1 part ink to 9 parts white)",
+                        ));
+                    };
+                    Some(smpmatch::catalog::measure::TintRequest {
+                        ink_share: share,
+                        white_region,
+                    })
+                }
+                _ if ink_share.is_some() || white_region.is_some() => {
+                    return Err(Error::usage(
+                        "--ink-share and --white-region describe tints: use them with \
+                         --method tint-drawdown",
+                    ))
+                }
+                _ => None,
+            };
             let measured = smpmatch::catalog::measure::measure(
                 &path,
                 &smpmatch::catalog::measure::MeasureRequest {
@@ -1083,13 +1123,16 @@ fn run_catalog(c: CatalogCommand) -> Result<Printed> {
                         })
                         .collect(),
                     method: match method {
-                        SwatchKind::MasstoneDrawdown => catalog::Method::MasstoneDrawdown,
+                        SwatchKind::MasstoneDrawdown | SwatchKind::TintDrawdown => {
+                            catalog::Method::MasstoneDrawdown
+                        }
                         SwatchKind::HealedSwatch => catalog::Method::HealedSwatch,
                     },
                     skin_region,
                     months_healed,
                     date,
                     dry_run,
+                    tint,
                 },
             )?;
             let out = output::MeasureOut::new(&path, measured);

@@ -1,5 +1,5 @@
 //! The small numerical tools the pipeline shares: one golden-section search, one robust
-//! median, one three-parameter Levenberg–Marquardt. Each is used by several stages; each is
+//! median, one Levenberg–Marquardt. Each is used by several stages; each is
 //! defined here only.
 
 /// The golden ratio's conjugate, (√5 − 1) / 2: the fraction of the bracket kept each step.
@@ -72,32 +72,113 @@ pub fn robust_median_rgb(px: &mut [[f64; 3]]) -> Option<[f64; 3]> {
     Some([median(0), median(1), median(2)])
 }
 
-/// Levenberg–Marquardt for three parameters and three residuals (Press et al., *Numerical
-/// Recipes*, 3rd ed., § 15.5.2), with a forward-difference Jacobian, steps of at most 1 per
-/// parameter, and box bounds `(lo, hi)`. Returns the parameters and the sum of squared
-/// residuals. Used for the model's small inverse problems (a skin's chromophores from its
-/// colour, a healed swatch's pigment spectrum), where a general optimisation crate would
-/// bring far more than the 3 × 3 solve it needs.
+/// A least-squares fit by [`levenberg_marquardt`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeastSquares<const N: usize> {
+    /// The parameters at the minimum.
+    pub params: [f64; N],
+    /// Sum of squared residuals there.
+    pub cost: f64,
+    /// Covariance of the parameters, s²·(JᵀJ)⁻¹ with s² = cost / (m − N) (Gauss–Newton, for
+    /// residuals in the data's units); `None` with no spare residual or a singular JᵀJ.
+    pub covariance: Option<[[f64; N]; N]>,
+}
+
+impl<const N: usize> LeastSquares<N> {
+    /// Standard error of parameter `j` (from [`LeastSquares::covariance`]).
+    pub fn standard_error(&self, j: usize) -> Option<f64> {
+        self.covariance
+            .map(|c| c[j][j].max(0.0).sqrt())
+            .filter(|v| v.is_finite())
+    }
+}
+
+/// Levenberg–Marquardt for `N` parameters and any number of residuals (Press et al.,
+/// *Numerical Recipes*, 3rd ed., § 15.5.2), with a forward-difference Jacobian, steps of at
+/// most 1 per parameter, and box bounds `(lo, hi)`. Used for the model's small inverse
+/// problems (a skin's chromophores from its colour, a healed swatch's pigment spectrum, a
+/// fading curve from follow-ups), where a general optimisation crate would bring far more
+/// than the N × N solve it needs.
 ///
 /// ```
-/// use smpmatch::numeric::levenberg_marquardt3;
-/// // Solve x² = 4, y + x = 5, z·y = 6.
-/// let (u, cost) = levenberg_marquardt3(
-///     |u| [u[0] * u[0] - 4.0, u[1] + u[0] - 5.0, u[2] * u[1] - 6.0],
-///     [1.0, 1.0, 1.0],
-///     ([0.0; 3], [10.0; 3]),
+/// use smpmatch::numeric::levenberg_marquardt;
+/// // y = a·exp(−k·t) through four exact points (a = 2, k = 0.5).
+/// let t = [0.0, 1.0, 2.0, 4.0];
+/// let fit = levenberg_marquardt(
+///     |u: &[f64; 2]| t.iter().map(|&t| u[0] * (-u[1] * t).exp() - 2.0 * (-0.5 * t).exp()).collect(),
+///     [1.0, 1.0],
+///     ([0.0; 2], [10.0; 2]),
 /// );
-/// assert!(cost < 1e-10 && (u[0] - 2.0).abs() < 1e-5 && (u[2] - 2.0).abs() < 1e-5);
+/// assert!(fit.cost < 1e-12 && (fit.params[1] - 0.5).abs() < 1e-5);
 /// ```
-pub fn levenberg_marquardt3(
-    f: impl Fn(&[f64; 3]) -> [f64; 3],
-    start: [f64; 3],
-    (lo, hi): ([f64; 3], [f64; 3]),
-) -> ([f64; 3], f64) {
-    use nalgebra::{Matrix3, Vector3};
+pub fn levenberg_marquardt<const N: usize>(
+    f: impl Fn(&[f64; N]) -> Vec<f64>,
+    start: [f64; N],
+    (lo, hi): ([f64; N], [f64; N]),
+) -> LeastSquares<N> {
+    let fit = levenberg_marquardt_dyn(
+        |u| {
+            let mut a = [0.0; N];
+            a.copy_from_slice(u);
+            f(&a)
+        },
+        &start,
+        (&lo, &hi),
+    );
+    let mut params = [0.0; N];
+    params.copy_from_slice(&fit.params);
+    LeastSquares {
+        params,
+        cost: fit.cost,
+        covariance: fit
+            .covariance
+            .map(|c| std::array::from_fn(|a| std::array::from_fn(|b| c[a][b]))),
+    }
+}
+
+/// A least-squares fit by [`levenberg_marquardt_dyn`]: as [`LeastSquares`], any number of
+/// parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeastSquaresDyn {
+    /// The parameters at the minimum.
+    pub params: Vec<f64>,
+    /// Sum of squared residuals there.
+    pub cost: f64,
+    /// Covariance of the parameters (see [`LeastSquares::covariance`]).
+    pub covariance: Option<Vec<Vec<f64>>>,
+}
+
+/// [`levenberg_marquardt`] for a number of parameters known only at run time (a composite
+/// ink's colorant shares).
+pub fn levenberg_marquardt_dyn(
+    f: impl Fn(&[f64]) -> Vec<f64>,
+    start: &[f64],
+    (lo, hi): (&[f64], &[f64]),
+) -> LeastSquaresDyn {
+    // The Jacobian's forward step may leave the box by H at an upper bound; callers' models
+    // are defined there (they clamp), and the step is kept as is so results do not move.
+    use nalgebra::{DMatrix, DVector};
     const H: f64 = 1e-4;
-    let sq = |r: &[f64; 3]| r.iter().map(|x| x * x).sum::<f64>();
-    let mut u: [f64; 3] = std::array::from_fn(|j| start[j].clamp(lo[j], hi[j]));
+    let n = start.len();
+    let sq = |r: &[f64]| r.iter().map(|x| x * x).sum::<f64>();
+    let jacobian = |u: &[f64], r: &[f64]| {
+        let mut jac = DMatrix::<f64>::zeros(r.len(), n);
+        for j in 0..n {
+            let mut v = u.to_vec();
+            v[j] += H;
+            let rj = f(&v);
+            for k in 0..r.len() {
+                jac[(k, j)] = (rj.get(k).copied().unwrap_or(f64::NAN) - r[k]) / H;
+            }
+        }
+        jac
+    };
+    let normal = |jac: &DMatrix<f64>, r: &[f64]| {
+        let jtj = jac.transpose() * jac;
+        let g = jac.transpose() * DVector::from_column_slice(r);
+        (jtj, g)
+    };
+    let mut u: Vec<f64> = (0..n).map(|j| start[j].clamp(lo[j], hi[j])).collect();
     let mut r = f(&u);
     let mut cost = sq(&r);
     let mut mu = 1e-2;
@@ -105,26 +186,17 @@ pub fn levenberg_marquardt3(
         if cost < 1e-12 {
             break;
         }
-        let mut jac = Matrix3::<f64>::zeros();
-        for j in 0..3 {
-            let mut v = u;
-            v[j] += H;
-            let rj = f(&v);
-            for k in 0..3 {
-                jac[(k, j)] = (rj[k] - r[k]) / H;
-            }
-        }
-        let jtj = jac.transpose() * jac;
-        let g = jac.transpose() * Vector3::from(r);
+        let (jtj, g) = normal(&jacobian(&u, &r), &r);
         let mut improved = false;
         for _ in 0..8 {
-            let a = jtj + Matrix3::from_diagonal(&jtj.diagonal().map(|d| mu * (d + 1e-9)));
-            let Some(step) = a.lu().solve(&(-g)) else {
+            let a = &jtj + DMatrix::from_diagonal(&jtj.diagonal().map(|d| mu * (d + 1e-9)));
+            let Some(step) = a.lu().solve(&(-&g)) else {
                 mu *= 10.0;
                 continue;
             };
-            let v: [f64; 3] =
-                std::array::from_fn(|j| (u[j] + step[j].clamp(-1.0, 1.0)).clamp(lo[j], hi[j]));
+            let v: Vec<f64> = (0..n)
+                .map(|j| (u[j] + step[j].clamp(-1.0, 1.0)).clamp(lo[j], hi[j]))
+                .collect();
             let rv = f(&v);
             let cv = sq(&rv);
             if cv < cost {
@@ -139,7 +211,41 @@ pub fn levenberg_marquardt3(
             break;
         }
     }
-    (u, cost)
+    let covariance = (r.len() > n)
+        .then(|| normal(&jacobian(&u, &r), &r).0.try_inverse())
+        .flatten()
+        .map(|inv| {
+            let s2 = cost / (r.len() - n) as f64;
+            (0..n)
+                .map(|a| (0..n).map(|b| s2 * inv[(a, b)]).collect())
+                .collect()
+        });
+    LeastSquaresDyn {
+        params: u,
+        cost,
+        covariance,
+    }
+}
+
+/// [`levenberg_marquardt`] for three parameters and three residuals (a colour's L*, a*, b*).
+///
+/// ```
+/// use smpmatch::numeric::levenberg_marquardt3;
+/// // Solve x² = 4, y + x = 5, z·y = 6.
+/// let (u, cost) = levenberg_marquardt3(
+///     |u| [u[0] * u[0] - 4.0, u[1] + u[0] - 5.0, u[2] * u[1] - 6.0],
+///     [1.0, 1.0, 1.0],
+///     ([0.0; 3], [10.0; 3]),
+/// );
+/// assert!(cost < 1e-10 && (u[0] - 2.0).abs() < 1e-5 && (u[2] - 2.0).abs() < 1e-5);
+/// ```
+pub fn levenberg_marquardt3(
+    f: impl Fn(&[f64; 3]) -> [f64; 3],
+    start: [f64; 3],
+    bounds: ([f64; 3], [f64; 3]),
+) -> ([f64; 3], f64) {
+    let fit = levenberg_marquardt(|u| f(u).to_vec(), start, bounds);
+    (fit.params, fit.cost)
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@ pub struct Treatment {
     pub dots: Dots,
     /// The density was chosen by the user: the plan uses it instead of recommending one.
     pub density_fixed: bool,
+    /// Depth of the pigment band, mm (`None`: the catalog's, else the model's default).
+    pub depth_mm: Option<f64>,
     /// Sessions in the plan (2 or 3).
     pub sessions: usize,
     /// Weeks between sessions.
@@ -67,6 +69,7 @@ impl Default for Treatment {
             months: rank::DEFAULT_MONTHS.to_vec(),
             dots: Dots::default(),
             density_fixed: false,
+            depth_mm: None,
             sessions: usize::from(DEFAULT_SESSIONS),
             session_weeks: DEFAULT_SPACING_WEEKS,
             blends: true,
@@ -110,6 +113,16 @@ impl Matched {
             o.half_life_scale,
         )
     }
+}
+
+/// The model parameters for a catalog (its `model` section over the defaults), with the
+/// depth given on the command line, if any, over both.
+pub fn model_params(catalog: &Catalog, depth_mm: Option<f64>) -> crate::model::ModelParams {
+    let mut p = catalog.model_params();
+    if let Some(d) = depth_mm {
+        p.depth_mm = d;
+    }
+    p
 }
 
 /// What the ranking aims at, from an analysis: hair, scalp, and the stubble look (hair
@@ -210,6 +223,7 @@ pub fn match_patient(
         months: treatment.months.clone(),
         dots,
         blends: treatment.blends,
+        params: model_params(catalog, treatment.depth_mm),
         ..RankOptions::default()
     };
     let ranking = rank::rank(catalog, targets, &rank_options);
@@ -325,10 +339,7 @@ pub fn predict(
         });
     };
     let pigment = &catalog.pigments[index];
-    let mut params = crate::model::ModelParams::default();
-    if let Some(d) = req.depth_mm {
-        params.depth_mm = d;
-    }
+    let params = model_params(catalog, req.depth_mm);
     let dilution = req.dilution.or(pigment.dilution).unwrap_or(0.0);
     let skin = req.skin;
     let setup = Setup::new(

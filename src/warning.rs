@@ -55,6 +55,9 @@ pub enum WarningCode {
     HairNotDarkerThanScalp,
     /// A measured swatch rectangle is not flat (texture, glare or an edge).
     SwatchNotFlat,
+    /// A measured tint is not between its white and the ink's masstone at every wavelength:
+    /// the model falls back to the masstone alone.
+    TintInconsistent,
     /// The heaviest hair tone was not used for the hair target (not darker than the scalp
     /// by the rule): the target comes from a lighter-weight tone.
     HairToneSkipped,

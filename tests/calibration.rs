@@ -514,48 +514,65 @@ fn catalog_measure_writes_calibrated_swatches_atomically_with_backup_and_history
     assert_eq!(std::fs::read_to_string(&cat).expect("cat"), before);
 }
 
-#[test]
-fn fit_fading_recovers_a_known_half_life_within_its_interval() {
+/// Follow-ups made by the appearance model itself from a known truth: carbon ink at a
+/// healed concentration `c0`, fading with half-life `half_life` toward `plateau`, the band
+/// migrating at `migration` mm/year and the dots spreading at `spread` a year, each follow-up
+/// given `noise` (L*, a*, b* offsets cycled from a fixed list) and, with `dots`, the measured
+/// dot diameter.
+#[allow(clippy::too_many_arguments)]
+fn model_followups(
+    pigment: &str,
+    months: &[f64],
+    half_life: f64,
+    plateau: f64,
+    migration: f64,
+    spread: f64,
+    noise: f64,
+    dots: bool,
+) -> Vec<serde_json::Value> {
     use smpmatch::model::{ModelParams, PigmentOptics, Skin};
-    // Truth: T½ = 30 months (sun-free), carbon base (s = 0.3), patients at moderate sun.
-    let cat = smpmatch::catalog::load(Path::new("pigments/smp_sample.json")).expect("cat");
-    let p = cat
-        .pigments
-        .iter()
-        .find(|p| p.id == "carbon-black")
-        .expect("carbon");
-    let params = ModelParams::default();
+    let params = ModelParams {
+        migration_mm_per_year: migration,
+        spread_per_year: spread,
+        ..ModelParams::default()
+    };
     let optics = PigmentOptics::carbon_black(params.carbon_k550());
-    let _ = p;
-    let half_life = 30.0;
-    let s = p.fading().sun_sensitivity;
+    let s = 0.3; // carbon's sun sensitivity in the catalog
+    let cycle = [0.75, -1.0, 0.25, 1.0, -0.5, -0.75, 0.5, 0.0, -0.25, 0.875];
     let mut rows = Vec::new();
-    // Deterministic measurement noise of ±0.4 in L*, a*, b*.
-    let noise = [0.3, -0.4, 0.1, 0.4, -0.2, -0.3, 0.2, 0.0, -0.1, 0.35];
     let mut k = 0;
     for skin_lab in [[66.0, 11.0, 16.0], [52.0, 12.0, 19.0]] {
         let skin = Skin::new(smpmatch::color::lab_from_array(skin_lab), &params);
-        for months in [1.0, 6.0, 12.0, 24.0, 36.0] {
+        for &m in months {
             // A diluted ink (about 1:5 healed): near-opaque dots hardly change colour as they
-            // lose pigment, so their follow-ups cannot pin a half-life (the interval says so).
-            let c = 0.12 * (-std::f64::consts::LN_2 * months * (1.0 + s) / half_life).exp();
-            let dot = skin.dot(&optics, c);
-            let n = |i: usize| noise[(k + i) % noise.len()] as f32;
-            rows.push(serde_json::json!({
-                "pigment_id": "carbon-black",
-                "months": months,
+            // lose pigment, so their follow-ups could not pin a half-life.
+            let left = plateau
+                + (1.0 - plateau) * (-std::f64::consts::LN_2 * m * (1.0 + s) / half_life).exp();
+            let grow = params.spread_at(m);
+            let c = 0.12 * left / (grow * grow);
+            let dot = skin.dot_at(&[(optics, c)], params.depth_at(m));
+            let n = |i: usize| (noise * cycle[(k + i) % cycle.len()]) as f32;
+            let mut row = serde_json::json!({
+                "pigment_id": pigment,
+                "months": m,
                 "lab": [dot.l + n(0), dot.a + n(1), dot.b + n(2)],
                 "skin_lab": skin_lab,
                 "sun": "moderate"
-            }));
+            });
+            if dots {
+                row["dot_mm"] = serde_json::json!(0.5 * grow + 0.004 * cycle[k % cycle.len()]);
+            }
+            rows.push(row);
             k += 3;
         }
     }
-    // One pigment with too few follow-ups.
-    rows.push(serde_json::json!({"pigment_id": "dark-brown", "months": 6, "lab": [50, 12, 15], "skin_lab": [66, 11, 16]}));
+    rows
+}
+
+fn fit_fading_json(rows: &[serde_json::Value]) -> (serde_json::Value, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = dir.path().join("followups.json");
-    std::fs::write(&f, serde_json::to_string(&rows).expect("json")).expect("write");
+    std::fs::write(&f, serde_json::to_string(rows).expect("json")).expect("write");
     let cat_path = dir.path().join("c.json");
     std::fs::copy("pigments/smp_sample.json", &cat_path).expect("copy");
     let o = run(&[
@@ -567,34 +584,82 @@ fn fit_fading_recovers_a_known_half_life_within_its_interval() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    (serde_json::from_slice(&o.stdout).expect("json"), dir)
+}
+
+fn ageing<'a>(v: &'a serde_json::Value, parameter: &str) -> &'a serde_json::Value {
+    v["ageing"]
+        .as_array()
+        .expect("ageing")
+        .iter()
+        .find(|a| a["parameter"] == parameter)
+        .expect(parameter)
+}
+
+#[test]
+fn fit_fading_recovers_a_known_half_life_and_plateau_within_their_intervals() {
+    // Truth: T½ = 30 months (sun-free), plateau 0.3, the default migration and spread;
+    // ±0.5 noise in L*, a*, b*; six follow-ups per skin over six years.
+    let (half_life, plateau) = (30.0, 0.3);
+    let mut rows = model_followups(
+        "carbon-black",
+        &[1.0, 6.0, 12.0, 24.0, 48.0, 72.0],
+        half_life,
+        plateau,
+        0.005,
+        0.01,
+        0.5,
+        false,
+    );
+    // One pigment with too few follow-ups.
+    rows.push(serde_json::json!({"pigment_id": "dark-brown", "months": 6, "lab": [50, 12, 15], "skin_lab": [66, 11, 16]}));
+    let (v, dir) = fit_fading_json(&rows);
     let fit = &v["fits"][0];
     let t = fit["half_life_months"].as_f64().expect("t");
     let lo = fit["ci95_months"][0].as_f64().expect("lo");
     let hi = fit["ci95_months"][1].as_f64().expect("hi");
-    eprintln!("fitted half-life {t} months, 95 % [{lo}, {hi}], truth {half_life}");
+    let p = fit["plateau"].as_f64().expect("plateau");
+    let (plo, phi) = (
+        fit["plateau_ci95"][0].as_f64().expect("plo"),
+        fit["plateau_ci95"][1].as_f64().expect("phi"),
+    );
+    eprintln!(
+        "half-life {t} [{lo}, {hi}] (truth {half_life}); plateau {p} [{plo}, {phi}] (truth {plateau})"
+    );
+    assert_eq!(fit["plateau_fitted"], true);
     assert!(lo <= half_life && half_life <= hi);
-    assert!((t - half_life).abs() / half_life < 0.15);
+    assert!((t - half_life).abs() / half_life < 0.25);
+    assert!(plo <= plateau && plateau <= phi && (p - plateau).abs() < 0.1);
     assert_eq!(v["refusals"][0]["pigment_id"], "dark-brown");
     assert!(v["refusals"][0]["reason"]
         .as_str()
         .expect("why")
         .contains("at least 3"));
+    let cat_path = dir.path().join("c.json");
     let updated = smpmatch::catalog::load(&cat_path).expect("valid");
     let cb = updated
         .pigments
         .iter()
         .find(|p| p.id == "carbon-black")
         .expect("cb");
-    assert_eq!(cb.fading.expect("fading").half_life_months, t);
+    let f = cb.fading.expect("fading");
+    assert_eq!((f.half_life_months, f.plateau), (t, p));
     assert!(cb
         .fading_source
         .as_deref()
         .expect("source")
-        .contains("follow-ups"));
+        .contains("plateau"));
+    // Noisy colours cannot pin a migration of 0.005 mm/year: reported, not written.
+    let m = ageing(&v, "migration_mm_per_year");
+    assert_eq!(m["written"], false, "{m}");
+    assert!(updated
+        .model
+        .as_ref()
+        .is_none_or(|m| m.migration_mm_per_year.is_none()));
 
     // Too few points for every pigment: exit 5 and the reason, nothing written.
-    std::fs::write(&f, serde_json::to_string(&rows[10..]).expect("json")).expect("write");
+    let f = dir.path().join("followups.json");
+    std::fs::write(&f, serde_json::to_string(&rows[12..]).expect("json")).expect("write");
     let before = std::fs::read_to_string(&cat_path).expect("cat");
     let o = run(&[
         "catalog",
@@ -606,6 +671,78 @@ fn fit_fading_recovers_a_known_half_life_within_its_interval() {
     assert_eq!(o.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least 3"));
     assert_eq!(std::fs::read_to_string(&cat_path).expect("cat"), before);
+}
+
+#[test]
+fn fit_fading_holds_the_plateau_when_the_follow_ups_cannot_pin_it() {
+    // Four follow-ups at two months: a half-life, but not a plateau. The catalog's carbon
+    // plateau (0.5) is kept, not reset to zero.
+    let rows = model_followups(
+        "carbon-black",
+        &[2.0, 18.0],
+        40.0,
+        0.5,
+        0.005,
+        0.01,
+        0.0,
+        false,
+    );
+    let (v, dir) = fit_fading_json(&rows);
+    let fit = &v["fits"][0];
+    assert_eq!(fit["plateau_fitted"], false);
+    assert_eq!(fit["plateau"], 0.5);
+    let t = fit["half_life_months"].as_f64().expect("t");
+    assert!((t - 40.0).abs() / 40.0 < 0.1, "{t}");
+    let updated = smpmatch::catalog::load(&dir.path().join("c.json")).expect("valid");
+    let cb = updated
+        .pigments
+        .iter()
+        .find(|p| p.id == "carbon-black")
+        .expect("cb");
+    assert_eq!(cb.fading.expect("fading").plateau, 0.5);
+}
+
+#[test]
+fn fit_fading_measures_migration_and_spread_when_the_follow_ups_pin_them() {
+    // Noise-free colours over ten years with a fast migration (0.03 mm/year) and measured
+    // dots spreading 2 % a year: both are recovered and written into the catalog's model.
+    let rows = model_followups(
+        "carbon-black",
+        &[1.0, 12.0, 36.0, 60.0, 90.0, 120.0],
+        40.0,
+        0.5,
+        0.03,
+        0.02,
+        0.0,
+        true,
+    );
+    let (v, dir) = fit_fading_json(&rows);
+    let m = ageing(&v, "migration_mm_per_year");
+    let s = ageing(&v, "spread_per_year");
+    let d = ageing(&v, "depth_mm");
+    eprintln!(
+        "{m}
+{s}
+{d}"
+    );
+    let mv = m["value"].as_f64().expect("migration");
+    assert!((mv - 0.03).abs() < 0.006 && m["written"] == true, "{m}");
+    let sv = s["value"].as_f64().expect("spread");
+    assert!((sv - 0.02).abs() < 0.005 && s["written"] == true, "{s}");
+    let dv = d["value"].as_f64().expect("depth");
+    assert!((dv - 0.15).abs() < 0.03 && d["written"] == false, "{d}");
+    let updated = smpmatch::catalog::load(&dir.path().join("c.json")).expect("valid");
+    let model = updated.model.expect("model section");
+    assert!((model.migration_mm_per_year.expect("migration") - mv).abs() < 1e-3);
+    assert!((model.spread_per_year.expect("spread") - sv).abs() < 1e-3);
+    assert!(model
+        .source
+        .as_deref()
+        .expect("source")
+        .contains("follow-ups"));
+    // The half-life is still found with the geometry accounted for.
+    let t = v["fits"][0]["half_life_months"].as_f64().expect("t");
+    assert!((t - 40.0).abs() / 40.0 < 0.15, "{t}");
 }
 
 #[test]
@@ -740,4 +877,159 @@ fn healed_swatches_are_measured_with_their_skin_and_weighting_is_recorded() {
     let o = run_owned(&measure_args(&cat, card, &prof, &healed));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&cat).expect("cat"), before);
+}
+
+#[test]
+fn tints_are_measured_beside_their_white_and_written_as_the_pigments_tint() {
+    use smpmatch::color::lab_from_array;
+    use smpmatch::model::pigment::saunderson;
+    use smpmatch::model::skin::km_infinite;
+    use smpmatch::model::spectrum::{self, Spectrum, BANDS};
+    use smpmatch::model::{Colorant, ModelParams};
+    // Truth: the catalog's medium brown (three iron oxides) mixed in shares unlike the listed
+    // 0.2 / 0.45 / 0.35, its masstone, a white, and a 1:9 let-down, painted by Kubelka–Munk
+    // with the Saunderson correction beside a ColorChecker.
+    let truth = [
+        (Colorant::IronOxideBlack, 0.35),
+        (Colorant::IronOxideRed, 0.25),
+        (Colorant::IronOxideYellow, 0.40),
+    ];
+    let (mut k, mut s) = ([0.0; BANDS], [0.0; BANDS]);
+    for (c, w) in truth {
+        let o = c.optics(ModelParams::default().carbon_k550());
+        for b in 0..BANDS {
+            k[b] += w * o.k[b];
+            s[b] += w * o.s[b];
+        }
+    }
+    let alpha = 0.7 * s.iter().sum::<f64>() / BANDS as f64;
+    let (kw, sw) = ([0.02 * alpha; BANDS], [alpha; BANDS]);
+    let lab_of = |k: &Spectrum, s: &Spectrum| {
+        let r: Spectrum = std::array::from_fn(|i| saunderson(km_infinite(k[i], s[i])));
+        spectrum::lab(&r)
+    };
+    let share = 0.1;
+    let mix = |a: &Spectrum, b: &Spectrum| -> Spectrum {
+        std::array::from_fn(|i| share * a[i] + (1.0 - share) * b[i])
+    };
+    let (mass, white, tint) = (
+        lab_of(&k, &s),
+        lab_of(&kw, &sw),
+        lab_of(&mix(&k, &kw), &mix(&s, &sw)),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut scene = CardScene::new();
+    scene.swatches = vec![
+        ([20, 20, 90, 90], white),
+        ([130, 20, 90, 90], mass),
+        ([240, 20, 90, 90], tint),
+        // A blue no iron oxide makes.
+        (
+            [350, 20, 90, 90],
+            smpmatch::color::Lab::new(45.0, 5.0, -35.0),
+        ),
+    ];
+    // A warm cast for the card to correct.
+    scene.camera = Camera {
+        gains: [1.15, 1.0, 0.85],
+        noise: 1.0,
+        ..Camera::default()
+    };
+    let photo = write_scene(dir.path(), "drawdowns.jpg", &scene, 95);
+    let prof = dir.path().join("p.profile.json");
+    let o = run(&[
+        "calibrate",
+        photo.to_str().expect("u"),
+        "--out",
+        prof.to_str().expect("u"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cat = dir.path().join("c.json");
+    std::fs::copy("pigments/smp_sample.json", &cat).expect("copy");
+    let o = run_owned(&measure_args(
+        &cat,
+        &photo,
+        &prof,
+        &["--swatch", "medium-brown=145,35,60,60"],
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tint_args = [
+        "--swatch",
+        "medium-brown=255,35,60,60",
+        "--method",
+        "tint-drawdown",
+        "--ink-share",
+        "0.1",
+        "--white-region",
+        "35,35,60,60",
+        "--json",
+    ];
+    let o = run_owned(&measure_args(&cat, &photo, &prof, &tint_args));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["measured"][0]["tint"], true);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .all(|w| w["code"] != "tint_inconsistent"),
+        "{v}"
+    );
+    let c = smpmatch::catalog::load(&cat).expect("valid");
+    let p = c
+        .pigments
+        .iter()
+        .find(|p| p.id == "medium-brown")
+        .expect("p");
+    let t = p.tint.expect("tint written");
+    let (dt, dw, dm) = (
+        delta_e00(lab_from_array(t.lab), tint),
+        delta_e00(lab_from_array(t.white_lab.expect("white")), white),
+        delta_e00(lab_from_array(p.lab), mass),
+    );
+    eprintln!("tint {dt:.2}, white {dw:.2}, masstone {dm:.2} ΔE00 from the painted colours");
+    assert!(dt < 1.5 && dw < 1.5 && dm < 2.0);
+    assert_eq!(t.ink_share, 0.1);
+    // The composite's shares now come from both drawdowns.
+    let (parts, inconsistent) = p.constituents(&c.model_params());
+    assert!(!inconsistent);
+    for (part, (colorant, w)) in parts.iter().zip(truth) {
+        assert_eq!(part.colorant, Some(colorant));
+        assert!(
+            (part.share - w).abs() < 0.08,
+            "{colorant:?}: {} vs truth {w}",
+            part.share
+        );
+    }
+
+    // A "tint" no mix of the ink's colorants makes (blue from iron oxides): measured,
+    // flagged.
+    let mut bad = tint_args.to_vec();
+    bad[1] = "medium-brown=365,35,60,60";
+    let o = run_owned(&measure_args(&cat, &photo, &prof, &bad));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w["code"] == "tint_inconsistent"));
+
+    // A tint without its ink share is a usage error, and nothing is written.
+    let before = std::fs::read(&cat).expect("cat");
+    let o = run_owned(&measure_args(
+        &cat,
+        &photo,
+        &prof,
+        &[
+            "--swatch",
+            "medium-brown=255,35,60,60",
+            "--method",
+            "tint-drawdown",
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--ink-share"));
+    assert_eq!(std::fs::read(&cat).expect("cat"), before);
 }

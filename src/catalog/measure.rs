@@ -1,5 +1,5 @@
-//! `catalog measure` (swatches in a calibrated photo) and `catalog fit-fading` (half-lives
-//! from dated follow-ups): measurements written into a catalog, locked and atomically.
+//! `catalog measure` (swatches in a calibrated photo) and `catalog fit-fading` (fading,
+//! migration and spread from dated follow-ups): measurements written into a catalog, locked and atomically.
 
 use std::path::{Path, PathBuf};
 
@@ -14,10 +14,12 @@ pub struct MeasuredSwatch {
     pub pigment_id: String,
     /// The new catalog colour (CIELAB D65).
     pub lab: [f64; 3],
-    /// The colour it replaces.
-    pub previous_lab: [f64; 3],
+    /// What was measured: the masstone (or healed swatch) colour, or a tint.
+    pub tint: bool,
+    /// The colour it replaces (none for a first tint).
+    pub previous_lab: Option<[f64; 3]>,
     /// ΔE00 between the two.
-    pub change_de00: f32,
+    pub change_de00: Option<f32>,
     /// Spread of the swatch's pixels (ΔE00): above [`SWATCH_FLAT_DE00`] it is not flat.
     pub spread_de00: f32,
     /// Pixels measured.
@@ -48,6 +50,8 @@ pub struct FadingFitted {
     pub fits: Vec<FadingFit>,
     /// The pigments left out, with the reason.
     pub refusals: Vec<Refusal>,
+    /// Depth, migration and spread, and whether each was written.
+    pub ageing: Vec<crate::catalog::fit::AgeingFit>,
 }
 
 /// A swatch to measure: which pigment, and where it is in the photo.
@@ -78,6 +82,18 @@ pub struct MeasureRequest {
     pub date: Option<String>,
     /// Report without writing.
     pub dry_run: bool,
+    /// The swatches are tints (let-downs of each ink in a white), not masstones: they are
+    /// written as each pigment's `tint`, its masstone kept.
+    pub tint: Option<TintRequest>,
+}
+
+/// How the tint swatches were made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TintRequest {
+    /// The ink's pigment mass share in the let-down, in (0, 1).
+    pub ink_share: f64,
+    /// The white drawn down beside the tints (else the catalog's default white).
+    pub white_region: Option<crate::input::Region>,
 }
 
 /// A swatch whose spread is above this (ΔE00) is not flat: texture, glare or an edge.
@@ -104,6 +120,20 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<Measured> {
         )));
     }
     let healed = req.method == Method::HealedSwatch;
+    if let Some(t) = req.tint {
+        if healed {
+            return Err(Error::usage(
+                "a swatch is a tint or a healed swatch, not both",
+            ));
+        }
+        if !(t.ink_share > 0.0 && t.ink_share < 1.0) {
+            return Err(Error::usage(format!(
+                "--ink-share must lie strictly between 0 and 1 (the ink's share of the \
+                 let-down's pigment), got {}",
+                t.ink_share
+            )));
+        }
+    }
     if !matches!(req.method, Method::MasstoneDrawdown | Method::HealedSwatch) {
         return Err(Error::usage(
             "a swatch is measured as a masstone drawdown or a healed swatch",
@@ -137,6 +167,15 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<Measured> {
             .and_then(|e| e.date_time)
             .map(|d| d.chars().take(10).collect::<String>().replace(':', "-"))
     });
+    let white = match req.tint.and_then(|t| t.white_region) {
+        Some(r) => Some(calibration::measure_region(
+            &photo,
+            r,
+            Some(&profile.correction),
+        )?),
+        None => None,
+    };
+    let updated_params = cat.model_params();
     let mut updated = cat.clone();
     let mut measured = Vec::new();
     for sw in &req.swatches {
@@ -159,6 +198,36 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<Measured> {
                     sw.pigment_id, m.spread_de00
                 ),
             ));
+        }
+        if let Some(t) = req.tint {
+            let previous = p.tint.map(|x| x.lab);
+            p.tint = Some(crate::catalog::Tint {
+                lab: lab_to_array(m.lab),
+                ink_share: t.ink_share,
+                white_lab: white.map(|w| lab_to_array(w.lab)),
+            });
+            let (_, inconsistent) = p.constituents(&updated_params);
+            if inconsistent {
+                warnings.push(crate::warning::Warning::new(
+                    crate::warning::WarningCode::TintInconsistent,
+                    format!(
+                        "{}: the tint is not between the white and the ink's masstone at every \
+                         wavelength, so the model uses the masstone alone; re-measure the \
+                         masstone or check --ink-share",
+                        sw.pigment_id
+                    ),
+                ));
+            }
+            measured.push(MeasuredSwatch {
+                pigment_id: sw.pigment_id.clone(),
+                tint: true,
+                lab: lab_to_array(m.lab),
+                previous_lab: previous,
+                change_de00: previous.map(|v| delta_e00(m.lab, lab_from_array(v))),
+                spread_de00: m.spread_de00,
+                pixels: m.pixels,
+            });
+            continue;
         }
         let previous = p.lab;
         p.history.push(HistoryEntry {
@@ -184,9 +253,10 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<Measured> {
         };
         measured.push(MeasuredSwatch {
             pigment_id: sw.pigment_id.clone(),
+            tint: false,
             lab: p.lab,
-            previous_lab: previous,
-            change_de00: delta_e00(m.lab, lab_from_array(previous)),
+            previous_lab: Some(previous),
+            change_de00: Some(delta_e00(m.lab, lab_from_array(previous))),
             spread_de00: m.spread_de00,
             pixels: m.pixels,
         });
@@ -211,8 +281,13 @@ pub fn fit_fading(catalog_path: &Path, followups: &Path, dry_run: bool) -> Resul
     )?;
     let cat = &update.catalog;
     let rows = crate::catalog::fit::load_followups(followups)?;
-    let params = crate::model::ModelParams::default();
-    let (fits, refusals) = crate::catalog::fit::fit(cat, &rows, &params);
+    let params = cat.model_params();
+    let crate::catalog::fit::Fitted {
+        fits,
+        refusals,
+        ageing,
+        params: fitted,
+    } = crate::catalog::fit::fit(cat, &rows, &params);
     if fits.is_empty() {
         let why: Vec<String> = refusals
             .iter()
@@ -229,11 +304,21 @@ pub fn fit_fading(catalog_path: &Path, followups: &Path, dry_run: bool) -> Resul
             p.fading = Some(crate::model::Fading {
                 half_life_months: f.half_life_months,
                 sun_sensitivity: f.sun_sensitivity,
-                plateau: 0.0,
+                plateau: f.plateau,
             });
+            let plateau = match f.plateau_ci95 {
+                Some((lo, hi)) => format!("plateau {} fitted (95 % {lo}–{hi})", f.plateau),
+                None if f.plateau_fitted => format!("plateau {} fitted", f.plateau),
+                None => format!(
+                    "plateau {} held (fitting it needs {} follow-ups at {} different months)",
+                    f.plateau,
+                    crate::catalog::fit::MIN_POINTS_PLATEAU,
+                    crate::catalog::fit::MIN_MONTHS_PLATEAU
+                ),
+            };
             p.fading_source = Some(format!(
                 "smpmatch catalog fit-fading: {} follow-ups from {}; half-life 95 % \
-                 interval {}–{} months",
+                 interval {}–{} months; {plateau}",
                 f.points,
                 followups.display(),
                 f.ci95_months.0,
@@ -243,11 +328,33 @@ pub fn fit_fading(catalog_path: &Path, followups: &Path, dry_run: bool) -> Resul
             ));
         }
     }
+    let written: Vec<&crate::catalog::fit::AgeingFit> =
+        ageing.iter().filter(|a| a.written).collect();
+    if !written.is_empty() {
+        let m = updated.model.get_or_insert_with(Default::default);
+        for a in &written {
+            match a.parameter.as_str() {
+                "migration_mm_per_year" => {
+                    m.migration_mm_per_year = Some(fitted.migration_mm_per_year);
+                }
+                "spread_per_year" => m.spread_per_year = Some(fitted.spread_per_year),
+                _ => {}
+            }
+        }
+        let names: Vec<&str> = written.iter().map(|a| a.parameter.as_str()).collect();
+        m.source = Some(format!(
+            "smpmatch catalog fit-fading: {} fitted from {} follow-ups in {}",
+            names.join(" and "),
+            rows.len(),
+            followups.display()
+        ));
+    }
     let backup = update.commit(&updated)?;
     Ok(FadingFitted {
         written: !dry_run,
         backup,
         fits,
         refusals,
+        ageing,
     })
 }

@@ -55,8 +55,59 @@ pub struct Catalog {
     /// The clinic's dilution steps (parts diluent per part ink), ascending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dilution_steps: Option<Vec<f64>>,
+    /// The clinic's technique and the ageing measured in its patients, where it differs from
+    /// the model's defaults (`catalog fit-fading` writes the ageing rates here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<CatalogModel>,
     /// The pigments (at least one).
     pub pigments: Vec<Pigment>,
+}
+
+/// A catalog's defaults for the appearance model (each field optional: absent means the
+/// model's default, [`ModelParams::default`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogModel {
+    /// Depth of the healed pigment band's top, mm (the clinic's technique; `--depth`
+    /// overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_mm: Option<f64>,
+    /// Downward migration of the pigment band, mm per year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_mm_per_year: Option<f64>,
+    /// Growth of the dot diameter per year, as a fraction of the healed diameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_per_year: Option<f64>,
+    /// Where these values come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Limits of the catalog's `model` fields: (key, lowest, highest).
+pub const MODEL_LIMITS: [(&str, f64, f64); 3] = [
+    ("depth_mm", 0.02, 3.0),
+    ("migration_mm_per_year", 0.0, 0.1),
+    ("spread_per_year", 0.0, 0.5),
+];
+
+impl Catalog {
+    /// The model parameters this catalog asks for: the defaults with its `model` section
+    /// applied.
+    pub fn model_params(&self) -> ModelParams {
+        let mut p = ModelParams::default();
+        if let Some(m) = &self.model {
+            if let Some(v) = m.depth_mm {
+                p.depth_mm = v;
+            }
+            if let Some(v) = m.migration_mm_per_year {
+                p.migration_mm_per_year = v;
+            }
+            if let Some(v) = m.spread_per_year {
+                p.spread_per_year = v;
+            }
+        }
+        p
+    }
 }
 
 /// The chemical base of a pigment: decides the default fading.
@@ -242,7 +293,7 @@ impl Pigment {
             (None, None) => p.base.default_fading(),
         };
         if let Some(parts) = &p.components {
-            let v = parts
+            let mut v: Vec<Constituent> = parts
                 .iter()
                 .map(|c| Constituent {
                     colorant: Some(c.colorant),
@@ -251,7 +302,43 @@ impl Pigment {
                     fading: fading(Some(c.colorant)),
                 })
                 .collect();
-            return (v, false);
+            // Measured drawdowns decide the shares (the listed ones are the start); each
+            // colorant keeps its optics and fading. Flagged when the colorants cannot make
+            // the measured colour within a unit.
+            let worst = match (p.measurement.method, p.measurement.skin_lab) {
+                (Method::MasstoneDrawdown, _) => Some(Constituent::fit_shares(
+                    &mut v,
+                    &crate::model::Drawdowns::Masstone {
+                        masstone: p.lab(),
+                        tint: p.tint.map(|t| {
+                            (
+                                lab_from_array(t.lab),
+                                t.ink_share,
+                                lab_from_array(t.white_lab.unwrap_or(DEFAULT_WHITE_LAB)),
+                            )
+                        }),
+                    },
+                )),
+                (Method::HealedSwatch, Some(skin_lab)) => {
+                    let skin = Skin::new(lab_from_array(skin_lab), params);
+                    let months = p.measurement.months_healed.unwrap_or(0.0);
+                    let kept: Vec<f64> = v
+                        .iter()
+                        .map(|c| retention(&c.fading, Sun::Low, months))
+                        .collect();
+                    Some(Constituent::fit_shares(
+                        &mut v,
+                        &crate::model::Drawdowns::Healed {
+                            skin: &skin,
+                            healed: p.lab(),
+                            c: healed_concentration(params, p.strength(), p.dilution()),
+                            retention: &kept,
+                        },
+                    ))
+                }
+                _ => None,
+            };
+            return (v, worst.is_some_and(|d| d > 1.0));
         }
         let single = |optics: PigmentOptics, colorant: Option<Colorant>| Constituent {
             colorant,
@@ -473,9 +560,30 @@ pub fn validate_value(doc: &Value) -> Vec<Problem> {
             "name",
             "description",
             "dilution_steps",
+            "model",
             "pigments",
         ],
     );
+    if let Some(v) = root.get("model") {
+        match v.as_object() {
+            Some(m) => {
+                let known: Vec<&str> = MODEL_LIMITS.iter().map(|l| l.0).chain(["source"]).collect();
+                ck.unknown_keys(m, "/model", &known);
+                for (key, lo, hi) in MODEL_LIMITS {
+                    if let Some(x) = m.get(key) {
+                        let kp = format!("/model/{key}");
+                        if let Some(x) = ck.number(x, &kp) {
+                            if !(lo..=hi).contains(&x) {
+                                ck.push(&kp, format!("must lie in {lo}–{hi}, got {x}"));
+                            }
+                        }
+                    }
+                }
+                ck.string(m, "/model", "source", false);
+            }
+            None => ck.push("/model", format!("must be an object, got {}", type_name(v))),
+        }
+    }
     match root.get("schema_version") {
         None => ck.push("", "missing required field \"schema_version\""),
         Some(v) => match v.as_u64() {

@@ -163,6 +163,165 @@ impl Constituent {
     }
 }
 
+/// What a composite ink's colorant shares can be fitted to (see [`Constituent::fit_shares`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Drawdowns<'a> {
+    /// An opaque drawdown's colour, and optionally a let-down in a white: (tint colour, the
+    /// ink's share of the tint's pigment, the white's colour).
+    Masstone {
+        /// The masstone.
+        masstone: Lab,
+        /// The tint, if measured.
+        tint: Option<(Lab, f64, Lab)>,
+    },
+    /// Healed work on a patient's skin.
+    Healed {
+        /// The skin beside it.
+        skin: &'a Skin,
+        /// The healed work's colour.
+        healed: Lab,
+        /// Concentration of the ink in the band (dilution, healing and strength applied).
+        c: f64,
+        /// Each colorant's retention at the time of the measurement.
+        retention: &'a [f64],
+    },
+}
+
+impl Constituent {
+    /// Fit the shares of a composite ink's colorants to its measured drawdowns, starting
+    /// from the listed shares (so a measurement that cannot tell colorants apart leaves the
+    /// listed mix nearly as it was). Shares are a softmax of free log-ratios, so they stay
+    /// positive and sum to 1; a tint adds one unknown, the white's scattering relative to the
+    /// ink's (its K/S is measured, its S is not). Each colorant keeps its own optics and
+    /// fading, so a measured composite still shifts hue as it ages. Returns the largest
+    /// ΔE00 left between a measured drawdown and the fitted mix.
+    pub fn fit_shares(parts: &mut [Constituent], to: &Drawdowns) -> f64 {
+        use pigment::{saunderson, saunderson_inverse};
+        let n = parts.len();
+        if n == 0 {
+            return f64::INFINITY;
+        }
+        let shares_of = |u: &[f64]| -> Vec<f64> {
+            let e: Vec<f64> = std::iter::once(0.0)
+                .chain(u[..n - 1].iter().copied())
+                .map(f64::exp)
+                .collect();
+            let sum: f64 = e.iter().sum();
+            e.iter().map(|v| v / sum).collect()
+        };
+        let weights: Vec<f64> = match to {
+            Drawdowns::Healed { retention, .. } => (0..n)
+                .map(|i| retention.get(i).copied().unwrap_or(1.0))
+                .collect(),
+            Drawdowns::Masstone { .. } => vec![1.0; n],
+        };
+        let optics: Vec<PigmentOptics> = parts.iter().map(|c| c.optics).collect();
+        let mix = |shares: &[f64]| -> PigmentOptics {
+            let mut o = PigmentOptics {
+                k: [0.0; spectrum::BANDS],
+                s: [0.0; spectrum::BANDS],
+            };
+            for (i, c) in optics.iter().enumerate() {
+                let w = shares[i] * weights[i];
+                for b in 0..spectrum::BANDS {
+                    o.k[b] += w * c.k[b];
+                    o.s[b] += w * c.s[b];
+                }
+            }
+            o
+        };
+        let lab3 = |l: Lab| [f64::from(l.l), f64::from(l.a), f64::from(l.b)];
+        let drawdown = |k: &spectrum::Spectrum, s: &spectrum::Spectrum| {
+            let r: spectrum::Spectrum =
+                std::array::from_fn(|b| saunderson(skin::km_infinite(k[b], s[b].max(1e-12))));
+            spectrum::lab64(&r)
+        };
+        // The white's K/S per band, from its colour (tints only).
+        let white_ks: Option<spectrum::Spectrum> = match to {
+            Drawdowns::Masstone {
+                tint: Some((_, _, white)),
+                ..
+            } => spectrum::reflectance_from_lab(*white).ok().map(|rm| {
+                std::array::from_fn(|b| {
+                    let r = saunderson_inverse(rm[b]).max(1e-9);
+                    (1.0 - r) * (1.0 - r) / (2.0 * r)
+                })
+            }),
+            _ => None,
+        };
+        let mean_s = {
+            let o = mix(&vec![1.0 / n as f64; n]);
+            (o.s.iter().sum::<f64>() / spectrum::BANDS as f64).max(1e-6)
+        };
+        let resid = |u: &[f64]| -> Vec<f64> {
+            let shares = shares_of(u);
+            let o = mix(&shares);
+            match to {
+                Drawdowns::Masstone { masstone, tint } => {
+                    let m = drawdown(&o.k, &o.s);
+                    let g = lab3(*masstone);
+                    let mut r = vec![m[0] - g[0], m[1] - g[1], m[2] - g[2]];
+                    if let (Some((t, c, _)), Some(qw)) = (tint, &white_ks) {
+                        let alpha = mean_s * u[n - 1].exp();
+                        let k: spectrum::Spectrum =
+                            std::array::from_fn(|b| c * o.k[b] + (1.0 - c) * alpha * qw[b]);
+                        let s: spectrum::Spectrum =
+                            std::array::from_fn(|b| c * o.s[b] + (1.0 - c) * alpha);
+                        let d = drawdown(&k, &s);
+                        let g = lab3(*t);
+                        r.extend([d[0] - g[0], d[1] - g[1], d[2] - g[2]]);
+                    }
+                    r
+                }
+                Drawdowns::Healed {
+                    skin, healed, c, ..
+                } => {
+                    let d = skin.dot64(&o, *c, skin.params.depth_mm);
+                    let g = lab3(*healed);
+                    vec![d[0] - g[0], d[1] - g[1], d[2] - g[2]]
+                }
+            }
+        };
+        let tinted = white_ks.is_some();
+        let free = n - 1 + usize::from(tinted);
+        let s0 = parts[0].share.max(1e-6);
+        let mut start: Vec<f64> = parts[1..]
+            .iter()
+            .map(|c| (c.share.max(1e-6) / s0).ln())
+            .collect();
+        if tinted {
+            start.push(0.0);
+        }
+        let (lo, hi) = (vec![-12.0; free], vec![12.0; free]);
+        let fit = crate::numeric::levenberg_marquardt_dyn(resid, &start, (&lo, &hi));
+        let shares = shares_of(&fit.params);
+        // The largest colour difference left, drawdown by drawdown.
+        let r = resid(&fit.params);
+        let goals: Vec<Lab> = match to {
+            Drawdowns::Masstone { masstone, tint } => std::iter::once(*masstone)
+                .chain(tint.filter(|_| tinted).map(|t| t.0))
+                .collect(),
+            Drawdowns::Healed { healed, .. } => vec![*healed],
+        };
+        let worst = goals
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let got = Lab::new(
+                    g.l + r[3 * i] as f32,
+                    g.a + r[3 * i + 1] as f32,
+                    g.b + r[3 * i + 2] as f32,
+                );
+                f64::from(crate::color::delta_e00(got, *g))
+            })
+            .fold(0.0, f64::max);
+        for (c, s) in parts.iter_mut().zip(&shares) {
+            c.share = *s;
+        }
+        worst
+    }
+}
+
 /// Fraction of the healed pigment left after `months` (1 at month 0).
 pub fn retention(fading: &Fading, sun: Sun, months: f64) -> f64 {
     let rate = std::f64::consts::LN_2 / fading.half_life_months.max(1e-9)
@@ -237,6 +396,24 @@ impl Skin {
             dot.a + (self.lab.a - f.a),
             dot.b + (self.lab.b - f.b),
         )
+    }
+
+    /// [`Skin::dot`] at a depth, in double precision (for inverse problems, whose
+    /// finite-difference Jacobians need more than `f32`'s digits).
+    pub fn dot64(&self, pigment: &PigmentOptics, c: f64, depth_mm: f64) -> [f64; 3] {
+        let o = pigment.scaled(c.max(0.0));
+        let band = BandOptics { k: o.k, s: o.s };
+        let d = spectrum::lab64(&self.optics.reflectance(Some((
+            depth_mm,
+            self.params.band_mm,
+            &band,
+        ))));
+        let f = self.optics.fitted;
+        [
+            d[0] + f64::from(self.lab.l - f.l),
+            d[1] + f64::from(self.lab.a - f.a),
+            d[2] + f64::from(self.lab.b - f.b),
+        ]
     }
 
     /// [`Skin::dot_at`] at the healed depth.
@@ -449,5 +626,74 @@ mod tests {
         assert!(retention(&f, Sun::High, 24.0) < retention(&f, Sun::Moderate, 24.0));
         assert_eq!(retention(&f, Sun::High, 0.0), 1.0);
         assert!((retention(&f, Sun::High, 1e4) - 0.4).abs() < 1e-9);
+    }
+    #[test]
+    fn measured_drawdowns_decide_a_composites_shares() {
+        // Truth: a brown of three iron oxides in shares unlike the listed ones, drawn down
+        // opaque and let down 1:9 in a white (Kubelka–Munk with the Saunderson correction).
+        use pigment::saunderson;
+        let p = ModelParams::default();
+        let cols = [
+            Colorant::IronOxideBlack,
+            Colorant::IronOxideRed,
+            Colorant::IronOxideYellow,
+        ];
+        let (truth, listed) = ([0.35, 0.25, 0.40], [0.2, 0.45, 0.35]);
+        let parts: Vec<Constituent> = cols
+            .iter()
+            .zip(listed)
+            .map(|(c, share)| Constituent {
+                colorant: Some(*c),
+                optics: c.optics(p.carbon_k550()),
+                share,
+                fading: c.fading(),
+            })
+            .collect();
+        let (mut k, mut s) = ([0.0; spectrum::BANDS], [0.0; spectrum::BANDS]);
+        for (c, w) in parts.iter().zip(truth) {
+            for b in 0..spectrum::BANDS {
+                k[b] += w * c.optics.k[b];
+                s[b] += w * c.optics.s[b];
+            }
+        }
+        let lab_of = |k: &spectrum::Spectrum, s: &spectrum::Spectrum| {
+            let r: spectrum::Spectrum =
+                std::array::from_fn(|b| saunderson(skin::km_infinite(k[b], s[b])));
+            spectrum::lab(&r)
+        };
+        let masstone = lab_of(&k, &s);
+        let alpha = 0.7 * s.iter().sum::<f64>() / spectrum::BANDS as f64;
+        let (kw, sw) = ([0.02 * alpha; spectrum::BANDS], [alpha; spectrum::BANDS]);
+        let white = lab_of(&kw, &sw);
+        let c = 0.1;
+        let tk: spectrum::Spectrum = std::array::from_fn(|b| c * k[b] + (1.0 - c) * kw[b]);
+        let ts: spectrum::Spectrum = std::array::from_fn(|b| c * s[b] + (1.0 - c) * sw[b]);
+        let tint = lab_of(&tk, &ts);
+
+        // The masstone alone: reproduced, but a near-black cannot tell the oxides apart.
+        let mut m = parts.clone();
+        let worst = Constituent::fit_shares(
+            &mut m,
+            &Drawdowns::Masstone {
+                masstone,
+                tint: None,
+            },
+        );
+        assert!(worst < 0.1, "{worst}");
+        assert!((m.iter().map(|c| c.share).sum::<f64>() - 1.0).abs() < 1e-9);
+        // With the tint, the shares come back.
+        let mut t = parts.clone();
+        let worst = Constituent::fit_shares(
+            &mut t,
+            &Drawdowns::Masstone {
+                masstone,
+                tint: Some((tint, c, white)),
+            },
+        );
+        let got: Vec<f64> = t.iter().map(|c| c.share).collect();
+        assert!(worst < 0.2, "{worst}");
+        for (g, w) in got.iter().zip(truth) {
+            assert!((g - w).abs() < 0.05, "shares {got:?}, truth {truth:?}");
+        }
     }
 }

@@ -24,8 +24,9 @@ impl MeasureOut {
                 .map(|s| MeasuredOut {
                     pigment_id: s.pigment_id,
                     lab: s.lab,
+                    tint: s.tint,
                     previous_lab: s.previous_lab,
-                    change_de00: round(s.change_de00, 2),
+                    change_de00: s.change_de00.map(|d| round(d, 2)),
                     spread_de00: round(s.spread_de00, 2),
                     pixels: s.pixels,
                 })
@@ -49,6 +50,7 @@ impl FitFadingOut {
             backup: f.backup.map(|b| b.display().to_string()),
             fits: f.fits,
             refusals: f.refusals,
+            ageing: f.ageing,
         }
     }
 }

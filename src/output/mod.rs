@@ -607,12 +607,14 @@ pub struct CalibrateOut {
 pub struct MeasuredOut {
     /// Pigment id.
     pub pigment_id: String,
+    /// True for a tint (written as the pigment's `tint.lab`, the masstone kept).
+    pub tint: bool,
     /// New catalog colour [L*, a*, b*].
     pub lab: [f64; 3],
-    /// Colour it replaced.
-    pub previous_lab: [f64; 3],
-    /// ΔE00 between old and new.
-    pub change_de00: f64,
+    /// Colour it replaced (null for a pigment's first tint).
+    pub previous_lab: Option<[f64; 3]>,
+    /// ΔE00 between old and new (null with no previous colour).
+    pub change_de00: Option<f64>,
     /// RMS ΔE00 of the swatch's pixels: high means the rectangle is not flat.
     pub spread_de00: f64,
     /// Pixels read.
@@ -655,6 +657,9 @@ pub struct FitFadingOut {
     pub fits: Vec<crate::catalog::fit::FadingFit>,
     /// Pigments not fitted, and why.
     pub refusals: Vec<crate::catalog::fit::Refusal>,
+    /// The catalog-wide ageing estimates (healed depth, migration, spread), each with
+    /// whether it was written into the catalog's `model` section.
+    pub ageing: Vec<crate::catalog::fit::AgeingFit>,
 }
 
 /// `catalog show --json`.

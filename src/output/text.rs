@@ -137,17 +137,23 @@ pub fn render_measure(o: &MeasureOut) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     for m in &o.measured {
+        let was = match (m.previous_lab, m.change_de00) {
+            (Some(p), Some(d)) => {
+                format!(
+                    "was L*{:6.2} a*{:6.2} b*{:6.2}; ΔE00 {d:.2}",
+                    p[0], p[1], p[2]
+                )
+            }
+            _ => "new".to_string(),
+        };
         let _ = writeln!(
             s,
-            "{:<20} L*{:6.2} a*{:6.2} b*{:6.2}  (was L*{:6.2} a*{:6.2} b*{:6.2}; ΔE00 {:.2}; spread {:.2}, {} px)",
+            "{:<20} {}L*{:6.2} a*{:6.2} b*{:6.2}  ({was}; spread {:.2}, {} px)",
             m.pigment_id,
+            if m.tint { "tint " } else { "" },
             m.lab[0],
             m.lab[1],
             m.lab[2],
-            m.previous_lab[0],
-            m.previous_lab[1],
-            m.previous_lab[2],
-            m.change_de00,
             m.spread_de00,
             m.pixels
         );
@@ -178,9 +184,14 @@ pub fn render_fit_fading(o: &FitFadingOut) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     for f in &o.fits {
+        let plateau = match f.plateau_ci95 {
+            Some((lo, hi)) => format!("plateau {:.2} ({lo:.2}–{hi:.2})", f.plateau),
+            None if f.plateau_fitted => format!("plateau {:.2}", f.plateau),
+            None => format!("plateau {:.2} held", f.plateau),
+        };
         let _ = writeln!(
             s,
-            "{:<20} half-life {:6.1} months, 95 % interval {:.1}–{} ({} follow-ups, sun sensitivity {}, model fit {:.2} ΔE00)",
+            "{:<20} half-life {:6.1} months, 95 % interval {:.1}–{}, {plateau} ({} follow-ups, sun sensitivity {}, model fit {:.2} ΔE00)",
             f.pigment_id,
             f.half_life_months,
             f.ci95_months.0,
@@ -189,6 +200,14 @@ pub fn render_fit_fading(o: &FitFadingOut) -> String {
             f.sun_sensitivity,
             f.inversion_rms_de00
         );
+    }
+    for a in &o.ageing {
+        let value = match (a.value, a.ci95) {
+            (Some(v), Some((lo, hi))) => format!("{v} (95 % {lo} to {hi})"),
+            (Some(v), None) => v.to_string(),
+            _ => "—".into(),
+        };
+        let _ = writeln!(s, "{:<22} {value}: {}", a.parameter, a.note);
     }
     for r in &o.refusals {
         let _ = writeln!(s, "{:<20} not fitted: {}", r.pigment_id, r.reason);
