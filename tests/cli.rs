@@ -960,3 +960,72 @@ fn a_tinted_ink_is_validated_and_used() {
             || String::from_utf8_lossy(&o.stdout).contains("/pigments/0/tint/ink_share")
     );
 }
+
+#[test]
+fn depth_comes_from_the_flag_over_the_catalog_over_the_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The same ink at the same dilution, healed at two depths: deeper pigment is seen through
+    // more tissue, so its healed dot is lighter.
+    let healed_l = |v: &serde_json::Value, id: &str| {
+        v["ranking"]
+            .as_array()
+            .expect("ranking")
+            .iter()
+            .find(|c| c["pigment_id"] == id && c["kind"] == "single")
+            .map(|c| {
+                (
+                    c["healed_lab"][0].as_f64().expect("L"),
+                    c["dilution"].clone(),
+                )
+            })
+            .expect("candidate")
+    };
+    let args = |catalog: &str, extra: &[&str]| {
+        let mut a = vec![
+            "match",
+            SHAVED,
+            "--catalog",
+            catalog,
+            "--json",
+            "--no-blends",
+            "--density",
+            "75",
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run_s =
+        |a: Vec<String>| json_stdout(&run(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    let shallow = run_s(args(CATALOG, &[]));
+    let deep = run_s(args(CATALOG, &["--depth", "0.4"]));
+    assert_eq!(shallow["model"]["params"]["depth_mm"], 0.15);
+    assert_eq!(deep["model"]["params"]["depth_mm"], 0.4);
+    let ((l_shallow, d1), (l_deep, d2)) = (
+        healed_l(&shallow, "carbon-black"),
+        healed_l(&deep, "carbon-black"),
+    );
+    assert_eq!(d1, d2, "the test compares one dilution at two depths");
+    assert!(l_deep > l_shallow + 3.0, "{l_deep} vs {l_shallow}");
+    // A catalog's model.depth_mm is the default; the flag wins over it.
+    let mut cat: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(CATALOG).expect("catalog")).expect("json");
+    cat["model"] = serde_json::json!({"depth_mm": 0.4, "source": "the clinic's technique"});
+    let path = dir.path().join("deep.json");
+    std::fs::write(&path, cat.to_string()).expect("write");
+    let p = path.to_str().expect("utf8");
+    let from_catalog = run_s(args(p, &[]));
+    assert_eq!(from_catalog["model"]["params"]["depth_mm"], 0.4);
+    assert_eq!(from_catalog["ranking"], deep["ranking"]);
+    let flag_wins = run_s(args(p, &["--depth", "0.15"]));
+    assert_eq!(flag_wins["ranking"], shallow["ranking"]);
+    // Out-of-range model values are catalog errors at their JSON path.
+    cat["model"] = serde_json::json!({"depth_mm": 7, "spread_per_year": -1, "speed": 1});
+    std::fs::write(&path, cat.to_string()).expect("write");
+    let o = run(&["catalog", "validate", p, "--json"]);
+    assert_eq!(o.status.code(), Some(4));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for pointer in ["/model/depth_mm", "/model/spread_per_year", "/model"] {
+        assert!(out.contains(pointer), "{pointer} in {out}");
+    }
+    assert!(out.contains("speed"), "{out}");
+}
