@@ -58,8 +58,9 @@ pub struct SkinConstants {
     /// Internal diffuse reflectance at the surface (Saunderson's k2; about 0.6 for n ≈ 1.5).
     pub surface_k2: f64,
     /// Share of the surface reflection `k1` that reaches the camera (0: a measurement that
-    /// excludes the specular component; 1: it all counts; assumption 0.5 for photos under
-    /// diffuse clinic light, whose highlights are trimmed but whose sheen is not).
+    /// excludes the specular component; 1: it all counts, as under diffuse light, the
+    /// default). Fitted within [`GLOSS_RANGE`] for skins the chromophores alone cannot
+    /// reproduce ([`SkinOptics::fit`]).
     pub gloss_seen: f64,
 }
 
@@ -96,6 +97,28 @@ pub struct Chromophores {
 const MELANIN_RANGE: (f64, f64) = (0.002, 0.6);
 const BLOOD_RANGE: (f64, f64) = (0.0002, 0.2);
 const SCATTER_RANGE: (f64, f64) = (0.3, 3.0);
+
+/// ΔE00 within which the fitted skin must reproduce the measured scalp before the surface
+/// gloss is fitted too.
+pub const FIT_TARGET_DE00: f32 = 0.5;
+
+/// Range of `gloss_seen` when it is fitted: from half the surface reflection (light from
+/// a few directions, highlights trimmed) to all of it (diffuse light, as a colorimeter that
+/// includes the specular component sees it). **Assumption.**
+pub const GLOSS_RANGE: (f64, f64) = (0.5, 1.0);
+
+/// When the gloss is fitted, the largest gloss whose fit reproduces the scalp within this
+/// ΔE00 is kept: the smallest departure from the default that explains the measurement.
+const GLOSS_FIT_TOLERANCE_DE00: f32 = 0.1;
+
+/// Resolution of the gloss bisection.
+const GLOSS_STEP: f64 = 0.01;
+
+/// Melanin fractions the chromophore fit starts from (blood 0.5 %, scattering ×1).
+const CHROMOPHORE_STARTS: [f64; 5] = [0.005, 0.02, 0.06, 0.15, 0.3];
+
+/// Steps of the scan down [`GLOSS_RANGE`].
+const GLOSS_SCAN_STEPS: u8 = 5;
 
 /// Published ranges for the report.
 pub const MELANIN_PUBLISHED: (f64, f64) = (0.013, 0.43);
@@ -325,10 +348,88 @@ impl SkinOptics {
         spectrum::lab(&self.reflectance(Some((depth_mm, band_mm, optics))))
     }
 
-    /// Fit the chromophores to a measured scalp colour (Levenberg–Marquardt on the Lab
-    /// residual in log-parameters, from a start set by the skin's lightness). The result
-    /// reports the remaining ΔE00 in `fitted` vs `measured`.
+    /// Fit the skin to a measured scalp colour: the three chromophores
+    /// ([`SkinOptics::fit_chromophores`]) with the surface as given; when they cannot
+    /// reproduce the scalp within [`FIT_TARGET_DE00`] (the darkest skins, whose colour is
+    /// largely the surface's own reflection), the share of that reflection the photo sees,
+    /// `gloss_seen`, is fitted too, within [`GLOSS_RANGE`]: it depends on the light's geometry,
+    /// which a photo does not record. The result reports the remaining ΔE00 in `fitted` vs
+    /// `measured`, and the gloss used in `constants`.
     pub fn fit(measured: Lab, constants: SkinConstants) -> SkinOptics {
+        let first = Self::fit_chromophores(measured, constants);
+        if first.fit_error() <= FIT_TARGET_DE00 {
+            return first;
+        }
+        let with_gloss = |g: f64| SkinConstants {
+            gloss_seen: g,
+            ..constants
+        };
+        let warm = |s: &SkinOptics| {
+            let c = s.chromophores;
+            [c.melanin.ln(), c.blood.ln(), c.scattering.ln()]
+        };
+        // Down from the default in steps, each fit started from the last, to the first gloss
+        // that reproduces the skin; then bisection back up to the largest that does: the
+        // smallest departure from the default that explains the measurement. (Not the least
+        // error: below some gloss the scattering reaches its floor and the error grows again.)
+        let (lo, hi) = GLOSS_RANGE;
+        let mut best = first;
+        let mut above = (hi, first);
+        let mut found: Option<(f64, SkinOptics)> = None;
+        for i in 1..=GLOSS_SCAN_STEPS {
+            let g = hi - (hi - lo) * f64::from(i) / f64::from(GLOSS_SCAN_STEPS);
+            let mut starts = vec![warm(&above.1)];
+            starts.extend(CHROMOPHORE_STARTS.map(|m0| [m0.ln(), 0.005f64.ln(), 0.0]));
+            let s = Self::fit_chromophores_from(measured, with_gloss(g), &starts);
+            if s.fit_error() < best.fit_error() {
+                best = s;
+            }
+            if s.fit_error() <= GLOSS_FIT_TOLERANCE_DE00 {
+                found = Some((g, s));
+                break;
+            }
+            above = (g, s);
+        }
+        // A gloss that cannot bring the fit within the target does not explain the
+        // measurement (a very yellow light skin: the model has no carotene): keep the default.
+        let Some((mut g_ok, mut ok)) = found else {
+            return if best.fit_error() <= FIT_TARGET_DE00 {
+                best
+            } else {
+                first
+            };
+        };
+        let mut g_bad = above.0;
+        while g_bad - g_ok > GLOSS_STEP {
+            let g = 0.5 * (g_ok + g_bad);
+            let s = Self::fit_chromophores_from(measured, with_gloss(g), &[warm(&ok)]);
+            if s.fit_error() <= GLOSS_FIT_TOLERANCE_DE00 {
+                (g_ok, ok) = (g, s);
+            } else {
+                g_bad = g;
+            }
+        }
+        ok
+    }
+
+    /// Fit the chromophores to a measured scalp colour (Levenberg–Marquardt on the Lab
+    /// residual in log-parameters, from a start set by the skin's lightness), the constants
+    /// held.
+    pub fn fit_chromophores(measured: Lab, constants: SkinConstants) -> SkinOptics {
+        // Starts: a few melanin fractions across the published range, typical blood and
+        // scattering; the best fit of all is kept (the Lab residual has local minima where
+        // scattering sits at a bound).
+        let starts = CHROMOPHORE_STARTS.map(|m0| [m0.ln(), 0.005f64.ln(), 0.0]);
+        Self::fit_chromophores_from(measured, constants, &starts)
+    }
+
+    /// [`SkinOptics::fit_chromophores`] from the given starts (log melanin, log blood, log
+    /// scattering scale); the best fit is kept.
+    fn fit_chromophores_from(
+        measured: Lab,
+        constants: SkinConstants,
+        starts: &[[f64; 3]],
+    ) -> SkinOptics {
         let bounds = [MELANIN_RANGE, BLOOD_RANGE, SCATTER_RANGE];
         let make = |u: &[f64; 3]| {
             let v: [f64; 3] = std::array::from_fn(|j| u[j].exp().clamp(bounds[j].0, bounds[j].1));
@@ -351,18 +452,12 @@ impl SkinOptics {
             let f = spectrum::lab64(&s.reflectance(None));
             [f[0] - m[0], f[1] - m[1], f[2] - m[2]]
         };
-        // Starts: a few melanin fractions across the published range, typical blood and
-        // scattering; the best fit of all is kept (the Lab residual has local minima where
-        // scattering sits at a bound).
         let mut overall: Option<(f64, SkinOptics)> = None;
         let lo = bounds.map(|b| b.0.ln());
         let hi = bounds.map(|b| b.1.ln());
-        for m0 in [0.005f64, 0.02, 0.06, 0.15, 0.3] {
-            let (u, cost) = crate::numeric::levenberg_marquardt3(
-                |u| resid(&make(u)),
-                [m0.ln(), 0.005f64.ln(), 0.0],
-                (lo, hi),
-            );
+        for &start in starts {
+            let (u, cost) =
+                crate::numeric::levenberg_marquardt3(|u| resid(&make(u)), start, (lo, hi));
             if overall.as_ref().is_none_or(|(c, _)| cost < *c) {
                 overall = Some((cost, make(&u)));
             }
@@ -436,11 +531,28 @@ mod tests {
                 s.chromophores
             );
         }
-        // Known limit: the darkest skins (L* 35, ITA below −30°) come out about 1.5 ΔE00
-        // too light and desaturated — the fit runs out of scattering range (docs/model.md).
-        // The ranking adds the residual back, so a pigment-free dot is still the skin.
-        let s = SkinOptics::fit(Lab::new(35.0, 9.0, 14.0), SkinConstants::default());
-        assert!(s.fit_error() < 2.0, "{:?}", s.fitted);
+        // The darkest skins (ITA below −30°; Del Bino 2006's "dark" class, L* 30–40) need
+        // the surface gloss fitted as well; with the chromophores alone (gloss 1) L* 35 came
+        // out 1.5 ΔE00 too light and desaturated.
+        for lab in [Lab::new(35.0, 9.0, 14.0), Lab::new(30.0, 8.0, 11.0)] {
+            let alone = SkinOptics::fit_chromophores(lab, SkinConstants::default());
+            let s = SkinOptics::fit(lab, SkinConstants::default());
+            assert!(alone.fit_error() > 1.0, "{lab:?}: {}", alone.fit_error());
+            assert!(
+                s.fit_error() < 0.5,
+                "{lab:?} → {:?} ({:?})",
+                s.fitted,
+                s.chromophores
+            );
+            let g = s.constants.gloss_seen;
+            assert!((GLOSS_RANGE.0..GLOSS_RANGE.1).contains(&g), "{g}");
+        }
+        // Lighter skins keep the default gloss, and so does a skin the gloss cannot explain
+        // (very yellow: no carotene in the model).
+        for lab in [Lab::new(66.0, 11.0, 16.0), Lab::new(62.0, 10.0, 24.0)] {
+            let s = SkinOptics::fit(lab, SkinConstants::default());
+            assert_eq!(s.constants.gloss_seen, 1.0, "{lab:?}");
+        }
     }
 
     #[test]

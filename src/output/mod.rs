@@ -357,6 +357,10 @@ pub struct SkinFitOut {
     pub blood: f64,
     /// Scale on the dermis' reduced scattering (1 = Jacques 2013).
     pub scattering: f64,
+    /// Share of the surface reflection the photo sees (1 = all of it, the default; fitted
+    /// between 0.5 and 1 when the chromophores alone cannot reproduce the scalp within 0.5
+    /// ΔE00: the darkest skins, docs/model.md § 5).
+    pub gloss_seen: f64,
     /// CIELAB of the model's skin (the fit's result).
     pub fitted_lab: [f64; 3],
     /// ΔE00 between the model's skin and the scalp target (the ranking adds the difference
@@ -388,6 +392,7 @@ impl SkinFitOut {
             melanin: r(c.melanin, 4),
             blood: r(c.blood, 4),
             scattering: r(c.scattering, 3),
+            gloss_seen: r(s.constants.gloss_seen, 3),
             fitted_lab: crate::color::lab_to_array(s.fitted).map(|v| r(v, 2)),
             fit_delta_e00: r(f64::from(s.fit_error()), 2),
             in_published_range: SkinRangesOut {

@@ -636,7 +636,7 @@ pub fn render_prediction(p: &super::PredictOut) -> String {
     );
     let _ = writeln!(
         s,
-        "skin L* {:.1} a* {:.1} b* {:.1}: melanin {:.1} %, blood {:.2} %, scattering ×{:.2} \
+        "skin L* {:.1} a* {:.1} b* {:.1}: melanin {:.1} %, blood {:.2} %, scattering ×{:.2}{} \
          (model skin {:.2} ΔE00 from it{})",
         p.skin_lab[0],
         p.skin_lab[1],
@@ -644,6 +644,11 @@ pub fn render_prediction(p: &super::PredictOut) -> String {
         100.0 * k.melanin,
         100.0 * k.blood,
         k.scattering,
+        if k.gloss_seen < 1.0 {
+            format!(", surface gloss seen {:.2}", k.gloss_seen)
+        } else {
+            String::new()
+        },
         k.fit_delta_e00,
         if k.in_published_range.melanin
             && k.in_published_range.blood
