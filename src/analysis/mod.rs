@@ -302,8 +302,26 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             // A colour card in the photo would be read as hair and scalp: its patches include
             // black and two skin colours that the colour rules accept. The automatic
             // separation is not attempted; regions (or a crop) make the photo usable, and a
-            // photo of the card alone belongs to `calibrate`.
-            if let Some(share) = crate::calibration::card_share(&photo) {
+            // photo of the card alone belongs to `calibrate`. The check and the separation
+            // are independent, so they run side by side (the separation's result is dropped
+            // when a card is found).
+            // The separation is fitted on a fixed grid of the photo, the same whatever
+            // --max-samples is, so the sampling density cannot move the hair/scalp split.
+            let (card, separated) = rayon::join(
+                || crate::calibration::card_share(&photo),
+                || -> Result<Option<(segment::AutoSeparation, crate::input::Samples)>> {
+                    if s.lab.is_empty() {
+                        return Ok(None);
+                    }
+                    let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
+                    grid.lab = opts.correct(grid.lab);
+                    let lab = std::mem::take(&mut s.lab);
+                    let sep =
+                        segment::auto_separate_placed(lab, &grid.lab, grid.layout, opts.tones.seed);
+                    Ok(Some((sep, grid)))
+                },
+            );
+            if let Some(share) = card {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
                     message: format!(
@@ -316,7 +334,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     ),
                 });
             }
-            if s.lab.is_empty() {
+            let Some((mut sep, grid)) = separated? else {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
                     message: format!(
@@ -325,13 +343,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                         s.transparent
                     ),
                 });
-            }
-            // The separation is fitted on a fixed grid of the photo, the same whatever
-            // --max-samples is, so the sampling density cannot move the hair/scalp split.
-            let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
-            grid.lab = opts.correct(grid.lab);
-            let mut sep =
-                segment::auto_separate_placed(s.lab, &grid.lab, grid.layout, opts.tones.seed);
+            };
 
             warnings.extend(sep.warnings.iter().cloned());
             if sep.scalp.is_empty() {
