@@ -345,12 +345,45 @@ pub struct Skin {
     params: ModelParams,
 }
 
+/// How many skin fits [`fitted_skin`] remembers.
+const SKIN_FITS_KEPT: usize = 64;
+
+/// [`SkinOptics::fit`], remembered: one `match` builds the model many times over for the
+/// same scalp and skin constants (the ranking, the plan, and every uncertainty source that
+/// does not move the scalp or the skin), and a skin the chromophores cannot reproduce costs
+/// tens of milliseconds to fit. The fit is deterministic, so remembering it changes no
+/// result; the oldest fits are forgotten first.
+fn fitted_skin(lab: Lab, constants: SkinConstants) -> SkinOptics {
+    type Fits = Vec<([u32; 3], SkinConstants, SkinOptics)>;
+    static FITS: std::sync::OnceLock<std::sync::Mutex<Fits>> = std::sync::OnceLock::new();
+    let key = [lab.l.to_bits(), lab.a.to_bits(), lab.b.to_bits()];
+    let fits = FITS.get_or_init(Default::default);
+    let known = |fits: &Fits| {
+        fits.iter()
+            .find(|(k, c, _)| *k == key && *c == constants)
+            .map(|f| f.2)
+    };
+    if let Some(found) = fits.lock().ok().and_then(|f| known(&f)) {
+        return found;
+    }
+    let fit = SkinOptics::fit(lab, constants);
+    if let Ok(mut f) = fits.lock() {
+        if known(&f).is_none() {
+            if f.len() >= SKIN_FITS_KEPT {
+                f.remove(0);
+            }
+            f.push((key, constants, fit));
+        }
+    }
+    fit
+}
+
 impl Skin {
     /// Fit the skin model to a measured scalp colour.
     pub fn new(lab: Lab, p: &ModelParams) -> Skin {
         Skin {
             lab,
-            optics: SkinOptics::fit(lab, p.skin),
+            optics: fitted_skin(lab, p.skin),
             params: *p,
         }
     }

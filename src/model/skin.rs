@@ -117,6 +117,9 @@ const GLOSS_STEP: f64 = 0.01;
 /// Melanin fractions the chromophore fit starts from (blood 0.5 %, scattering ×1).
 const CHROMOPHORE_STARTS: [f64; 5] = [0.005, 0.02, 0.06, 0.15, 0.3];
 
+/// The melanin starts of the gloss scan: only skins this dark need the gloss.
+const DARK_STARTS: [f64; 2] = [0.15, 0.3];
+
 /// Steps of the scan down [`GLOSS_RANGE`].
 const GLOSS_SCAN_STEPS: u8 = 5;
 
@@ -378,8 +381,10 @@ impl SkinOptics {
         let mut found: Option<(f64, SkinOptics)> = None;
         for i in 1..=GLOSS_SCAN_STEPS {
             let g = hi - (hi - lo) * f64::from(i) / f64::from(GLOSS_SCAN_STEPS);
+            // From the last fit and from the dark-skin starts (a warm start alone can stay on
+            // a branch with the scattering at its bound and miss the fit, at L* 30).
             let mut starts = vec![warm(&above.1)];
-            starts.extend(CHROMOPHORE_STARTS.map(|m0| [m0.ln(), 0.005f64.ln(), 0.0]));
+            starts.extend(DARK_STARTS.map(|m0| [m0.ln(), 0.005f64.ln(), 0.0]));
             let s = Self::fit_chromophores_from(measured, with_gloss(g), &starts);
             if s.fit_error() < best.fit_error() {
                 best = s;
