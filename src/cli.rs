@@ -460,6 +460,11 @@ pub struct TreatmentArgs {
     /// Do not search two-ink blends.
     #[arg(long)]
     no_blends: bool,
+    /// Date of the first session, YYYY-MM-DD: puts the plan and the touch-up on the calendar
+    /// [default: today (UTC) in the text output; none in --json, whose output depends on its
+    /// inputs only].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    date: Option<time::Date>,
 }
 
 /// `analyze`.
@@ -544,6 +549,31 @@ pub enum ProgressArg {
 }
 
 /// Parse `--months` (comma-separated, non-negative, at most 1200).
+/// A calendar day, `YYYY-MM-DD`.
+fn parse_day(s: &str) -> std::result::Result<time::Date, String> {
+    let bad = || format!("{s:?} is not a date YYYY-MM-DD");
+    let parts: Vec<&str> = s.trim().split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let num = |p: &str, len: usize| {
+        (p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<u16>().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (num(y, 4), num(m, 2), num(d, 2)) else {
+        return Err(bad());
+    };
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(|| format!("{s:?}: there is no month {m}"))?;
+    u8::try_from(d)
+        .ok()
+        .and_then(|d| time::Date::from_calendar_date(i32::from(y), month, d).ok())
+        .ok_or_else(|| format!("{s:?}: {month} {y} has no day {d}"))
+}
+
 fn parse_months(s: &str) -> std::result::Result<Vec<f64>, String> {
     let mut v = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -752,6 +782,7 @@ impl TreatmentArgs {
             session_weeks: self.session_weeks,
             blends: !self.no_blends,
             top: self.top,
+            first_session: self.date,
         }
     }
 }
@@ -759,8 +790,8 @@ impl TreatmentArgs {
 /// Run a parsed command.
 pub fn run(cli: Cli) -> Result<Printed> {
     match cli.command {
-        Command::Analyze(a) => run_analyze(a),
-        Command::Match(m) => run_match(m),
+        Command::Analyze(a) => run_analyze(a, cli.quiet),
+        Command::Match(m) => run_match(m, cli.quiet),
         Command::Batch(b) => batch::run(b, cli.quiet),
         Command::DeltaE(d) => run_delta_e(d),
         Command::Predict(p) => run_predict(p),
@@ -802,7 +833,7 @@ fn ok(stdout: String) -> Printed {
 }
 
 /// `analyze`.
-fn run_analyze(a: AnalyzeArgs) -> Result<Printed> {
+fn run_analyze(a: AnalyzeArgs, quiet: bool) -> Result<Printed> {
     let report_out = report_target(&a.photos, &[])?;
     let (sel, opts) = analysis_inputs(&a.photos)?;
     let pipeline::Analyzed {
@@ -819,6 +850,7 @@ fn run_analyze(a: AnalyzeArgs) -> Result<Printed> {
                 profile: opts.profile.as_ref(),
             },
         )?;
+        report_written(path, quiet);
     }
     Ok(ok(if a.photos.json {
         to_json(&out)?
@@ -828,12 +860,24 @@ fn run_analyze(a: AnalyzeArgs) -> Result<Printed> {
 }
 
 /// `match`.
-fn run_match(m: MatchArgs) -> Result<Printed> {
+/// Say on stderr where the report went (unless `--quiet`).
+fn report_written(path: &OutputFile, quiet: bool) {
+    if !quiet {
+        eprintln!("report written to {}", path.given.display());
+    }
+}
+
+fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
     // Read the catalog first: a bad catalog should fail before photos are decoded.
     let cat = catalog::load(&m.catalog)?;
     let report_out = report_target(&m.photos, &[("the catalog", &m.catalog)])?;
     let (sel, opts) = analysis_inputs(&m.photos)?;
-    let r = pipeline::match_patient(&sel, &opts, &m.treatment.treatment(), &cat, &m.catalog)?;
+    let mut treatment = m.treatment.treatment();
+    // Text is for people, who read dates; JSON depends on its inputs only.
+    if treatment.first_session.is_none() && !m.photos.json {
+        treatment.first_session = Some(time::OffsetDateTime::now_utc().date());
+    }
+    let r = pipeline::match_patient(&sel, &opts, &treatment, &cat, &m.catalog)?;
     if let Some(path) = &report_out {
         let setup = r.setup(&cat);
         visual::write(
@@ -845,6 +889,7 @@ fn run_match(m: MatchArgs) -> Result<Printed> {
                 profile: opts.profile.as_ref(),
             },
         )?;
+        report_written(path, quiet);
     }
     Ok(ok(if m.photos.json {
         to_json(&r.output)?

@@ -60,6 +60,8 @@ pub struct Treatment {
     pub blends: bool,
     /// Candidates kept in the output document (`None`: all).
     pub top: Option<usize>,
+    /// Date of the first session: puts the plan on the calendar (`plan.dates`).
+    pub first_session: Option<time::Date>,
 }
 
 impl Default for Treatment {
@@ -74,6 +76,7 @@ impl Default for Treatment {
             session_weeks: DEFAULT_SPACING_WEEKS,
             blends: true,
             top: None,
+            first_session: None,
         }
     }
 }
@@ -264,6 +267,7 @@ pub fn match_patient(
             params: rank_options.params,
             skin: setup.skin().optics(),
             top: treatment.top,
+            first_session: treatment.first_session,
         }),
         BuildContext {
             command: crate::output::Command::Match,

@@ -107,6 +107,9 @@ pub struct Plan {
     /// Months after the last session has healed until a touch-up is due (None: not within
     /// the horizon).
     pub touch_up_months: Option<f64>,
+    /// The same with the ageing at the fast and at the slow end of its uncertainty
+    /// ([`Setup::touch_up_range`]): the earliest and the latest a touch-up is likely due.
+    pub touch_up_range_months: (Option<f64>, Option<f64>),
     /// Density that best reproduces the stubble look with the recommended recipe.
     pub suggested_density_per_cm2: f64,
     /// Coverage at the suggested density.
@@ -251,6 +254,7 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
         recommendation: c.id.clone(),
         sessions,
         touch_up_months: c.touch_up_months,
+        touch_up_range_months: setup.touch_up_range(&c.parts, c.dilution.step),
         suggested_density_per_cm2: density,
         suggested_coverage: best.coverage(),
         suggested_delta_e00: de,

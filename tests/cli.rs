@@ -440,7 +440,7 @@ fn text_output_shows_the_plan_table() {
     let o = run(&["match", SHAVED, "--catalog", CATALOG, "--color", "never"]);
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
-    for needle in ["plan for", "session", "touch-up", "confidence:", "dilution"] {
+    for needle in ["plan for", "session", "touch-up", "how sure:", "dilution"] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
@@ -1028,4 +1028,120 @@ fn depth_comes_from_the_flag_over_the_catalog_over_the_default() {
         assert!(out.contains(pointer), "{pointer} in {out}");
     }
     assert!(out.contains("speed"), "{out}");
+}
+
+/// The first lines of `match` at 80 columns state the answer in plain words: the ink by its
+/// name, the dilution as parts, one density and dot size, the sessions, the touch-up on the
+/// calendar, and how sure the ranking is; the details follow.
+#[test]
+fn the_answer_comes_first_in_plain_words() {
+    for sample in [
+        "samples/shaved_light.jpg",
+        "samples/shaved_dark.jpg",
+        "samples/crown_tan.jpg",
+    ] {
+        let args = [
+            "match",
+            sample,
+            "--catalog",
+            CATALOG,
+            "--date",
+            "2026-12-04",
+        ];
+        let o = Command::new(bin())
+            .args(args)
+            .args(["--color", "never"])
+            .env("COLUMNS", "80")
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{sample}");
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let head: Vec<&str> = text.lines().take(8).collect();
+        let j = json_stdout(&run(&[&args[..], &["--json"]].concat()));
+        let best = &j["ranking"][0];
+        let name = best["name"].as_str().expect("name");
+        let id = best["pigment_id"].as_str().expect("id");
+        let dilution = best["dilution"].as_f64().expect("dilution");
+        let words = if dilution == 0.0 {
+            "undiluted".to_string()
+        } else if dilution == 1.0 {
+            "1 part ink : 1 part diluent".to_string()
+        } else {
+            format!("1 part ink : {dilution} parts diluent")
+        };
+        let density = j["plan"]["suggested_density_per_cm2"]
+            .as_f64()
+            .expect("density");
+        assert_eq!(
+            head[0],
+            format!("Recommended: {name}, {words}, {density} dots/cm², 0.5 mm across"),
+            "{sample}:\n{text}"
+        );
+        let top = head.join("\n");
+        assert!(
+            !top.contains(id) || id == name,
+            "{sample}: raw id in\n{top}"
+        );
+        let sessions = j["plan"]["sessions"].as_array().expect("sessions").len();
+        assert!(
+            top.contains(&format!("{sessions} sessions 3 weeks apart")),
+            "{top}"
+        );
+        let dates = &j["plan"]["dates"];
+        assert_eq!(dates["first_session"], "2026-12-04");
+        let said = match dates["touch_up"].as_str() {
+            Some(when) => format!("touch-up: around {when}"),
+            None => "touch-up: not needed within 10 years".to_string(),
+        };
+        assert!(top.contains(&said), "{sample}: {top}");
+        assert!(top.contains("how sure:"), "{top}");
+        for line in text.lines() {
+            assert!(
+                smpmatch::output::display_width(line) <= 80,
+                "{sample}: {line:?}"
+            );
+        }
+    }
+}
+
+/// `--date` puts the plan on the calendar: three sessions three weeks apart from 2026-12-04
+/// end on 2027-01-15; the touch-up months follow from the months the model gives, and the
+/// likely range brackets them. Without `--date` the JSON carries no date (it depends on its
+/// inputs only); a bad date is refused.
+#[test]
+fn the_date_puts_the_plan_on_the_calendar() {
+    let j = json_stdout(&run(&[
+        "match",
+        SHAVED,
+        "--catalog",
+        CATALOG,
+        "--date",
+        "2026-12-04",
+        "--json",
+    ]));
+    let plan = &j["plan"];
+    let dates = &plan["dates"];
+    assert_eq!(dates["first_session"], "2026-12-04");
+    assert_eq!(dates["last_session"], "2027-01-15");
+    let months = plan["touch_up_months"].as_f64().expect("touch-up due");
+    let early = plan["touch_up_months_earliest"].as_f64().expect("earliest");
+    assert!(early < months, "{early} vs {months}");
+    if let Some(late) = plan["touch_up_months_latest"].as_f64() {
+        assert!(late > months, "{late} vs {months}");
+    }
+    // 2027-01-15 plus the months, by the calendar's mean month (365.2425 / 12 days).
+    let last = time::Date::from_calendar_date(2027, time::Month::January, 15).expect("date");
+    let due = last + time::Duration::days((months * 365.2425 / 12.0).round() as i64);
+    assert_eq!(
+        dates["touch_up"],
+        format!("{:04}-{:02}", due.year(), u8::from(due.month()))
+    );
+    let plain = json_stdout(&run(&["match", SHAVED, "--catalog", CATALOG, "--json"]));
+    assert!(plain["plan"]["dates"].is_null());
+    for bad in ["2026-13-01", "2026-02-30", "04/12/2026", "2026-1-5"] {
+        let o = run(&["match", SHAVED, "--catalog", CATALOG, "--date", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(bad), "{bad}: {err}");
+    }
 }

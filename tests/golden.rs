@@ -101,7 +101,16 @@ fn cases(tmp: &str) -> Vec<Case> {
     ));
     v.push(case(
         "match_shaved_light_text",
-        &["match", &light, "--catalog", CATALOG, "--color", "never"],
+        &[
+            "match",
+            &light,
+            "--catalog",
+            CATALOG,
+            "--color",
+            "never",
+            "--date",
+            "2026-12-04",
+        ],
     ));
     v.push(case(
         "analyze_crown_tan_text",

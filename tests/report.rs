@@ -25,6 +25,11 @@ fn match_with_report(report: &Path) -> serde_json::Value {
         "--json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains(&format!("report written to {}", report.display())),
+        "{said}"
+    );
     serde_json::from_slice(&o.stdout).expect("json")
 }
 
@@ -102,6 +107,14 @@ fn html_report_renders_in_chromium_with_the_expected_swatches() {
         );
     }
     assert!(page.contains("@page { size: A4"));
+    // The answer comes before the photos, with the recommended ink by name.
+    let best_name = v["ranking"][0]["name"].as_str().expect("name");
+    let answer = page
+        .find("<h2>Recommendation</h2>")
+        .expect("a recommendation");
+    let photos = page.find("<h2>Photos</h2>").expect("photos");
+    assert!(answer < photos);
+    assert!(page[answer..photos].contains(&format!("Recommended: {best_name},")));
 
     let shot = dir.path().join("shot.png");
     let o = Command::new(chromium())

@@ -94,6 +94,8 @@ pub struct MatchResult<'a> {
     pub skin: &'a crate::model::skin::SkinOptics,
     /// Candidates to print (None: all).
     pub top: Option<usize>,
+    /// Date of the first session (`--date`), for the touch-up dates.
+    pub first_session: Option<time::Date>,
 }
 
 /// Settings for [`build`].
@@ -250,15 +252,23 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext) -> Out
             let c = &m.ranking.candidates;
             c.first().map(|best| ConfidenceOut {
                 best: best.id.clone(),
+                best_name: candidate_name(best),
                 tied_with_best: c
                     .iter()
                     .filter(|x| x.tied_with_best)
                     .map(|x| x.id.clone())
                     .collect(),
+                tied_with_best_names: c
+                    .iter()
+                    .filter(|x| x.tied_with_best)
+                    .map(candidate_name)
+                    .collect(),
                 summary: rank::ties_summary(c),
             })
         }),
-        plan: m.as_ref().and_then(|m| m.plan).map(plan_out),
+        plan: m
+            .as_ref()
+            .and_then(|m| m.plan.map(|p| plan_out(p, m.first_session))),
         warnings,
     }
 }
@@ -271,7 +281,39 @@ fn r4(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
 
-fn plan_out(p: &Plan) -> PlanOut {
+/// `YYYY-MM-DD`.
+pub fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Mean days per month of the Gregorian calendar (365.2425 / 12).
+const DAYS_PER_MONTH: f64 = 30.436_875;
+
+/// The plan's calendar from the first session's date: the last session's date and the
+/// months (`YYYY-MM`) of the earliest, expected and latest touch-up.
+fn plan_dates(p: &Plan, first: time::Date) -> PlanDatesOut {
+    let after = |d: time::Date, days: f64| {
+        d.checked_add(time::Duration::days(days.round() as i64))
+            .unwrap_or(time::Date::MAX)
+    };
+    let last_week = p.sessions.last().map_or(0.0, |s| s.week);
+    let last = after(first, 7.0 * last_week);
+    let month = |m: Option<f64>| {
+        m.map(|m| {
+            let d = after(last, m * DAYS_PER_MONTH);
+            format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+        })
+    };
+    PlanDatesOut {
+        first_session: iso_date(first),
+        last_session: iso_date(last),
+        touch_up_earliest: month(p.touch_up_range_months.0),
+        touch_up: month(p.touch_up_months),
+        touch_up_latest: month(p.touch_up_range_months.1),
+    }
+}
+
+fn plan_out(p: &Plan, first_session: Option<time::Date>) -> PlanOut {
     PlanOut {
         pigment_id: p.recommendation.clone(),
         sessions: p
@@ -293,6 +335,9 @@ fn plan_out(p: &Plan) -> PlanOut {
             })
             .collect(),
         touch_up_months: p.touch_up_months,
+        touch_up_months_earliest: p.touch_up_range_months.0,
+        touch_up_months_latest: p.touch_up_range_months.1,
+        dates: first_session.map(|d| plan_dates(p, d)),
         suggested_density_per_cm2: p.suggested_density_per_cm2,
         suggested_coverage: r4(p.suggested_coverage),
         suggested_delta_e00: round(p.suggested_delta_e00, 2),

@@ -435,8 +435,12 @@ pub struct BlendsOut {
 pub struct ConfidenceOut {
     /// Id of the best recipe.
     pub best: String,
+    /// Its name, for people.
+    pub best_name: String,
     /// Ids tied with the best (score gap within the uncertainty of the difference).
     pub tied_with_best: Vec<String>,
+    /// Their names, in the same order.
+    pub tied_with_best_names: Vec<String>,
     /// Plain-language summary (wording may change between versions).
     pub summary: String,
 }
@@ -451,12 +455,36 @@ pub struct PlanOut {
     /// Months after the last session has healed until a touch-up is due, under the chosen
     /// sun exposure; null if not within the horizon.
     pub touch_up_months: Option<f64>,
+    /// The same with the ageing at the fast end of its uncertainty (every half-life −30 %,
+    /// every plateau −50 %): the earliest a touch-up is likely due; null if not within the
+    /// horizon.
+    pub touch_up_months_earliest: Option<f64>,
+    /// The same at the slow end (half-lives +30 %, plateaus +50 %): the latest.
+    pub touch_up_months_latest: Option<f64>,
+    /// The plan on the calendar, when the first session's date is given (`--date`); null
+    /// otherwise, so that the document depends on its inputs only.
+    pub dates: Option<PlanDatesOut>,
     /// Density that best reproduces the stubble look with this recipe, dots per cm².
     pub suggested_density_per_cm2: f64,
     /// Coverage at that density.
     pub suggested_coverage: f64,
     /// ΔE00 of the area look to the stubble look at that density.
     pub suggested_delta_e00: f64,
+}
+
+/// The plan on the calendar.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PlanDatesOut {
+    /// Date of the first session (`YYYY-MM-DD`, as given).
+    pub first_session: String,
+    /// Date of the last session (`YYYY-MM-DD`).
+    pub last_session: String,
+    /// Month (`YYYY-MM`) of the earliest likely touch-up; null if not within the horizon.
+    pub touch_up_earliest: Option<String>,
+    /// Month of the expected touch-up (`touch_up_months` after the last session).
+    pub touch_up: Option<String>,
+    /// Month of the latest likely touch-up; null if not within the horizon.
+    pub touch_up_latest: Option<String>,
 }
 
 /// One session.

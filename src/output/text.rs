@@ -238,7 +238,144 @@ fn fmt_lab(v: [f64; 3]) -> String {
     format!("L*{:5.1} a*{:5.1} b*{:5.1}", v[0], v[1], v[2])
 }
 
-/// Render the document for a person.
+/// A dilution in words: "undiluted", or "1 part ink : N parts diluent".
+pub fn dilution_words(parts_diluent: f64) -> String {
+    if parts_diluent <= 0.0 {
+        "undiluted".into()
+    } else {
+        let n = format!("{parts_diluent}");
+        let unit = if parts_diluent == 1.0 {
+            "part"
+        } else {
+            "parts"
+        };
+        format!("1 part ink : {n} {unit} diluent")
+    }
+}
+
+/// What a ΔE00 means to the eye, printed with the first ΔE00 a reader meets.
+pub const DELTA_E00_LEGEND: &str = "ΔE00 is the colour difference: about 1 is barely visible \
+     side by side, 2 visible, 5 clearly different, 10 another shade";
+
+/// The answer, in plain words, before any detail: the ink, how to dilute it, the density and
+/// dot size, the sessions, when the touch-up falls, and how sure the ranking is.
+pub fn render_answer(o: &Output, color: bool) -> Option<String> {
+    use std::fmt::Write;
+    let plan = o.plan.as_ref()?;
+    let best = o.ranking.as_ref()?.first()?;
+    let dots = o.settings.dots.as_ref()?;
+    let bold = |t: &str| {
+        if color {
+            format!("\x1b[1m{t}\x1b[0m")
+        } else {
+            t.to_string()
+        }
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {}, {}, {} dots/cm², {} mm across",
+        bold("Recommended:"),
+        bold(&best.name),
+        dilution_words(best.dilution),
+        plan.suggested_density_per_cm2,
+        dots.diameter_mm
+    );
+    let spacing = o.settings.session_spacing_weeks.unwrap_or_default();
+    let steps: Vec<String> = plan
+        .sessions
+        .iter()
+        .map(|x| {
+            format!(
+                "week {}: {}, {}/cm²",
+                x.week,
+                dilution_words(x.dilution),
+                x.density_per_cm2
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "  {} sessions {} weeks apart ({})",
+        plan.sessions.len(),
+        spacing,
+        steps.join("; ")
+    );
+    let sun = o
+        .settings
+        .sun
+        .map(|x| format!("{x:?}").to_lowercase())
+        .unwrap_or_default();
+    let years = |m: f64| format!("{:.0}", m / 12.0);
+    let _ = match (plan.touch_up_months, &plan.dates) {
+        (Some(m), Some(d)) => {
+            let range = match (&d.touch_up_earliest, &d.touch_up_latest) {
+                (Some(a), Some(b)) => format!("{a} to {b}"),
+                (Some(a), None) => format!("{a} or later"),
+                _ => String::new(),
+            };
+            writeln!(
+                s,
+                "  touch-up: around {} ({range}), about {} years after the last session on \
+                 {}, at {sun} sun",
+                d.touch_up.as_deref().unwrap_or("?"),
+                years(m),
+                d.last_session
+            )
+        }
+        (Some(m), None) => writeln!(
+            s,
+            "  touch-up: about {} years after the last session ({}–{}), at {sun} sun",
+            years(m),
+            plan.touch_up_months_earliest.map_or("?".into(), years),
+            plan.touch_up_months_latest.map_or("more".into(), years),
+        ),
+        (None, _) => writeln!(
+            s,
+            "  touch-up: not needed within {:.0} years at {sun} sun",
+            crate::rank::TOUCH_UP_HORIZON_MONTHS / 12.0
+        ),
+    };
+    if let Some(c) = &o.confidence {
+        let _ = if c.tied_with_best_names.is_empty() {
+            writeln!(
+                s,
+                "  how sure: clearly the best of the catalog for this photo; no other ink \
+                 comes within the uncertainty of the model and the photo colours"
+            )
+        } else {
+            let n = c.tied_with_best_names.len();
+            writeln!(
+                s,
+                "  how sure: not clearly the best: {} {} as well within the uncertainty; \
+                 choose among them by stock, experience or a test patch",
+                c.tied_with_best_names.join(" / "),
+                if n == 1 { "scores" } else { "score" }
+            )
+        };
+    }
+    if let Some(seg) = o.segmentation.as_ref().filter(|g| g.confidence < 0.8) {
+        let _ = writeln!(
+            s,
+            "  {} the hair/scalp separation of this photo is unsure (confidence {:.2}): check \
+             the targets below, or give --hair-region and --scalp-region",
+            bold("check:"),
+            seg.confidence
+        );
+    }
+    if !o.warnings.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {} warning{} below",
+            o.warnings.len(),
+            if o.warnings.len() == 1 { "" } else { "s" }
+        );
+    }
+    Some(s)
+}
+
+/// Render the document for a person: the answer first
+/// ([`render_answer`]), then the details.
 ///
 /// `width` is the terminal width in columns: below [`WIDE_COLUMNS`] the ranking and plan
 /// use compact tables, and every line is wrapped to fit.
@@ -246,6 +383,9 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
     use std::fmt::Write;
     let compact = width < WIDE_COLUMNS;
     let mut s = String::new();
+    if let Some(answer) = render_answer(o, color) {
+        let _ = writeln!(s, "{answer}");
+    }
     let sw = |v: [f64; 3]| swatch(crate::color::lab_from_array(v), color);
     for i in &o.inputs {
         let _ = writeln!(
@@ -332,7 +472,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
         if let Some(d) = &o.settings.dots {
             let _ = writeln!(
                 s,
-                "\nrecipes at their best dilution ({} mm dots at {}/cm², {:.0} % coverage; \
+                "\nevery recipe at its best dilution ({} mm dots at {}/cm², {:.0} % coverage; \
                  ΔE00 dot = close up vs hair, area = at a distance vs stubble):",
                 d.diameter_mm,
                 d.density_per_cm2,
@@ -342,7 +482,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
         if compact {
             let _ = writeln!(
                 s,
-                "  # recipe           dil. healed    ΔE00 dot/area score±unc touch-up"
+                "  # recipe               dil. healed    ΔE00 dot/area score±unc touch-up"
             );
         } else {
             let _ = writeln!(
@@ -357,9 +497,9 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
                 .unwrap_or_else(|| "never".into());
             let _ = writeln!(
                 s,
-                "{:>3} {:<16} {:>3}:1 {} {:>5.1} / {:<5.1} {:5.2}±{:<4.2} {}{}",
+                "{:>3} {:<20} {:>3}:1 {} {:>5.1} / {:<5.1} {:5.2}±{:<4.2} {}{}",
                 c.rank,
-                c.name.chars().take(16).collect::<String>(),
+                shorten(&c.name, 20),
                 c.dilution,
                 sw(c.healed_lab),
                 c.delta_e00_dot,
@@ -375,7 +515,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
                 .touch_up_months
                 .map(|m| format!("{:4.1} y", m / 12.0))
                 .unwrap_or_else(|| " never".into());
-            let name: String = c.name.chars().take(34).collect();
+            let name = shorten(&c.name, 34);
             let dil = match c.dilution_optimum {
                 Some(opt) => format!("{:>3}:1 ({:>4.1})", c.dilution, opt),
                 None => format!("{:>3}:1 fixed", c.dilution),
@@ -398,8 +538,18 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
         }
         let _ = writeln!(
             s,
-            "  (dilution: the clinic step to use, the continuous optimum in brackets)"
+            "  {}",
+            if compact {
+                "(dil.: parts diluent per part ink, 0:1 = undiluted; score: lower is better, the \
+                 ΔE00 close up and at a distance over 3 years, ± its uncertainty; tied: within \
+                 it of the best)"
+            } else {
+                "(dilution: parts diluent per part ink, 0:1 = undiluted, the continuous optimum \
+                 in brackets; score: lower is better, the ΔE00 close up and at a distance over \
+                 3 years, ± its uncertainty; tied: within it of the best)"
+            }
         );
+        let _ = writeln!(s, "  ({DELTA_E00_LEGEND})");
         if let Some(best) = r.first() {
             let cols: Vec<String> = best
                 .timeline
@@ -409,7 +559,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             let _ = writeln!(
                 s,
                 "  {} over time, ΔE00 area: {}",
-                best.pigment_id,
+                best.name,
                 cols.join(" · ")
             );
         }
@@ -430,14 +580,15 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             let _ = writeln!(s, "  blends: {} tried; {gain}", b.considered);
         }
     }
-    if let Some(c) = &o.confidence {
-        let _ = writeln!(s, "\nconfidence: {}", c.summary);
-    }
+    // The confidence is stated with the answer, in names (the JSON's `summary` uses ids).
     if let Some(p) = &o.plan {
         let _ = writeln!(
             s,
             "\nplan for {} ({} sessions):",
-            p.pigment_id,
+            o.ranking
+                .as_ref()
+                .and_then(|r| r.first())
+                .map_or(p.pigment_id.as_str(), |c| c.name.as_str()),
             p.sessions.len()
         );
         if compact {
@@ -507,6 +658,17 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
         }
     }
     wrap_lines(&s, width)
+}
+
+/// `text` cut to `n` characters, with an ellipsis when cut.
+fn shorten(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        text.to_string()
+    } else {
+        let mut t: String = text.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
 }
 
 /// Terminal width from which the wide tables are used.
@@ -593,7 +755,8 @@ pub fn escape_terminal(text: &str, allow_sgr: bool) -> String {
 /// (a truecolour background `ESC[48;2;R;G;Bm`, or the reset `ESC[0m`), else None: any other
 /// sequence (conceal, clear screen, cursor moves) is escaped even with colour on.
 fn swatch_sgr_len(text: &str) -> Option<usize> {
-    if text.starts_with("\x1b[0m") {
+    // Reset and bold (the recommendation's headline), then the swatch background.
+    if text.starts_with("\x1b[0m") || text.starts_with("\x1b[1m") {
         return Some(4);
     }
     let body = text.strip_prefix("\x1b[48;2;")?;

@@ -221,6 +221,19 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
         ))
     );
 
+    // The answer first, in the words of the terminal output (one place for its wording).
+    if let Some(answer) = super::render_answer(o, false) {
+        s.push_str("<section class=\"answer\"><h2>Recommendation</h2>");
+        for line in answer.lines() {
+            let _ = write!(s, "<p>{}</p>", esc(line.trim()));
+        }
+        let _ = write!(
+            s,
+            "<p class=\"muted\">{}</p></section>",
+            esc(super::DELTA_E00_LEGEND)
+        );
+    }
+
     // Photos.
     s.push_str("<section class=\"photos\"><h2>Photos</h2>");
     for u in &input.analysis.inputs {

@@ -16,6 +16,7 @@
 mod blends;
 mod dilution;
 mod uncertainty;
+pub use uncertainty::{HALF_LIFE_RANGE, PLATEAU_RANGE};
 
 pub use blends::*;
 pub use dilution::*;
@@ -167,6 +168,8 @@ pub struct Setup<'a> {
     coverage: f64,
     sun: Sun,
     params: ModelParams,
+    /// The scale on every half-life this setup was made with.
+    fading_scale: f64,
 }
 
 impl<'a> Setup<'a> {
@@ -204,6 +207,7 @@ impl<'a> Setup<'a> {
             coverage: dots.coverage(),
             sun,
             params,
+            fading_scale,
         }
     }
 
@@ -343,6 +347,29 @@ impl<'a> Setup<'a> {
     pub fn touch_up(&self, parts: &[Part], dilution: f64) -> Option<f64> {
         let healed = self.dot(parts, dilution, 0.0);
         touch_up(|m| delta_e00(self.dot(parts, dilution, m), healed))
+    }
+
+    /// Months to the touch-up (as [`Setup::touch_up`]) with the ageing at the fast end of its
+    /// uncertainty and at the slow end: every half-life and every plateau at the low ends of
+    /// [`HALF_LIFE_RANGE`] and [`PLATEAU_RANGE`], then at the high
+    /// ends. `None` at an end: not within the horizon.
+    pub fn touch_up_range(&self, parts: &[Part], dilution: f64) -> (Option<f64>, Option<f64>) {
+        let at = |pick: fn((f64, f64)) -> f64| {
+            let params = ModelParams {
+                plateau_scale: self.params.plateau_scale * pick(uncertainty::PLATEAU_RANGE),
+                ..self.params
+            };
+            Setup::new(
+                self.catalog,
+                self.targets,
+                params,
+                self.dots,
+                self.sun,
+                self.fading_scale * pick(uncertainty::HALF_LIFE_RANGE),
+            )
+            .touch_up(parts, dilution)
+        };
+        (at(|r| r.0), at(|r| r.1))
     }
 }
 

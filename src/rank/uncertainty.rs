@@ -3,6 +3,12 @@
 
 use rayon::prelude::*;
 
+/// Range of the scale on every colorant's plateau (permanent share): **assumption** ±50 %.
+pub const PLATEAU_RANGE: (f64, f64) = (0.5, 1.5);
+
+/// Range of the scale on every pigment's fading half-life: **assumption** ±30 %.
+pub const HALF_LIFE_RANGE: (f64, f64) = (0.7, 1.3);
+
 use super::*;
 use crate::catalog::{Catalog, Method, Pigment};
 use crate::model::ModelParams;
@@ -114,14 +120,14 @@ impl Uncertainty {
             },
             Source {
                 name: SourceName::Plateau,
-                low: 0.5,
-                high: 1.5,
+                low: PLATEAU_RANGE.0,
+                high: PLATEAU_RANGE.1,
                 basis: "assumption: ±50 % on every colorant's permanent share",
             },
             Source {
                 name: SourceName::HalfLifeScale,
-                low: 0.7,
-                high: 1.3,
+                low: HALF_LIFE_RANGE.0,
+                high: HALF_LIFE_RANGE.1,
                 basis: "assumption: ±30 % on every pigment's fading half-life",
             },
             Source {
