@@ -54,6 +54,9 @@ pub enum Command {
     DeltaE(DeltaEArgs),
     /// Predict how one ink looks healed in a given skin, and over the years (the model alone).
     Predict(PredictArgs),
+    /// Draw the recommended ink's healed dots on the patient's own photo (a consultation
+    /// preview, PNG).
+    Preview(PreviewArgs),
     /// Fit a colour correction from a photo of a ColorChecker Classic 24; write a profile.
     Calibrate(CalibrateArgs),
     /// Catalog tools.
@@ -486,6 +489,40 @@ pub struct MatchArgs {
     treatment: TreatmentArgs,
 }
 
+/// `preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    photos: PhotoArgs,
+    /// Pigment catalog (JSON; see docs/catalog.md).
+    #[arg(short = 'c', long, value_name = "FILE", env = "SMPMATCH_CATALOG")]
+    catalog: PathBuf,
+    #[command(flatten)]
+    treatment: TreatmentArgs,
+    /// The ink to draw, by catalog id [default: the best of the ranking].
+    #[arg(long, value_name = "ID")]
+    ink: Option<String>,
+    /// The treated area: X,Y,W,H in pixels of the photo as displayed.
+    #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse,
+          required_unless_present = "mask", conflicts_with = "mask")]
+    region: Option<Region>,
+    /// The treated area as a mask image the photo's size: pixels of value 128 or more
+    /// (white) are treated.
+    #[arg(long, value_name = "MASK.png")]
+    mask: Option<PathBuf>,
+    /// Photo scale, pixels per millimetre [default: the photo's longer side taken as 200 mm,
+    /// with a warning].
+    #[arg(long, value_name = "PX_PER_MM", value_parser = parse_positive("--scale", 0.5, 1000.0))]
+    scale: Option<f64>,
+    /// Months after healing to show (0 = healed; dots fade and spread as the model says).
+    #[arg(long, value_name = "MONTHS", default_value_t = 0.0,
+          value_parser = parse_positive("--month", 0.0, 240.0))]
+    month: f64,
+    /// Where to write the preview (PNG; written atomically, never over an input).
+    #[arg(short = 'o', long, value_name = "FILE.png")]
+    out: PathBuf,
+}
+
 /// `batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -795,6 +832,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Batch(b) => batch::run(b, cli.quiet),
         Command::DeltaE(d) => run_delta_e(d),
         Command::Predict(p) => run_predict(p),
+        Command::Preview(p) => run_preview(p),
         Command::Calibrate(c) => run_calibrate(c),
         Command::Catalog(c) => run_catalog(c),
         Command::Completions { shell } => {
@@ -895,6 +933,79 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
         to_json(&r.output)?
     } else {
         output::render_text(&r.output, use_color(m.photos.color), terminal_width())
+    }))
+}
+
+/// Largest mask file read, bytes.
+const MAX_MASK_BYTES: u64 = 256 << 20;
+
+/// `preview`.
+fn run_preview(p: PreviewArgs) -> Result<Printed> {
+    let cat = catalog::load(&p.catalog)?;
+    if p.photos.report.is_some() {
+        return Err(Error::usage(
+            "preview writes its PNG with --out; --report belongs to match and analyze",
+        ));
+    }
+    if !p
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        return Err(Error::usage(format!(
+            "--out {}: the preview is a PNG; the file name must end in .png",
+            p.out.display()
+        )));
+    }
+    let mut inputs: Vec<(&str, &std::path::Path)> = vec![("the catalog", &p.catalog)];
+    inputs.extend(p.photos.photo.iter().map(|x| ("the photo", x.as_path())));
+    inputs.extend(p.mask.iter().map(|x| ("the mask", x.as_path())));
+    inputs.extend(
+        p.photos
+            .analysis
+            .profile
+            .iter()
+            .map(|x| ("the profile", x.as_path())),
+    );
+    let out = OutputFile::check(&p.out, &inputs)?;
+    let area = match (&p.region, &p.mask) {
+        (Some(r), _) => smpmatch::preview::Area::Rect(*r),
+        (None, Some(m)) => {
+            let bytes = smpmatch::io::files::read_input(m, "the mask", MAX_MASK_BYTES)?;
+            let img = image::load_from_memory(&bytes).map_err(|e| {
+                Error::usage(format!("{}: not a readable mask image: {e}", m.display()))
+            })?;
+            smpmatch::preview::Area::Mask(img.to_luma8())
+        }
+        (None, None) => return Err(Error::usage("give the treated area: --region or --mask")),
+    };
+    let (sel, opts) = analysis_inputs(&p.photos)?;
+    let treatment = p.treatment.treatment();
+    let mut r = pipeline::preview(
+        &sel,
+        &opts,
+        &treatment,
+        &cat,
+        &p.catalog,
+        &pipeline::PreviewRequest {
+            area,
+            px_per_mm: p.scale,
+            ink_id: p.ink.clone(),
+            month: p.month,
+            seed: p.photos.analysis.seed,
+        },
+    )?;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    r.image
+        .write_to(&mut buf, image::ImageFormat::Png)
+        .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+    smpmatch::io::files::write_atomic_bytes(&out, buf.get_ref())?;
+    r.output.written_to = out.given.display().to_string();
+    Ok(ok(if p.photos.json {
+        to_json(&r.output)?
+    } else {
+        output::render_preview(&r.output)
     }))
 }
 

@@ -5,7 +5,8 @@
 //! ```text
 //! input (decode, ICC, sample) → calibration (card → profile) → analysis (hair / scalp
 //!   separation, CIELAB tones, ITA) → model (healed look, fading) → rank (CIEDE2000 scores)
-//!   → plan (sessions) → output (JSON, text, visual report)
+//!   → plan (sessions) → preview (the dots drawn on the photo) → output (JSON, text,
+//!   visual report)
 //! ```
 //!
 //! `pipeline` runs a whole job (`analyze`, `match_patient`); `catalog` reads, validates,
@@ -29,6 +30,7 @@ pub mod numeric;
 pub mod output;
 pub mod pipeline;
 pub mod plan;
+pub mod preview;
 pub mod rank;
 pub mod synth;
 #[cfg(test)]

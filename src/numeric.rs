@@ -2,6 +2,15 @@
 //! median, one Levenberg–Marquardt. Each is used by several stages; each is
 //! defined here only.
 
+/// The SplitMix64 finaliser (Steele, Lea & Flood 2014): a fixed, well-mixed 64-bit hash,
+/// for jitter and placements that must be the same on every run and machine.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// The golden ratio's conjugate, (√5 − 1) / 2: the fraction of the bracket kept each step.
 const INV_PHI: f64 = 0.618_033_988_749_894_9;
 

@@ -411,3 +411,148 @@ pub fn predict(
         timeline,
     })
 }
+
+/// What `preview` is asked, beyond a `match`.
+#[derive(Debug, Clone)]
+pub struct PreviewRequest {
+    /// The treated area.
+    pub area: crate::preview::Area,
+    /// Photo scale, pixels per mm (`None`: estimated, with a warning).
+    pub px_per_mm: Option<f64>,
+    /// The ink to draw (`None`: the best of the ranking).
+    pub ink_id: Option<String>,
+    /// Months after healing to show.
+    pub month: f64,
+    /// Seed of the dot placement.
+    pub seed: u64,
+}
+
+/// A rendered preview and its description.
+pub struct Previewed {
+    /// The photo with the dots (8-bit sRGB, oriented as displayed).
+    pub image: image::RgbImage,
+    /// `preview --json` (`written_to` left empty for the caller).
+    pub output: crate::output::PreviewOut,
+}
+
+/// Match, then draw the chosen ink's healed dots in the treated area of the patient's own
+/// photo (`crate::preview`): the ink at its best dilution, the plan's density (or the one
+/// given), the dot size spread by `month`, each dot coloured by the model.
+pub fn preview(
+    sel: &Selection,
+    opts: &AnalyzeOptions,
+    treatment: &Treatment,
+    catalog: &Catalog,
+    catalog_path: &Path,
+    req: &PreviewRequest,
+) -> Result<Previewed> {
+    let Some(photo_path) = sel.photo.as_ref() else {
+        return Err(crate::Error::usage(
+            "preview draws on the patient's photo: give PHOTO (close-ups alone cannot be drawn on)",
+        ));
+    };
+    let m = match_patient(sel, opts, treatment, catalog, catalog_path)?;
+    let candidate = match &req.ink_id {
+        None => m.ranking.candidates.first(),
+        Some(id) => m.ranking.candidates.iter().find(|c| &c.id == id),
+    };
+    let Some(candidate) = candidate else {
+        return Err(crate::Error::usage(match &req.ink_id {
+            Some(id) => format!(
+                "--ink {id}: no such ink in {} (its ids: {})",
+                catalog_path.display(),
+                catalog
+                    .pigments
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "the catalog ranked no ink".to_string(),
+        }));
+    };
+    let setup = m.setup(catalog);
+    let density = if treatment.density_fixed {
+        treatment.dots.density_per_cm2
+    } else {
+        let popts = PlanOptions {
+            sessions: treatment.sessions,
+            spacing_weeks: treatment.session_weeks,
+            dots: treatment.dots,
+            density_fixed: false,
+        };
+        plan::plan(&setup, candidate, &m.ranking.steps, &popts).suggested_density_per_cm2
+    };
+    let mut warnings = m.output.warnings.clone();
+    let photo = crate::input::Photo::load(photo_path, opts.limits)?;
+    let rgb = photo.image.to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let (px_per_mm, scale_source) = match req.px_per_mm {
+        Some(s) => (s, "given"),
+        None => {
+            let s = f64::from(w.max(h)) / crate::preview::ASSUMED_LONG_SIDE_MM;
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::ScaleEstimated,
+                format!(
+                    "no --scale given: the photo's longer side ({} px) was taken as {} mm \
+                     ({s:.2} px/mm), so the dots may be drawn too large or too small; give \
+                     --scale PX_PER_MM, measured on a ruler or a card in the photo",
+                    w.max(h),
+                    crate::preview::ASSUMED_LONG_SIDE_MM
+                ),
+            ));
+            (s, "estimated")
+        }
+    };
+    let dilution = candidate.dilution.step;
+    let dot = setup.dot(&candidate.parts, dilution, req.month);
+    let diameter = treatment.dots.diameter_mm * setup.params().spread_at(req.month);
+    let spec = crate::preview::Spec {
+        area: req.area.clone(),
+        px_per_mm,
+        density_per_cm2: density,
+        dot_diameter_mm: diameter,
+        dot,
+        scalp: m.targets.scalp,
+        hair: m.targets.hair,
+        seed: req.seed,
+    };
+    let r = crate::preview::render(&rgb, &spec).map_err(|e| match e {
+        crate::Error::Usage { message } => {
+            crate::Error::usage(format!("{}: {message}", photo_path.display()))
+        }
+        e => e,
+    })?;
+    let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+    let lab = |l: crate::color::Lab| crate::color::lab_to_array(l).map(|v| round(v, 2));
+    let output = crate::output::PreviewOut {
+        schema_version: crate::output::SCHEMA_VERSION,
+        command: crate::output::Command::Preview,
+        photo: photo_path.display().to_string(),
+        written_to: String::new(),
+        pigment_id: candidate.id.clone(),
+        name: crate::output::candidate_name(candidate),
+        dilution,
+        density_per_cm2: density,
+        month: req.month,
+        dot_diameter_mm: round(diameter, 4),
+        px_per_mm: round(px_per_mm, 4),
+        scale_source: scale_source.into(),
+        region: match &req.area {
+            crate::preview::Area::Rect(r) => Some([r.x, r.y, r.w, r.h]),
+            crate::preview::Area::Mask(_) => None,
+        },
+        area_mm2: round(r.area_mm2, 2),
+        dots: r.dots,
+        dots_per_cm2_drawn: round(100.0 * r.dots as f64 / r.area_mm2.max(1e-9), 2),
+        dot_lab: lab(dot),
+        scalp_lab: lab(m.targets.scalp),
+        pixels_changed: r.pixels_changed,
+        hair_pixels_kept: r.hair_pixels_kept,
+        warnings,
+    };
+    Ok(Previewed {
+        image: r.image,
+        output,
+    })
+}

@@ -47,6 +47,8 @@ pub enum WarningCode {
     SolidTattoo,
     /// The stubble look is darker than the ink can reach at follicle-like densities.
     StubbleTooDark,
+    /// The preview's scale (pixels per mm) was estimated, so its dot size may be off.
+    ScaleEstimated,
     /// The density given is outside what follicles look like.
     DensityOutsideFollicles,
     /// Close up, the healed dots stay lighter than the hair.

@@ -573,10 +573,7 @@ impl Photo {
 /// A 64-bit hash of a sampling cell's position (SplitMix64 finaliser): the jitter of
 /// [`Photo::sample_lab`], fixed so that samples are the same on every run and machine.
 fn cell_hash(cx: u32, cy: u32) -> u64 {
-    let mut z = (u64::from(cx) << 32 | u64::from(cy)).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::numeric::splitmix64(u64::from(cx) << 32 | u64::from(cy))
 }
 
 /// Linear-light RGB pixels of a downsampled photo, for chart detection.

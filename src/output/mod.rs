@@ -22,7 +22,7 @@ pub use build::*;
 pub use text::*;
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The command that printed a document (its `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -42,6 +42,9 @@ pub enum Command {
     /// `predict`.
     #[serde(rename = "predict")]
     Predict,
+    /// `preview`.
+    #[serde(rename = "preview")]
+    Preview,
     /// `catalog measure`.
     #[serde(rename = "catalog measure")]
     CatalogMeasure,
@@ -68,6 +71,7 @@ impl Command {
             Command::Calibrate => "calibrate",
             Command::DeltaE => "delta-e",
             Command::Predict => "predict",
+            Command::Preview => "preview",
             Command::CatalogMeasure => "catalog measure",
             Command::CatalogFitFading => "catalog fit-fading",
             Command::CatalogShow => "catalog show",
@@ -80,7 +84,7 @@ impl Command {
 /// The document printed by `analyze --json` and `match --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Output {
-    /// Output format version (3).
+    /// Output format version ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// `analyze` or `match`.
     pub command: Command,
@@ -726,7 +730,7 @@ pub struct CatalogDiffOut {
 /// `delta-e --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeltaEOut {
-    /// Output format version (3).
+    /// Output format version ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// `delta-e`.
     pub command: Command,
@@ -736,6 +740,54 @@ pub struct DeltaEOut {
     pub lab2: [f64; 3],
     /// CIEDE2000, 4 decimals.
     pub delta_e00: f64,
+}
+
+/// `preview --json`: what the consultation preview drew.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PreviewOut {
+    /// Output format version.
+    pub schema_version: u32,
+    /// `preview`.
+    pub command: Command,
+    /// The patient's photo, as given.
+    pub photo: String,
+    /// Where the preview was written (PNG).
+    pub written_to: String,
+    /// The ink drawn (the best of the ranking unless `--ink`).
+    pub pigment_id: String,
+    /// Its name.
+    pub name: String,
+    /// Parts diluent per part ink (its best clinic step).
+    pub dilution: f64,
+    /// Dots per cm² drawn (the plan's recommended density unless `--density`).
+    pub density_per_cm2: f64,
+    /// Months after healing shown.
+    pub month: f64,
+    /// Dot diameter drawn, mm (the healed diameter, spread by `month`).
+    pub dot_diameter_mm: f64,
+    /// Photo scale, pixels per mm.
+    pub px_per_mm: f64,
+    /// `given` (`--scale`) or `estimated` (the photo's longer side taken as 200 mm).
+    pub scale_source: String,
+    /// The treated area: `[x, y, w, h]` in pixels, or null for a mask.
+    pub region: Option<[u32; 4]>,
+    /// Treated area, mm².
+    pub area_mm2: f64,
+    /// Dots drawn.
+    pub dots: usize,
+    /// Dots drawn per cm² of the treated area (check against `density_per_cm2`).
+    pub dots_per_cm2_drawn: f64,
+    /// The model's dot colour on the scalp target, [L*, a*, b*] (a dot's centre on skin of
+    /// the target colour is drawn this colour).
+    pub dot_lab: [f64; 3],
+    /// The scalp target the dot colour is relative to.
+    pub scalp_lab: [f64; 3],
+    /// Pixels changed.
+    pub pixels_changed: usize,
+    /// Pixels under dots left alone because they read as hair.
+    pub hair_pixels_kept: usize,
+    /// Warnings: the match's, and the scale's when estimated.
+    pub warnings: Vec<crate::warning::Warning>,
 }
 
 /// `predict --json`: one ink's predicted dot in one skin over time.
@@ -796,7 +848,7 @@ pub struct PredictPointOut {
 /// `catalog validate --json`.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ValidateOut {
-    /// Output format version (3).
+    /// Output format version ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// `catalog validate`.
     pub command: Command,

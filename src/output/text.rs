@@ -660,6 +660,37 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
     wrap_lines(&s, width)
 }
 
+/// Human output of `preview`: what was drawn, and the warnings.
+pub fn render_preview(p: &PreviewOut) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {}, {}, {} dots/cm² ({} drawn over {:.1} cm²), {:.2} mm dots, {}",
+        p.written_to,
+        p.name,
+        dilution_words(p.dilution),
+        p.density_per_cm2,
+        p.dots,
+        p.area_mm2 / 100.0,
+        p.dot_diameter_mm,
+        if p.month == 0.0 {
+            "healed".to_string()
+        } else {
+            format!("{} months after healing", p.month)
+        }
+    );
+    let _ = writeln!(
+        s,
+        "  scale {:.2} px/mm ({}); dot colour on the scalp target L* {:.1} a* {:.1} b* {:.1}",
+        p.px_per_mm, p.scale_source, p.dot_lab[0], p.dot_lab[1], p.dot_lab[2]
+    );
+    for w in &p.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    s
+}
+
 /// `text` cut to `n` characters, with an ellipsis when cut.
 fn shorten(text: &str, n: usize) -> String {
     if text.chars().count() <= n {

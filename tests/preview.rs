@@ -1,0 +1,274 @@
+//! `preview`: the recommended ink's healed dots drawn on the patient's photo. Checked on a
+//! synthetic photo whose truth is set here: dots counted against the density asked for,
+//! dot colours against the model's prediction (`predict`), and every pixel outside the
+//! treated area, or reading as hair, left byte for byte.
+
+mod common;
+use common::{json_stdout, lab, run};
+
+use smpmatch::color::{delta_e00, linear_to_lab, LinRgb};
+
+const CATALOG: &str = "pigments/smp_sample.json";
+const SKIN: [u8; 3] = [196, 152, 132];
+const HAIR: [u8; 3] = [40, 34, 30];
+
+/// A 400 × 300 photo: hair on the left 100 columns, skin elsewhere, and a 6-px band of hair
+/// across the treated area at rows 100–105.
+fn photo(dir: &std::path::Path) -> std::path::PathBuf {
+    let img = image::RgbImage::from_fn(400, 300, |x, y| {
+        image::Rgb(if x < 100 || (100..106).contains(&y) {
+            HAIR
+        } else {
+            SKIN
+        })
+    });
+    let p = dir.join("patient.png");
+    img.save(&p).expect("png");
+    p
+}
+
+fn lab_of(p: [u8; 3]) -> smpmatch::color::Lab {
+    let lin: LinRgb = palette::Srgb::new(p[0], p[1], p[2]).into_linear();
+    linear_to_lab(lin)
+}
+
+fn preview(photo: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "preview",
+        photo.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,80,80",
+        "--scalp-region",
+        "300,200,80,80",
+        "--region",
+        "150,20,200,200",
+        "--scale",
+        "10",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    json_stdout(&o)
+}
+
+/// Connected groups (4-neighbour) of changed pixels, with the darkest pixel of each.
+fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<[u8; 3]> {
+    let (w, h) = after.dimensions();
+    let changed = |x: u32, y: u32| before.get_pixel(x, y) != after.get_pixel(x, y);
+    let mut seen = vec![false; (w * h) as usize];
+    let mut out = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            if seen[(y * w + x) as usize] || !changed(x, y) {
+                continue;
+            }
+            let mut stack = vec![(x, y)];
+            seen[(y * w + x) as usize] = true;
+            let mut darkest = after.get_pixel(x, y).0;
+            while let Some((px, py)) = stack.pop() {
+                let p = after.get_pixel(px, py).0;
+                if p.iter().map(|&v| u32::from(v)).sum::<u32>()
+                    < darkest.iter().map(|&v| u32::from(v)).sum::<u32>()
+                {
+                    darkest = p;
+                }
+                let n = [
+                    (px.wrapping_sub(1), py),
+                    (px + 1, py),
+                    (px, py.wrapping_sub(1)),
+                    (px, py + 1),
+                ];
+                for (nx, ny) in n {
+                    if nx < w && ny < h && !seen[(ny * w + nx) as usize] && changed(nx, ny) {
+                        seen[(ny * w + nx) as usize] = true;
+                        stack.push((nx, ny));
+                    }
+                }
+            }
+            out.push(darkest);
+        }
+    }
+    out
+}
+
+#[test]
+fn dots_are_drawn_at_the_density_asked_in_the_models_colour_and_nowhere_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = photo(dir.path());
+    let out = dir.path().join("preview.png");
+    let j = preview(&src, &out, &["--density", "80", "--ink", "carbon-black"]);
+    let before = image::open(&src).expect("photo").to_rgb8();
+    let after = image::open(&out).expect("preview").to_rgb8();
+    assert_eq!(before.dimensions(), after.dimensions());
+
+    // Outside the treated area, and on the hair band inside it, not one byte changed.
+    for (x, y, p) in after.enumerate_pixels() {
+        let inside = (150..350).contains(&x) && (20..220).contains(&y);
+        let hair = (100..106).contains(&y);
+        if !inside || hair {
+            assert_eq!(p, before.get_pixel(x, y), "pixel {x},{y} changed");
+        }
+    }
+
+    // The density: 80 /cm² over 2 × 2 cm (200 px at 10 px/mm), less the hair band's share.
+    let found = dots(&before, &after);
+    let expected = 80.0 * 4.0;
+    let n = found.len() as f64;
+    eprintln!("{n} dots counted, {expected} asked");
+    assert!(
+        (n - expected).abs() <= 0.06 * expected,
+        "{n} dots counted, {expected} asked"
+    );
+    assert_eq!(j["density_per_cm2"], 80.0);
+    let drawn = j["dots_per_cm2_drawn"].as_f64().expect("drawn");
+    assert!((drawn - 80.0).abs() <= 0.05 * 80.0, "{drawn}");
+
+    // Each dot's centre, on skin of exactly the scalp target, is the model's dot colour.
+    let dot = lab(&j["dot_lab"]);
+    let mut de: Vec<f32> = found.iter().map(|&p| delta_e00(lab_of(p), dot)).collect();
+    de.sort_by(f32::total_cmp);
+    let median = de[de.len() / 2];
+    eprintln!("dot centres: median ΔE00 {median} to the model's dot");
+    assert!(median < 1.0, "median centre ΔE00 {median} from {dot:?}");
+    // And that colour is what `predict` gives for this ink in this skin.
+    let scalp = &j["scalp_lab"];
+    let skin = format!(
+        "{},{},{}",
+        scalp[0].as_f64().expect("L"),
+        scalp[1].as_f64().expect("a"),
+        scalp[2].as_f64().expect("b")
+    );
+    assert!(delta_e00(lab(scalp), lab_of(SKIN)) < 0.5, "{scalp}");
+    let dilution = format!("{}", j["dilution"].as_f64().expect("dilution"));
+    let p = json_stdout(&run(&[
+        "predict",
+        "--skin",
+        &skin,
+        "-c",
+        CATALOG,
+        "--ink",
+        "carbon-black",
+        "--dilution",
+        &dilution,
+        "--months",
+        "0",
+        "--json",
+    ]));
+    let predicted = lab(&p["timeline"][0]["lab"]);
+    assert!(delta_e00(predicted, dot) < 0.1, "{predicted:?} vs {dot:?}");
+}
+
+#[test]
+fn later_months_draw_the_spread_faded_dot_and_a_missing_scale_is_estimated_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = photo(dir.path());
+    let healed = preview(&src, &dir.path().join("m0.png"), &["--ink", "carbon-black"]);
+    let later = preview(
+        &src,
+        &dir.path().join("m36.png"),
+        &["--ink", "carbon-black", "--month", "36"],
+    );
+    let d0 = healed["dot_diameter_mm"].as_f64().expect("d");
+    let d36 = later["dot_diameter_mm"].as_f64().expect("d");
+    assert!(d36 > d0, "{d36} vs {d0}");
+    assert!(lab(&later["dot_lab"]).l > lab(&healed["dot_lab"]).l);
+    assert_eq!(healed["scale_source"], "given");
+
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,80,80",
+        "--scalp-region",
+        "300,200,80,80",
+        "--region",
+        "150,20,200,200",
+        "--out",
+        dir.path().join("est.png").to_str().expect("utf8"),
+        "--json",
+    ]);
+    let j = json_stdout(&o);
+    assert_eq!(j["scale_source"], "estimated");
+    assert_eq!(j["px_per_mm"], 2.0); // 400 px over 200 mm
+    assert!(j["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w["code"] == "scale_estimated"));
+}
+
+#[test]
+fn bad_preview_requests_are_refused_and_the_photo_is_never_overwritten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = photo(dir.path());
+    let original = std::fs::read(&src).expect("bytes");
+    let base = |area: &[&str], out: &str| -> std::process::Output {
+        let mut args: Vec<String> = [
+            "preview",
+            src.to_str().expect("utf8"),
+            "-c",
+            CATALOG,
+            "--hair-region",
+            "10,10,80,80",
+            "--scalp-region",
+            "300,200,80,80",
+            "--scale",
+            "10",
+            "--out",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(area.iter().map(|s| s.to_string()));
+        common::run_owned(&args)
+    };
+    let out = dir.path().join("p.png");
+    let out = out.to_str().expect("utf8");
+    // The area reaches outside the photo: a usage error naming the photo.
+    let o = base(&["--region", "300,200,200,200"], out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("patient.png"));
+    // No area.
+    assert_eq!(base(&[], out).status.code(), Some(2));
+    // A mask of another size.
+    let mask = dir.path().join("mask.png");
+    image::GrayImage::from_pixel(10, 10, image::Luma([255]))
+        .save(&mask)
+        .expect("mask");
+    let o = base(&["--mask", mask.to_str().expect("utf8")], out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("same size"));
+    // The output is the photo itself: refused, the photo untouched.
+    let o = base(&["--region", "150,20,200,200"], src.to_str().expect("utf8"));
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read(&src).expect("bytes"), original);
+    // Not a PNG name.
+    let jpg = dir.path().join("p.jpg");
+    let o = base(&["--region", "150,20,200,200"], jpg.to_str().expect("utf8"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!jpg.exists());
+    // A mask the photo's size works like the rectangle it draws.
+    let mask_ok = dir.path().join("mask_ok.png");
+    image::GrayImage::from_fn(400, 300, |x, y| {
+        image::Luma([if (150..350).contains(&x) && (20..220).contains(&y) {
+            255
+        } else {
+            0
+        }])
+    })
+    .save(&mask_ok)
+    .expect("mask");
+    let o = base(&["--mask", mask_ok.to_str().expect("utf8"), "--json"], out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = json_stdout(&o);
+    assert!(j["region"].is_null());
+    assert!((j["area_mm2"].as_f64().expect("area") - 400.0).abs() < 1e-9);
+}
