@@ -295,8 +295,9 @@ pub enum CatalogCommand {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
-    /// Make a catalog from a spreadsheet (CSV: id,name,base,L,a,b[,method,source,date,
-    /// strength,dilution,half_life_months,sun_sensitivity,notes,skin_lab]).
+    /// Make a catalog from a spreadsheet (CSV columns: id, name, base, L, a, b, and optional
+    /// method, source, date, strength, dilution, half_life_months, sun_sensitivity, notes,
+    /// skin_lab).
     Import {
         /// CSV file.
         csv: PathBuf,
@@ -726,8 +727,10 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
+        // NO_COLOR (no-color.org) and TERM=dumb (a terminal without escape sequences).
         ColorChoice::Auto => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
                 && std::io::stdout().is_terminal()
         }
     }
@@ -1174,7 +1177,12 @@ fn run_catalog(c: CatalogCommand) -> Result<Printed> {
                     catalog: cat,
                 })?
             } else {
-                output::render_catalog(&file.display().to_string(), &cat, use_color(color))
+                output::render_catalog(
+                    &file.display().to_string(),
+                    &cat,
+                    use_color(color),
+                    terminal_width(),
+                )
             }))
         }
         CatalogCommand::Import {

@@ -456,8 +456,9 @@ fn terminal_output_fits_narrow_terminals_and_degrades_without_colour() {
         assert!(o.status.success());
         let text = String::from_utf8_lossy(&o.stdout);
         assert!(
-            text.contains("\x1b[48;2;"),
-            "--color always paints swatches"
+            text.contains("[\x1b[48;2;") && text.contains("\x1b[0m]"),
+            "--color always paints swatches, framed by brackets so dark ones show on dark \
+             terminals"
         );
         for line in text.lines() {
             let w = smpmatch::output::display_width(line);
@@ -1143,5 +1144,34 @@ fn the_date_puts_the_plan_on_the_calendar() {
         assert_eq!(o.status.code(), Some(2), "{bad}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(bad), "{bad}: {err}");
+    }
+}
+
+/// Nothing people read runs past an 80-column terminal: the catalog table and the help of
+/// every command people type at the chair.
+#[test]
+fn tables_and_help_fit_80_columns() {
+    let cases: [&[&str]; 7] = [
+        &["catalog", "show", CATALOG, "--color", "never"],
+        &["-h"],
+        &["match", "-h"],
+        &["preview", "-h"],
+        &["calibrate", "-h"],
+        &["catalog", "-h"],
+        &["predict", "-h"],
+    ];
+    for args in cases {
+        let o = Command::new(bin())
+            .args(args)
+            .env("COLUMNS", "80")
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{args:?}");
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            assert!(
+                smpmatch::output::display_width(line) <= 80,
+                "{args:?}: {line:?}"
+            );
+        }
     }
 }

@@ -5,8 +5,14 @@ use super::*;
 use crate::color::{lab_to_hex, lab_to_srgb8, Lab};
 
 /// Human output of `catalog show`.
-pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) -> String {
+pub fn render_catalog(
+    path: &str,
+    cat: &crate::catalog::Catalog,
+    color: bool,
+    width: usize,
+) -> String {
     use std::fmt::Write;
+    let compact = width < WIDE_COLUMNS;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -20,7 +26,12 @@ pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) ->
     }
     let _ = writeln!(
         s,
-        "\n  id                     swatch     L*     a*     b*     base        T½ (mo)    sun s  method             history"
+        "\n{}",
+        if compact {
+            "  id                   swatch        L*    a*    b*  T½ mo  sun s  method"
+        } else {
+            "  id                     swatch     L*     a*     b*     base        T½ (mo)    sun s  method             history"
+        }
     );
     for p in &cat.pigments {
         let f = p.fading();
@@ -28,22 +39,37 @@ pub fn render_catalog(path: &str, cat: &crate::catalog::Catalog, color: bool) ->
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  {:<22} {:<10} {:>6.1} {:>6.1} {:>6.1}    {:<10} {:>8.1} {:>8.2}  {:<18} {}",
-            p.id.chars().take(22).collect::<String>(),
-            swatch(p.lab(), color),
-            p.lab[0],
-            p.lab[1],
-            p.lab[2],
-            p.base.name(),
-            f.half_life_months,
-            f.sun_sensitivity,
-            method,
-            p.history.len()
-        );
+        let _ = if compact {
+            writeln!(
+                s,
+                "  {:<20} {:<10} {:>5.1} {:>5.1} {:>5.1} {:>6.1} {:>6.2}  {}",
+                shorten(&p.id, 20),
+                swatch(p.lab(), color),
+                p.lab[0],
+                p.lab[1],
+                p.lab[2],
+                f.half_life_months,
+                f.sun_sensitivity,
+                shorten(&method, 12)
+            )
+        } else {
+            writeln!(
+                s,
+                "  {:<22} {:<10} {:>6.1} {:>6.1} {:>6.1}    {:<10} {:>8.1} {:>8.2}  {:<18} {}",
+                shorten(&p.id, 22),
+                swatch(p.lab(), color),
+                p.lab[0],
+                p.lab[1],
+                p.lab[2],
+                p.base.name(),
+                f.half_life_months,
+                f.sun_sensitivity,
+                method,
+                p.history.len()
+            )
+        };
     }
-    s
+    wrap_lines(&s, width)
 }
 
 /// Human output of `catalog diff`.
@@ -228,7 +254,9 @@ pub fn render_fit_fading(o: &FitFadingOut) -> String {
 pub fn swatch(lab: Lab, color: bool) -> String {
     if color {
         let [r, g, b] = lab_to_srgb8(lab);
-        format!("\x1b[48;2;{r};{g};{b}m    \x1b[0m")
+        // Brackets in the terminal's own colour frame the patch, so a near-black swatch
+        // still shows on a dark background (and a near-white one on a light background).
+        format!("[\x1b[48;2;{r};{g};{b}m  \x1b[0m]")
     } else {
         format!("[{}]", lab_to_hex(lab))
     }
