@@ -110,7 +110,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let out = build();
                 let json = serde_json::to_string(&out).expect("json");
-                let text = smpmatch::output::render_text(&out, false, 100);
+                let text = smpmatch::output::render_text(&out, false, 100, true);
                 (json.len(), text.len())
             })
         },

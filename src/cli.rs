@@ -483,6 +483,10 @@ pub struct AnalyzeArgs {
 pub struct MatchArgs {
     #[command(flatten)]
     photos: PhotoArgs,
+    /// Text output: after the answer, every detail (photos, each role's tones and trimming,
+    /// the stubble look, the ranking over time, blends) instead of a brief summary.
+    #[arg(short = 'v', long)]
+    verbose: bool,
     /// Pigment catalog (JSON; see docs/catalog.md).
     #[arg(short = 'c', long, value_name = "FILE", env = "SMPMATCH_CATALOG")]
     catalog: PathBuf,
@@ -896,7 +900,7 @@ fn run_analyze(a: AnalyzeArgs, quiet: bool) -> Result<Printed> {
     Ok(ok(if a.photos.json {
         to_json(&out)?
     } else {
-        output::render_text(&out, use_color(a.photos.color), terminal_width())
+        output::render_text(&out, use_color(a.photos.color), terminal_width(), true)
     }))
 }
 
@@ -935,7 +939,12 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
     Ok(ok(if m.photos.json {
         to_json(&r.output)?
     } else {
-        output::render_text(&r.output, use_color(m.photos.color), terminal_width())
+        output::render_text(
+            &r.output,
+            use_color(m.photos.color),
+            terminal_width(),
+            m.verbose,
+        )
     }))
 }
 

@@ -1175,3 +1175,35 @@ fn tables_and_help_fit_80_columns() {
         }
     }
 }
+
+/// After the answer, `match` shows the measurements in brief; `--verbose` adds every detail
+/// (the photo, each role's tones and trimming, the ranking over time, blends).
+#[test]
+fn verbose_adds_the_details_after_the_answer() {
+    let text = |extra: &[&str]| {
+        let o = run(&[
+            &["match", SHAVED, "--catalog", CATALOG, "--color", "never"][..],
+            extra,
+        ]
+        .concat());
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let brief = text(&[]);
+    let full = text(&["--verbose"]);
+    assert!(brief.starts_with("Recommended: ") && full.starts_with("Recommended: "));
+    assert!(brief.contains("measured: hair [#"), "{brief}");
+    for detail in [
+        "photo  samples/shaved_light.jpg",
+        "hair: target",
+        "over time",
+        "blends:",
+    ] {
+        assert!(!brief.contains(detail), "{detail:?} in the brief output");
+        assert!(full.contains(detail), "{detail:?} missing with --verbose");
+    }
+    // Both keep the table and the plan.
+    for both in ["every recipe at its best dilution", "plan for Carbon black"] {
+        assert!(brief.contains(both) && full.contains(both), "{both}");
+    }
+}

@@ -407,15 +407,45 @@ pub fn render_answer(o: &Output, color: bool) -> Option<String> {
 ///
 /// `width` is the terminal width in columns: below [`WIDE_COLUMNS`] the ranking and plan
 /// use compact tables, and every line is wrapped to fit.
-pub fn render_text(o: &Output, color: bool, width: usize) -> String {
+pub fn render_text(o: &Output, color: bool, width: usize, verbose: bool) -> String {
     use std::fmt::Write;
     let compact = width < WIDE_COLUMNS;
     let mut s = String::new();
-    if let Some(answer) = render_answer(o, color) {
+    let answer = render_answer(o, color);
+    if let Some(answer) = &answer {
         let _ = writeln!(s, "{answer}");
     }
+    // After an answer, the measurements in brief unless --verbose; `analyze` (no answer)
+    // always shows them in full.
+    let brief = answer.is_some() && !verbose;
     let sw = |v: [f64; 3]| swatch(crate::color::lab_from_array(v), color);
-    for i in &o.inputs {
+    if brief {
+        if let (Some(h), Some(sc)) = (&o.hair, &o.scalp) {
+            let _ = writeln!(
+                s,
+                "measured: hair {} {}; scalp {} {}, ITA {:.0}° ({} skin){}",
+                sw(h.target_lab),
+                fmt_lab(h.target_lab),
+                sw(sc.tones.target_lab),
+                fmt_lab(sc.tones.target_lab),
+                sc.ita_deg,
+                sc.skin_category.label(),
+                o.stubble
+                    .as_ref()
+                    .map(|st| format!("; stubble look {} {}", sw(st.lab), fmt_lab(st.lab)))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(seg) = &o.segmentation {
+            let _ = writeln!(
+                s,
+                "  automatic hair/scalp separation, confidence {:.2} (--verbose: photos, \
+                 tones, blends)",
+                seg.confidence
+            );
+        }
+    }
+    for i in o.inputs.iter().filter(|_| !brief) {
         let _ = writeln!(
             s,
             "photo  {}  {}×{} {} {}-bit, {} ({}), used for {}",
@@ -443,7 +473,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             c.held_out_mean_de00
         );
     }
-    if let Some(seg) = &o.segmentation {
+    if let Some(seg) = o.segmentation.as_ref().filter(|_| !brief) {
         let _ = writeln!(
             s,
             "automatic hair/scalp separation, confidence {:.2}",
@@ -472,10 +502,10 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             );
         }
     };
-    if let Some(h) = &o.hair {
+    if let Some(h) = o.hair.as_ref().filter(|_| !brief) {
         role(&mut s, "hair", h);
     }
-    if let Some(sc) = &o.scalp {
+    if let Some(sc) = o.scalp.as_ref().filter(|_| !brief) {
         role(&mut s, "scalp", &sc.tones);
         let _ = writeln!(
             s,
@@ -484,7 +514,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             sc.skin_category.label()
         );
     }
-    if let Some(st) = &o.stubble {
+    if let Some(st) = o.stubble.as_ref().filter(|_| !brief) {
         let frac = st
             .hair_area_fraction
             .map(|f| format!(", hair covers {:.0} % of the area", 100.0 * f))
@@ -578,7 +608,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             }
         );
         let _ = writeln!(s, "  ({DELTA_E00_LEGEND})");
-        if let Some(best) = r.first() {
+        if let Some(best) = r.first().filter(|_| !brief) {
             let cols: Vec<String> = best
                 .timeline
                 .iter()
@@ -592,7 +622,7 @@ pub fn render_text(o: &Output, color: bool, width: usize) -> String {
             );
         }
     }
-    if let Some(b) = &o.blends {
+    if let Some(b) = o.blends.as_ref().filter(|_| !brief) {
         if b.considered > 0 {
             let gain = match (&b.best, b.best_gain_de00) {
                 (Some(id), Some(g)) if b.ranked > 0 => {
