@@ -519,6 +519,11 @@ pub struct PreviewArgs {
     /// with a warning].
     #[arg(long, value_name = "PX_PER_MM", value_parser = parse_positive("--scale", 0.5, 1000.0))]
     scale: Option<f64>,
+    /// A hairline to design: X1,Y1,X2,Y2,… in pixels (a polyline of two points or more).
+    /// Behind it the density rises from 30 % to full and the dots grow from 70 % to full
+    /// size over 10 mm (assumptions, docs/model.md § 14).
+    #[arg(long, value_name = "X1,Y1,X2,Y2,…", value_parser = parse_polyline)]
+    hairline: Option<Polyline>,
     /// Months after healing to show (0 = healed; dots fade and spread as the model says).
     #[arg(long, value_name = "MONTHS", default_value_t = 0.0,
           value_parser = parse_positive("--month", 0.0, 240.0))]
@@ -591,6 +596,30 @@ pub enum ProgressArg {
 }
 
 /// Parse `--months` (comma-separated, non-negative, at most 1200).
+/// Points in pixels, in order (one argument, so clap keeps it whole).
+#[derive(Debug, Clone)]
+pub struct Polyline(Vec<(f64, f64)>);
+
+/// A polyline, `X1,Y1,X2,Y2,…` (pixels, two points or more).
+fn parse_polyline(s: &str) -> std::result::Result<Polyline, String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("{s:?}: {p:?} is not a pixel coordinate"))
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    if v.len() < 4 || !v.len().is_multiple_of(2) {
+        return Err(format!(
+            "{s:?}: a hairline is X1,Y1,X2,Y2,… (pairs of pixel coordinates, two points or more)"
+        ));
+    }
+    Ok(Polyline(v.chunks(2).map(|c| (c[0], c[1])).collect()))
+}
+
 /// A calendar day, `YYYY-MM-DD`.
 fn parse_day(s: &str) -> std::result::Result<time::Date, String> {
     let bad = || format!("{s:?} is not a date YYYY-MM-DD");
@@ -1006,6 +1035,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             ink_id: p.ink.clone(),
             month: p.month,
             seed: p.photos.analysis.seed,
+            hairline: p.hairline.clone().map(|h| h.0).unwrap_or_default(),
         },
     )?;
     let mut buf = std::io::Cursor::new(Vec::new());

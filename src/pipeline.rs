@@ -425,6 +425,8 @@ pub struct PreviewRequest {
     pub month: f64,
     /// Seed of the dot placement.
     pub seed: u64,
+    /// A hairline polyline, pixels (empty: none).
+    pub hairline: Vec<(f64, f64)>,
 }
 
 /// A rendered preview and its description.
@@ -516,6 +518,7 @@ pub fn preview(
         scalp: m.targets.scalp,
         hair: m.targets.hair,
         seed: req.seed,
+        hairline: req.hairline.clone(),
     };
     let r = crate::preview::render(&rgb, &spec).map_err(|e| match e {
         crate::Error::Usage { message } => {
@@ -549,6 +552,8 @@ pub fn preview(
         scalp_lab: lab(m.targets.scalp),
         pixels_changed: r.pixels_changed,
         hair_pixels_kept: r.hair_pixels_kept,
+        hairline_zone_mm: (!req.hairline.is_empty()).then_some(crate::preview::HAIRLINE_ZONE_MM),
+        dots_in_hairline_zone: r.dots_in_hairline_zone,
         warnings,
     };
     Ok(Previewed {

@@ -24,6 +24,19 @@ pub const EDGE_SHARE: f64 = 0.3;
 /// about a head's width (a head is about 150–160 mm wide); a warning says so.
 pub const ASSUMED_LONG_SIDE_MM: f64 = 200.0;
 
+/// Width of the graded zone behind a drawn hairline, mm. **Assumption**: practitioners
+/// soften the front over about a centimetre ("feathering"), sparse single dots at the line
+/// and full density behind it; no measured figure was found.
+pub const HAIRLINE_ZONE_MM: f64 = 10.0;
+
+/// Share of the full density at the hairline itself, rising linearly to 1 across the zone.
+/// **Assumption**.
+pub const HAIRLINE_DENSITY_AT_LINE: f64 = 0.3;
+
+/// Share of the full dot diameter at the hairline (smaller dots at the front), rising
+/// linearly to 1 across the zone. **Assumption**.
+pub const HAIRLINE_DOT_AT_LINE: f64 = 0.7;
+
 /// Where dots go.
 #[derive(Debug, Clone)]
 pub enum Area {
@@ -81,6 +94,9 @@ pub struct Spec {
     pub hair: Lab,
     /// Seed of the placement (the same seed, the same dots).
     pub seed: u64,
+    /// A hairline, as a polyline in pixels (empty: none): density and dot size are graded
+    /// over [`HAIRLINE_ZONE_MM`] from it.
+    pub hairline: Vec<(f64, f64)>,
 }
 
 /// What was rendered.
@@ -96,6 +112,32 @@ pub struct Rendered {
     pub pixels_changed: usize,
     /// Pixels inside dots left alone because they read as hair.
     pub hair_pixels_kept: usize,
+    /// Dots drawn within [`HAIRLINE_ZONE_MM`] of the hairline (0 without one).
+    pub dots_in_hairline_zone: usize,
+}
+
+/// Distance from (x, y) to a polyline, in the polyline's units (infinite for none).
+fn distance_to_polyline(line: &[(f64, f64)], x: f64, y: f64) -> f64 {
+    line.windows(2)
+        .map(|w| {
+            let ((ax, ay), (bx, by)) = (w[0], w[1]);
+            let (dx, dy) = (bx - ax, by - ay);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 {
+                (((x - ax) * dx + (y - ay) * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (x - ax - t * dx).hypot(y - ay - t * dy)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Where a point lies across the hairline zone: 0 on the line, 1 at its back edge and
+/// beyond (and everywhere without a hairline).
+pub fn hairline_depth(spec: &Spec, x: f64, y: f64) -> f64 {
+    let d_mm = distance_to_polyline(&spec.hairline, x, y) / spec.px_per_mm;
+    (d_mm / HAIRLINE_ZONE_MM).clamp(0.0, 1.0)
 }
 
 /// A uniform number in [0, 1) from a cell and a seed (SplitMix64 of both).
@@ -115,8 +157,10 @@ pub const MIN_SEPARATION: f64 = 1.1;
 /// Dot centres (pixels) over the area at the spec's density: one per grid cell, anywhere in
 /// the cell (so the pattern looks random, as follicles do), at least [`MIN_SEPARATION`]
 /// diameters from every neighbour (tried [`PLACEMENT_TRIES`] times; a cell where no place is
-/// clear stays empty, and the density drawn is reported).
-pub fn dot_centres(spec: &Spec) -> Vec<(f64, f64)> {
+/// clear stays empty, and the density drawn is reported). Behind a hairline the density and
+/// the dot size are graded ([`hairline_depth`]): each dot is kept with the zone's share of the
+/// density, and its size share is returned as the third value.
+pub fn dot_centres(spec: &Spec) -> Vec<(f64, f64, f64)> {
     let (x0, y0, x1, y1) = spec.area.bounds();
     // Cell side so that one dot per cell gives the density: 100 mm² per cm².
     let cell = (100.0 / spec.density_per_cm2.max(1e-6)).sqrt() * spec.px_per_mm;
@@ -147,8 +191,18 @@ pub fn dot_centres(spec: &Spec) -> Vec<(f64, f64)> {
     }
     placed
         .into_iter()
-        .flatten()
-        .filter(|&(x, y)| spec.area.contains(x as u32, y as u32))
+        .enumerate()
+        .filter_map(|(k, p)| p.map(|(x, y)| (k, x, y)))
+        .filter(|&(_, x, y)| spec.area.contains(x as u32, y as u32))
+        .filter_map(|(k, x, y)| {
+            let t = hairline_depth(spec, x, y);
+            let keep = HAIRLINE_DENSITY_AT_LINE + (1.0 - HAIRLINE_DENSITY_AT_LINE) * t;
+            (unit(spec.seed, k as u64, 0, 1 << 20) < keep).then_some((
+                x,
+                y,
+                HAIRLINE_DOT_AT_LINE + (1.0 - HAIRLINE_DOT_AT_LINE) * t,
+            ))
+        })
         .collect()
 }
 
@@ -185,15 +239,16 @@ pub fn render(photo: &RgbImage, spec: &Spec) -> Result<Rendered> {
         [q(d.red, s.red), q(d.green, s.green), q(d.blue, s.blue)]
     };
     let centres = dot_centres(spec);
-    let radius = spec.dot_diameter_mm * spec.px_per_mm / 2.0;
-    let inner = radius * (1.0 - EDGE_SHARE);
+    let full_radius = spec.dot_diameter_mm * spec.px_per_mm / 2.0;
     let mut image = photo.clone();
     // Coverage per pixel of the area's bounding box (the most any dot gives it), so touching
     // dots do not darken twice.
     let (x0, y0, x1, y1) = spec.area.bounds();
     let bw = (x1 - x0) as usize;
     let mut alpha = vec![0f32; bw * (y1 - y0) as usize];
-    for &(cx, cy) in &centres {
+    for &(cx, cy, size) in &centres {
+        let radius = full_radius * size;
+        let inner = radius * (1.0 - EDGE_SHARE);
         let (xa, xb) = ((cx - radius).floor().max(0.0), (cx + radius).ceil());
         let (ya, yb) = ((cy - radius).floor().max(0.0), (cy + radius).ceil());
         for y in (ya as u32).max(y0)..(yb as u32).min(y1) {
@@ -253,5 +308,6 @@ pub fn render(photo: &RgbImage, spec: &Spec) -> Result<Rendered> {
         area_mm2: area_px / (spec.px_per_mm * spec.px_per_mm),
         pixels_changed: changed,
         hair_pixels_kept: hair_kept,
+        dots_in_hairline_zone: centres.iter().filter(|c| c.2 < 1.0).count(),
     })
 }

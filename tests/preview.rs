@@ -238,6 +238,10 @@ fn bad_preview_requests_are_refused_and_the_photo_is_never_overwritten() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("patient.png"));
     // No area.
     assert_eq!(base(&[], out).status.code(), Some(2));
+    // A hairline of one point and a half.
+    let o = base(&["--region", "150,20,200,200", "--hairline", "1,2,3"], out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1,2,3"));
     // A mask of another size.
     let mask = dir.path().join("mask.png");
     image::GrayImage::from_pixel(10, 10, image::Luma([255]))
@@ -271,4 +275,96 @@ fn bad_preview_requests_are_refused_and_the_photo_is_never_overwritten() {
     let j = json_stdout(&o);
     assert!(j["region"].is_null());
     assert!((j["area_mm2"].as_f64().expect("area") - 400.0).abs() < 1e-9);
+}
+
+/// A hairline grades the front: behind the line the dots are sparser and smaller, reaching
+/// the full density and size 10 mm back.
+#[test]
+fn a_hairline_grades_density_and_dot_size_behind_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = photo(dir.path());
+    let out = dir.path().join("hairline.png");
+    // The line along the top of the treated area (y = 110 px, below the hair band); at 10
+    // px/mm the zone is 100 px deep: rows 110–210. The full-density band: rows 210–220 is
+    // too thin, so the area runs 110–300.
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,80,80",
+        "--scalp-region",
+        "300,200,80,80",
+        "--region",
+        "110,110,290,190",
+        "--scale",
+        "10",
+        "--density",
+        "80",
+        "--hairline",
+        "110,110,400,110",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = json_stdout(&o);
+    assert_eq!(j["hairline_zone_mm"], 10.0);
+    let before = image::open(&src).expect("photo").to_rgb8();
+    let after = image::open(&out).expect("preview").to_rgb8();
+    // Dots (changed pixels' groups) by band: their count and mean size in pixels.
+    let (w, h) = after.dimensions();
+    let mut seen = vec![false; (w * h) as usize];
+    let mut front = (0usize, 0usize); // rows 110–140: within 3 mm of the line
+    let mut back = (0usize, 0usize); // rows 220–300: past the zone
+    for y in 0..h {
+        for x in 0..w {
+            if seen[(y * w + x) as usize] || before.get_pixel(x, y) == after.get_pixel(x, y) {
+                continue;
+            }
+            let (mut n, mut sy, mut stack) = (0usize, 0u64, vec![(x, y)]);
+            seen[(y * w + x) as usize] = true;
+            while let Some((px, py)) = stack.pop() {
+                n += 1;
+                sy += u64::from(py);
+                for (nx, ny) in [
+                    (px.wrapping_sub(1), py),
+                    (px + 1, py),
+                    (px, py.wrapping_sub(1)),
+                    (px, py + 1),
+                ] {
+                    if nx < w
+                        && ny < h
+                        && !seen[(ny * w + nx) as usize]
+                        && before.get_pixel(nx, ny) != after.get_pixel(nx, ny)
+                    {
+                        seen[(ny * w + nx) as usize] = true;
+                        stack.push((nx, ny));
+                    }
+                }
+            }
+            let cy = sy / n as u64;
+            if (112..140).contains(&cy) {
+                front = (front.0 + 1, front.1 + n);
+            } else if (220..298).contains(&cy) {
+                back = (back.0 + 1, back.1 + n);
+            }
+        }
+    }
+    // Per cm²: front band 28 rows × 290 px, back band 78 rows × 290 px, at 100 px² per mm².
+    let per_cm2 = |count: usize, rows: f64| count as f64 / (rows * 290.0 / 100.0) * 100.0;
+    let (d_front, d_back) = (per_cm2(front.0, 28.0), per_cm2(back.0, 78.0));
+    let (s_front, s_back) = (
+        front.1 as f64 / front.0 as f64,
+        back.1 as f64 / back.0 as f64,
+    );
+    eprintln!("front {d_front:.0}/cm² of {s_front:.1} px; back {d_back:.0}/cm² of {s_back:.1} px");
+    assert!((d_back - 80.0).abs() < 0.1 * 80.0, "back {d_back}");
+    assert!(d_front < 0.6 * d_back, "front {d_front} vs back {d_back}");
+    assert!(
+        s_front < 0.85 * s_back,
+        "front dots {s_front} px vs back {s_back} px"
+    );
+    assert!(j["dots_in_hairline_zone"].as_u64().expect("zone") > 0);
 }

@@ -786,6 +786,10 @@ pub struct PreviewOut {
     pub pixels_changed: usize,
     /// Pixels under dots left alone because they read as hair.
     pub hair_pixels_kept: usize,
+    /// With `--hairline`: the width of the graded zone behind it, mm; null without.
+    pub hairline_zone_mm: Option<f64>,
+    /// Dots drawn in that zone (sparser and smaller toward the line).
+    pub dots_in_hairline_zone: usize,
     /// Warnings: the match's, and the scale's when estimated.
     pub warnings: Vec<crate::warning::Warning>,
 }
