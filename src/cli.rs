@@ -922,6 +922,7 @@ fn run_analyze(a: AnalyzeArgs, quiet: bool) -> Result<Printed> {
                 analysis: &analysis,
                 matched: None,
                 profile: opts.profile.as_ref(),
+                previews: &[],
             },
         )?;
         report_written(path, quiet);
@@ -961,6 +962,7 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
                 analysis: &r.analysis,
                 matched: Some((&setup, &r.ranking.candidates, r.rank_options.dots)),
                 profile: opts.profile.as_ref(),
+                previews: &[],
             },
         )?;
         report_written(path, quiet);
@@ -977,17 +979,32 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
     }))
 }
 
+/// Months drawn in `preview --report`, after "before".
+const REPORT_PREVIEW_MONTHS: [f64; 3] = [0.0, 12.0, 36.0];
+
+/// The bounding box of the pixels a preview changed (for a mask's report crop).
+fn mask_bounds(before: &image::RgbImage, after: &image::RgbImage) -> (u32, u32, u32, u32) {
+    let (w, h) = before.dimensions();
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for (x, y, p) in after.enumerate_pixels() {
+        if p != before.get_pixel(x, y) {
+            (x0, y0) = (x0.min(x), y0.min(y));
+            (x1, y1) = (x1.max(x + 1), y1.max(y + 1));
+        }
+    }
+    if x1 <= x0 || y1 <= y0 {
+        (0, 0, w, h)
+    } else {
+        (x0, y0, x1, y1)
+    }
+}
+
 /// Largest mask file read, bytes.
 const MAX_MASK_BYTES: u64 = 256 << 20;
 
 /// `preview`.
 fn run_preview(p: PreviewArgs) -> Result<Printed> {
     let cat = catalog::load(&p.catalog)?;
-    if p.photos.report.is_some() {
-        return Err(Error::usage(
-            "preview writes its PNG with --out; --report belongs to match and analyze",
-        ));
-    }
     if !p
         .out
         .extension()
@@ -1010,6 +1027,15 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             .map(|x| ("the profile", x.as_path())),
     );
     let out = OutputFile::check(&p.out, &inputs)?;
+    let mut report_inputs = inputs.clone();
+    report_inputs.push(("the preview", &p.out));
+    let report_out = report_target(&p.photos, &report_inputs)?;
+    if let Some(r) = report_out.as_ref().filter(|r| r.real == out.real) {
+        return Err(Error::usage(format!(
+            "--report {} is the preview's --out: give them different files",
+            r.given.display()
+        )));
+    }
     let area = match (&p.region, &p.mask) {
         (Some(r), _) => smpmatch::preview::Area::Rect(*r),
         (None, Some(m)) => {
@@ -1036,6 +1062,11 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             month: p.month,
             seed: p.photos.analysis.seed,
             hairline: p.hairline.clone().map(|h| h.0).unwrap_or_default(),
+            frame_months: if report_out.is_some() {
+                REPORT_PREVIEW_MONTHS.to_vec()
+            } else {
+                Vec::new()
+            },
         },
     )?;
     let mut buf = std::io::Cursor::new(Vec::new());
@@ -1044,6 +1075,45 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
         .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
     smpmatch::io::files::write_atomic_bytes(&out, buf.get_ref())?;
     r.output.written_to = out.given.display().to_string();
+    if let Some(path) = &report_out {
+        // The treated part with a quarter of its size around it, before and at each month.
+        let (x0, y0, x1, y1) = match &p.region {
+            Some(reg) => (reg.x, reg.y, reg.x + reg.w, reg.y + reg.h),
+            None => mask_bounds(&r.original, &r.image),
+        };
+        let (w, h) = r.original.dimensions();
+        let (mx, my) = ((x1 - x0) / 4, (y1 - y0) / 4);
+        let (cx0, cy0) = (x0.saturating_sub(mx), y0.saturating_sub(my));
+        let (cx1, cy1) = ((x1 + mx).min(w), (y1 + my).min(h));
+        let crop = |img: &image::RgbImage| {
+            image::imageops::crop_imm(img, cx0, cy0, cx1 - cx0, cy1 - cy0).to_image()
+        };
+        let mut previews = vec![("before".to_string(), crop(&r.original))];
+        previews.extend(r.frames.iter().map(|(m, img)| {
+            let caption = if *m == 0.0 {
+                format!("healed: {}", r.output.name)
+            } else {
+                format!("{m} months after healing")
+            };
+            (caption, crop(img))
+        }));
+        let setup = r.matched.setup(&cat);
+        visual::write(
+            path,
+            &visual::ReportInput {
+                output: &r.matched.output,
+                analysis: &r.matched.analysis,
+                matched: Some((
+                    &setup,
+                    &r.matched.ranking.candidates,
+                    r.matched.rank_options.dots,
+                )),
+                profile: opts.profile.as_ref(),
+                previews: &previews,
+            },
+        )?;
+        report_written(path, false);
+    }
     Ok(ok(if p.photos.json {
         to_json(&r.output)?
     } else {

@@ -427,6 +427,8 @@ pub struct PreviewRequest {
     pub seed: u64,
     /// A hairline polyline, pixels (empty: none).
     pub hairline: Vec<(f64, f64)>,
+    /// More months to draw as frames (for a report), besides `month`.
+    pub frame_months: Vec<f64>,
 }
 
 /// A rendered preview and its description.
@@ -435,6 +437,12 @@ pub struct Previewed {
     pub image: image::RgbImage,
     /// `preview --json` (`written_to` left empty for the caller).
     pub output: crate::output::PreviewOut,
+    /// The photo as drawn on, before any dot.
+    pub original: image::RgbImage,
+    /// The same drawing at each of [`PreviewRequest::frame_months`], in order.
+    pub frames: Vec<(f64, image::RgbImage)>,
+    /// The match the preview comes from (for a report).
+    pub matched: Matched,
 }
 
 /// Match, then draw the chosen ink's healed dots in the treated area of the patient's own
@@ -507,25 +515,35 @@ pub fn preview(
         }
     };
     let dilution = candidate.dilution.step;
-    let dot = setup.dot(&candidate.parts, dilution, req.month);
-    let diameter = treatment.dots.diameter_mm * setup.params().spread_at(req.month);
-    let spec = crate::preview::Spec {
+    let spec_at = |month: f64| crate::preview::Spec {
         area: req.area.clone(),
         px_per_mm,
         density_per_cm2: density,
-        dot_diameter_mm: diameter,
-        dot,
+        dot_diameter_mm: treatment.dots.diameter_mm * setup.params().spread_at(month),
+        dot: setup.dot(&candidate.parts, dilution, month),
         scalp: m.targets.scalp,
         hair: m.targets.hair,
         seed: req.seed,
         hairline: req.hairline.clone(),
     };
-    let r = crate::preview::render(&rgb, &spec).map_err(|e| match e {
+    let in_photo = |e: crate::Error| match e {
         crate::Error::Usage { message } => {
             crate::Error::usage(format!("{}: {message}", photo_path.display()))
         }
         e => e,
-    })?;
+    };
+    let spec = spec_at(req.month);
+    let (dot, diameter) = (spec.dot, spec.dot_diameter_mm);
+    let r = crate::preview::render(&rgb, &spec).map_err(in_photo)?;
+    let frames = req
+        .frame_months
+        .iter()
+        .map(|&month| {
+            crate::preview::render(&rgb, &spec_at(month))
+                .map(|f| (month, f.image))
+                .map_err(in_photo)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
     let lab = |l: crate::color::Lab| crate::color::lab_to_array(l).map(|v| round(v, 2));
     let output = crate::output::PreviewOut {
@@ -556,8 +574,12 @@ pub fn preview(
         dots_in_hairline_zone: r.dots_in_hairline_zone,
         warnings,
     };
+    drop(setup);
     Ok(Previewed {
         image: r.image,
         output,
+        original: rgb,
+        frames,
+        matched: m,
     })
 }

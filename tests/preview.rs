@@ -368,3 +368,64 @@ fn a_hairline_grades_density_and_dot_size_behind_it() {
     );
     assert!(j["dots_in_hairline_zone"].as_u64().expect("zone") > 0);
 }
+
+/// `preview --report` writes the match's report with the preview first: the treated part
+/// before, healed, at 12 and at 36 months, self-contained (no script, nothing fetched).
+#[test]
+fn the_report_shows_the_preview_before_and_over_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = photo(dir.path());
+    let html = dir.path().join("consultation.html");
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,80,80",
+        "--scalp-region",
+        "300,200,80,80",
+        "--region",
+        "150,20,200,200",
+        "--scale",
+        "10",
+        "--out",
+        dir.path().join("p.png").to_str().expect("utf8"),
+        "--report",
+        html.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("report written to"));
+    let page = std::fs::read_to_string(&html).expect("report");
+    let start = page
+        .find("<h2>Preview on the photo</h2>")
+        .expect("preview section");
+    let end = page[start..].find("</section>").expect("end") + start;
+    let section = &page[start..end];
+    assert_eq!(section.matches("<img ").count(), 4, "before + 3 months");
+    for caption in ["before", "healed: Carbon black", "12 months", "36 months"] {
+        assert!(section.contains(caption), "{caption}");
+    }
+    assert!(page.find("<h2>Recommendation</h2>").expect("answer") < start);
+    assert!(!page.contains("<script") && !page.contains("src=\"http"));
+    // The report cannot replace the preview or the photo.
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,80,80",
+        "--scalp-region",
+        "300,200,80,80",
+        "--region",
+        "150,20,200,200",
+        "--scale",
+        "10",
+        "--out",
+        dir.path().join("q.png").to_str().expect("utf8"),
+        "--report",
+        dir.path().join("q.png").to_str().expect("utf8"),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+}

@@ -37,6 +37,9 @@ pub struct ReportInput<'a> {
     pub matched: Option<(&'a Setup<'a>, &'a [Candidate], Dots)>,
     /// Colour correction applied to the photos, if any.
     pub profile: Option<&'a crate::calibration::Profile>,
+    /// `preview --report`: the treated part of the photo before and at each month shown,
+    /// as (caption, image); empty otherwise.
+    pub previews: &'a [(String, image::RgbImage)],
 }
 
 fn hex(lab: Lab) -> String {
@@ -234,6 +237,23 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
         );
     }
 
+    // The consultation preview, before and at each month.
+    if !input.previews.is_empty() {
+        s.push_str("<section class=\"photos\"><h2>Preview on the photo</h2>");
+        for (caption, img) in input.previews {
+            let mut png = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut png, image::ImageFormat::Png)
+                .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+            let _ = write!(
+                s,
+                "<figure><img alt=\"{0}\" src=\"{1}\"><figcaption>{0}</figcaption></figure>",
+                esc(caption),
+                data_uri(png.get_ref())
+            );
+        }
+        s.push_str("</section>");
+    }
+
     // Photos.
     s.push_str("<section class=\"photos\"><h2>Photos</h2>");
     for u in &input.analysis.inputs {
@@ -378,7 +398,11 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             let _ = write!(
                 s,
                 "<section><h2>Plan: {}</h2><table><tr><th>session</th><th>week</th><th>dilution</th><th>dots/cm²</th><th>healed look</th><th class=\"num\">ΔE00 area</th><th>purpose</th></tr>",
-                esc(&p.pigment_id)
+                esc(o
+                    .ranking
+                    .as_ref()
+                    .and_then(|r| r.first())
+                    .map_or(p.pigment_id.as_str(), |c| c.name.as_str()))
             );
             for x in &p.sessions {
                 let _ = write!(
