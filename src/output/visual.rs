@@ -148,12 +148,12 @@ fn dot_svg(skin: Lab, dot: Lab, size: u32) -> String {
 /// (SplitMix64): the random placement the coverage formula assumes (docs/model.md §7).
 fn dot_positions(n: usize) -> Vec<(f64, f64)> {
     let unit = |k: u64| {
-        let mut z = k
+        // splitmix64 adds its increment first; the offsets keep the historic sequence.
+        let x = k
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .wrapping_add(0x2545_F491_4F6C_DD1D);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+            .wrapping_add(0x2545_F491_4F6C_DD1D)
+            .wrapping_sub(0x9E37_79B9_7F4A_7C15);
+        (crate::numeric::splitmix64(x) >> 11) as f64 / (1u64 << 53) as f64
     };
     (0..n as u64)
         .map(|i| (unit(2 * i), unit(2 * i + 1)))
