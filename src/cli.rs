@@ -397,6 +397,12 @@ pub struct PhotoArgs {
     /// Also write a visual report: FILE.html (self-contained page) or FILE.png (swatch sheet).
     #[arg(long, value_name = "FILE", value_parser = parse_report_path)]
     pub report: Option<PathBuf>,
+    /// The patient's name or reference, printed at the top of the HTML report.
+    #[arg(long, value_name = "TEXT", requires = "report")]
+    pub patient: Option<String>,
+    /// The clinic's name, printed at the top of the HTML report.
+    #[arg(long, value_name = "TEXT", requires = "report")]
+    pub clinic: Option<String>,
     /// Print one JSON document on stdout (errors as JSON on stderr).
     #[arg(long)]
     pub json: bool,
@@ -923,6 +929,8 @@ fn run_analyze(a: AnalyzeArgs, quiet: bool) -> Result<Printed> {
                 matched: None,
                 profile: opts.profile.as_ref(),
                 previews: &[],
+                patient: a.photos.patient.as_deref(),
+                clinic: a.photos.clinic.as_deref(),
             },
         )?;
         report_written(path, quiet);
@@ -963,6 +971,8 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
                 matched: Some((&setup, &r.ranking.candidates, r.rank_options.dots)),
                 profile: opts.profile.as_ref(),
                 previews: &[],
+                patient: m.photos.patient.as_deref(),
+                clinic: m.photos.clinic.as_deref(),
             },
         )?;
         report_written(path, quiet);
@@ -1110,6 +1120,8 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
                 )),
                 profile: opts.profile.as_ref(),
                 previews: &previews,
+                patient: p.photos.patient.as_deref(),
+                clinic: p.photos.clinic.as_deref(),
             },
         )?;
         report_written(path, false);

@@ -393,6 +393,12 @@ fn the_report_shows_the_preview_before_and_over_time() {
         dir.path().join("p.png").to_str().expect("utf8"),
         "--report",
         html.to_str().expect("utf8"),
+        "--patient",
+        "P-0421 <b>",
+        "--clinic",
+        "Clinic & Co",
+        "--date",
+        "2026-12-04",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("report written to"));
@@ -407,6 +413,13 @@ fn the_report_shows_the_preview_before_and_over_time() {
         assert!(section.contains(caption), "{caption}");
     }
     assert!(page.find("<h2>Recommendation</h2>").expect("answer") < start);
+    // Who and when, escaped.
+    assert!(
+        page.contains(
+            "patient: P-0421 &lt;b&gt; · clinic: Clinic &amp; Co · first session: 2026-12-04"
+        ),
+        "header"
+    );
     assert!(!page.contains("<script") && !page.contains("src=\"http"));
     // The report cannot replace the preview or the photo.
     let o = run(&[

@@ -40,6 +40,10 @@ pub struct ReportInput<'a> {
     /// `preview --report`: the treated part of the photo before and at each month shown,
     /// as (caption, image); empty otherwise.
     pub previews: &'a [(String, image::RgbImage)],
+    /// The patient's name or reference (`--patient`).
+    pub patient: Option<&'a str>,
+    /// The clinic (`--clinic`).
+    pub clinic: Option<&'a str>,
 }
 
 fn hex(lab: Lab) -> String {
@@ -223,6 +227,22 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             c.held_out_mean_de00
         ))
     );
+
+    // Who and when, for a report handed to a patient.
+    let who: Vec<String> = [
+        input.patient.map(|p| format!("patient: {}", esc(p))),
+        input.clinic.map(|c| format!("clinic: {}", esc(c))),
+        o.plan
+            .as_ref()
+            .and_then(|p| p.dates.as_ref())
+            .map(|d| format!("first session: {}", esc(&d.first_session))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !who.is_empty() {
+        let _ = write!(s, "<p class=\"who\">{}</p>", who.join(" · "));
+    }
 
     // The answer first, in the words of the terminal output (one place for its wording).
     if let Some(answer) = super::render_answer(o, false) {
