@@ -328,19 +328,7 @@ pub fn predict(
     use crate::color::{chroma, hue_deg, lab_to_array, lab_to_hex};
     use crate::output::{ColorantOut, PredictOut, PredictPointOut, SkinFitOut};
     let Some(index) = catalog.pigments.iter().position(|p| p.id == req.ink_id) else {
-        return Err(crate::error::Error::Usage {
-            message: format!(
-                "--ink {}: no pigment with this id in {} (ids: {})",
-                req.ink_id,
-                catalog_path.display(),
-                catalog
-                    .pigments
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        });
+        return Err(unknown_ink(catalog, catalog_path, &req.ink_id));
     };
     let pigment = &catalog.pigments[index];
     let params = model_params(catalog, req.depth_mm);
@@ -412,6 +400,16 @@ pub fn predict(
     })
 }
 
+/// The usage error for an `--ink` the catalog does not hold, listing its ids.
+fn unknown_ink(catalog: &Catalog, catalog_path: &Path, id: &str) -> crate::Error {
+    let ids: Vec<&str> = catalog.pigments.iter().map(|p| p.id.as_str()).collect();
+    crate::Error::usage(format!(
+        "--ink {id}: no pigment with this id in {} (ids: {})",
+        catalog_path.display(),
+        ids.join(", ")
+    ))
+}
+
 /// What `preview` is asked, beyond a `match`.
 #[derive(Debug, Clone)]
 pub struct PreviewRequest {
@@ -467,19 +465,10 @@ pub fn preview(
         Some(id) => m.ranking.candidates.iter().find(|c| &c.id == id),
     };
     let Some(candidate) = candidate else {
-        return Err(crate::Error::usage(match &req.ink_id {
-            Some(id) => format!(
-                "--ink {id}: no such ink in {} (its ids: {})",
-                catalog_path.display(),
-                catalog
-                    .pigments
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => "the catalog ranked no ink".to_string(),
-        }));
+        return Err(match &req.ink_id {
+            Some(id) => unknown_ink(catalog, catalog_path, id),
+            None => crate::Error::usage("the catalog ranked no ink"),
+        });
     };
     let setup = m.setup(catalog);
     let density = if treatment.density_fixed {

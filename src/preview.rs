@@ -220,7 +220,7 @@ pub fn render(photo: &RgbImage, spec: &Spec) -> Result<Rendered> {
         }
     }
     if let Area::Rect(r) = &spec.area {
-        if r.x + r.w > w || r.y + r.h > h {
+        if !r.fits_in(w, h) {
             return Err(Error::usage(format!(
                 "the treated area {},{},{},{} reaches outside the {w}×{h} photo",
                 r.x, r.y, r.w, r.h

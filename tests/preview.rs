@@ -56,10 +56,21 @@ fn preview(photo: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> se
     json_stdout(&o)
 }
 
-/// Connected groups (4-neighbour) of changed pixels, with the darkest pixel of each.
-fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<[u8; 3]> {
+/// A connected group (4-neighbour) of changed pixels: one drawn dot.
+struct Dot {
+    /// Its darkest pixel (the centre).
+    darkest: [u8; 3],
+    /// Pixels in it.
+    pixels: usize,
+    /// Mean row.
+    mean_y: u64,
+}
+
+/// The dots drawn: connected groups of pixels that differ between the photos.
+fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<Dot> {
     let (w, h) = after.dimensions();
     let changed = |x: u32, y: u32| before.get_pixel(x, y) != after.get_pixel(x, y);
+    let sum = |p: [u8; 3]| p.iter().map(|&v| u32::from(v)).sum::<u32>();
     let mut seen = vec![false; (w * h) as usize];
     let mut out = Vec::new();
     for y in 0..h {
@@ -69,14 +80,18 @@ fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<[u8; 3]> {
             }
             let mut stack = vec![(x, y)];
             seen[(y * w + x) as usize] = true;
-            let mut darkest = after.get_pixel(x, y).0;
+            let mut dot = Dot {
+                darkest: after.get_pixel(x, y).0,
+                pixels: 0,
+                mean_y: 0,
+            };
             while let Some((px, py)) = stack.pop() {
                 let p = after.get_pixel(px, py).0;
-                if p.iter().map(|&v| u32::from(v)).sum::<u32>()
-                    < darkest.iter().map(|&v| u32::from(v)).sum::<u32>()
-                {
-                    darkest = p;
+                if sum(p) < sum(dot.darkest) {
+                    dot.darkest = p;
                 }
+                dot.pixels += 1;
+                dot.mean_y += u64::from(py);
                 let n = [
                     (px.wrapping_sub(1), py),
                     (px + 1, py),
@@ -90,7 +105,8 @@ fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<[u8; 3]> {
                     }
                 }
             }
-            out.push(darkest);
+            dot.mean_y /= dot.pixels as u64;
+            out.push(dot);
         }
     }
     out
@@ -130,7 +146,10 @@ fn dots_are_drawn_at_the_density_asked_in_the_models_colour_and_nowhere_else() {
 
     // Each dot's centre, on skin of exactly the scalp target, is the model's dot colour.
     let dot = lab(&j["dot_lab"]);
-    let mut de: Vec<f32> = found.iter().map(|&p| delta_e00(lab_of(p), dot)).collect();
+    let mut de: Vec<f32> = found
+        .iter()
+        .map(|d| delta_e00(lab_of(d.darkest), dot))
+        .collect();
     de.sort_by(f32::total_cmp);
     let median = de[de.len() / 2];
     eprintln!("dot centres: median ΔE00 {median} to the model's dot");
@@ -313,43 +332,14 @@ fn a_hairline_grades_density_and_dot_size_behind_it() {
     assert_eq!(j["hairline_zone_mm"], 10.0);
     let before = image::open(&src).expect("photo").to_rgb8();
     let after = image::open(&out).expect("preview").to_rgb8();
-    // Dots (changed pixels' groups) by band: their count and mean size in pixels.
-    let (w, h) = after.dimensions();
-    let mut seen = vec![false; (w * h) as usize];
+    // Dots by band: their count and mean size in pixels.
     let mut front = (0usize, 0usize); // rows 110–140: within 3 mm of the line
     let mut back = (0usize, 0usize); // rows 220–300: past the zone
-    for y in 0..h {
-        for x in 0..w {
-            if seen[(y * w + x) as usize] || before.get_pixel(x, y) == after.get_pixel(x, y) {
-                continue;
-            }
-            let (mut n, mut sy, mut stack) = (0usize, 0u64, vec![(x, y)]);
-            seen[(y * w + x) as usize] = true;
-            while let Some((px, py)) = stack.pop() {
-                n += 1;
-                sy += u64::from(py);
-                for (nx, ny) in [
-                    (px.wrapping_sub(1), py),
-                    (px + 1, py),
-                    (px, py.wrapping_sub(1)),
-                    (px, py + 1),
-                ] {
-                    if nx < w
-                        && ny < h
-                        && !seen[(ny * w + nx) as usize]
-                        && before.get_pixel(nx, ny) != after.get_pixel(nx, ny)
-                    {
-                        seen[(ny * w + nx) as usize] = true;
-                        stack.push((nx, ny));
-                    }
-                }
-            }
-            let cy = sy / n as u64;
-            if (112..140).contains(&cy) {
-                front = (front.0 + 1, front.1 + n);
-            } else if (220..298).contains(&cy) {
-                back = (back.0 + 1, back.1 + n);
-            }
+    for d in dots(&before, &after) {
+        if (112..140).contains(&d.mean_y) {
+            front = (front.0 + 1, front.1 + d.pixels);
+        } else if (220..298).contains(&d.mean_y) {
+            back = (back.0 + 1, back.1 + d.pixels);
         }
     }
     // Per cm²: front band 28 rows × 290 px, back band 78 rows × 290 px, at 100 px² per mm².

@@ -111,7 +111,8 @@ impl Region {
         })
     }
 
-    fn fits_in(&self, width: u32, height: u32) -> bool {
+    /// Whether the region lies inside a `width` × `height` image (no overflow on huge values).
+    pub fn fits_in(&self, width: u32, height: u32) -> bool {
         u64::from(self.x) + u64::from(self.w) <= u64::from(width)
             && u64::from(self.y) + u64::from(self.h) <= u64::from(height)
     }
