@@ -22,6 +22,7 @@ use smpmatch::plan::{DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
 
 mod batch;
 mod config;
+mod serve;
 
 /// Pigment colour matching for scalp micropigmentation.
 #[derive(Debug, Parser)]
@@ -81,6 +82,13 @@ pub enum Command {
     /// Defaults a clinic sets once (config file, environment): `config show`.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The chair-side web page: a local server (loopback, an access token, works offline)
+    /// with drawing, ranking, preview, reports and consultation records.
+    Serve(serve::ServeArgs),
+    /// Consultation records (the database `serve` writes): patients, consultations, sessions,
+    /// follow-ups for fading fits, backups.
+    #[command(subcommand)]
+    Record(serve::RecordCommand),
     /// Print a JSON Schema: of the output, of catalogs, or of error objects.
     Schema {
         /// Which schema.
@@ -513,6 +521,9 @@ pub struct PreviewArgs {
     /// The ink to draw, by catalog id [default: the best of the ranking].
     #[arg(long, value_name = "ID")]
     ink: Option<String>,
+    /// Its dilution, parts diluent per part ink [default: the ranking's best for that ink].
+    #[arg(long, value_name = "PARTS", value_parser = parse_positive("--dilution", 0.0, 20.0))]
+    dilution: Option<f64>,
     /// The treated area: X,Y,W,H in pixels of the photo as displayed.
     #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse,
           required_unless_present = "mask", conflicts_with = "mask")]
@@ -876,6 +887,8 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Predict(p) => run_predict(p),
         Command::Preview(p) => run_preview(p),
         Command::Calibrate(c) => run_calibrate(c),
+        Command::Serve(s) => serve::run_serve(s, cli.quiet),
+        Command::Record(r) => serve::run_record(r),
         Command::Catalog(c) => run_catalog(c),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -1069,6 +1082,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             area,
             px_per_mm: p.scale,
             ink_id: p.ink.clone(),
+            dilution: p.dilution,
             month: p.month,
             seed: p.photos.analysis.seed,
             hairline: p.hairline.clone().map(|h| h.0).unwrap_or_default(),
@@ -1510,17 +1524,7 @@ pub fn error_json(e: &Error) -> String {
 
 /// The JSON error body for `e`.
 pub fn error_body(e: &Error) -> output::ErrorBody {
-    let problems = match e {
-        Error::Catalog { problems, .. } => problems.clone(),
-        _ => Vec::new(),
-    };
-    output::ErrorBody {
-        kind: e.kind(),
-        message: e.to_string(),
-        path: e.path().map(|p| p.display().to_string()),
-        exit_code: e.exit_code(),
-        problems,
-    }
+    output::ErrorBody::of(e)
 }
 
 /// Whether the raw arguments ask for JSON (used before/without a successful parse).

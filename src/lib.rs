@@ -32,6 +32,10 @@ pub mod pipeline;
 pub mod plan;
 pub mod preview;
 pub mod rank;
+#[cfg(feature = "records")]
+pub mod records;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod synth;
 #[cfg(test)]
 mod test_support;

@@ -419,6 +419,8 @@ pub struct PreviewRequest {
     pub px_per_mm: Option<f64>,
     /// The ink to draw (`None`: the best of the ranking).
     pub ink_id: Option<String>,
+    /// Its dilution, parts diluent per part ink (`None`: the ranking's best for it).
+    pub dilution: Option<f64>,
     /// Months after healing to show.
     pub month: f64,
     /// Seed of the dot placement.
@@ -503,7 +505,15 @@ pub fn preview(
             (s, "estimated")
         }
     };
-    let dilution = candidate.dilution.step;
+    let dilution = match req.dilution {
+        Some(d) if !(d.is_finite() && d >= 0.0) => {
+            return Err(crate::Error::usage(format!(
+                "dilution {d}: parts diluent per part ink, 0 or more"
+            )))
+        }
+        Some(d) => d,
+        None => candidate.dilution.step,
+    };
     let spec_at = |month: f64| crate::preview::Spec {
         area: req.area.clone(),
         px_per_mm,

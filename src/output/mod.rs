@@ -887,3 +887,20 @@ pub struct ErrorBody {
     /// Catalog problems (kind `catalog`), else empty.
     pub problems: Vec<Problem>,
 }
+
+impl ErrorBody {
+    /// The error object of `e`: the same for the command line, `batch` and the web page.
+    pub fn of(e: &crate::Error) -> ErrorBody {
+        let problems = match e {
+            crate::Error::Catalog { problems, .. } => problems.clone(),
+            _ => Vec::new(),
+        };
+        ErrorBody {
+            kind: e.kind(),
+            message: e.to_string(),
+            path: e.path().map(|p| p.display().to_string()),
+            exit_code: e.exit_code(),
+            problems,
+        }
+    }
+}

@@ -57,6 +57,37 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The role each pixel of `thumb` played in an automatic separation (the class of its
+/// nearest cluster by CIEDE2000): hair blue, scalp green, neither grey.
+pub fn role_map(
+    thumb: &RgbImage,
+    sep: &crate::analysis::segment::AutoSeparation,
+    profile: Option<&crate::calibration::Profile>,
+) -> RgbImage {
+    let mut map = thumb.clone();
+    for (x, y, px) in map.enumerate_pixels_mut() {
+        let p = thumb.get_pixel(x, y).0;
+        let mut lab = crate::color::lab_from_srgb8(p[0], p[1], p[2]);
+        if let Some(pr) = profile {
+            lab = pr.correction.apply_lab(lab);
+        }
+        let nearest = sep
+            .clusters
+            .iter()
+            .min_by(|c1, c2| {
+                crate::color::delta_e00(lab, c1.lab)
+                    .total_cmp(&crate::color::delta_e00(lab, c2.lab))
+            })
+            .map(|c| c.class);
+        *px = match nearest {
+            Some(ClusterClass::Hair) => Rgb([40, 70, 200]),
+            Some(ClusterClass::Scalp) => Rgb([120, 200, 120]),
+            _ => Rgb([200, 200, 200]),
+        };
+    }
+    map
+}
+
 /// A thumbnail of a photo and a map of the roles its pixels played (PNG bytes each).
 fn thumbnails(
     photo: &Photo,
@@ -76,26 +107,7 @@ fn thumbnails(
         .filter(|_| used_for.contains(&crate::analysis::PhotoUse::Auto))
     {
         have_map = true;
-        for (x, y, px) in map.enumerate_pixels_mut() {
-            let p = thumb.get_pixel(x, y).0;
-            let mut lab = crate::color::lab_from_srgb8(p[0], p[1], p[2]);
-            if let Some(pr) = profile {
-                lab = pr.correction.apply_lab(lab);
-            }
-            let nearest = sep
-                .clusters
-                .iter()
-                .min_by(|c1, c2| {
-                    crate::color::delta_e00(lab, c1.lab)
-                        .total_cmp(&crate::color::delta_e00(lab, c2.lab))
-                })
-                .map(|c| c.class);
-            *px = match nearest {
-                Some(ClusterClass::Hair) => Rgb([40, 70, 200]),
-                Some(ClusterClass::Scalp) => Rgb([120, 200, 120]),
-                _ => Rgb([200, 200, 200]),
-            };
-        }
+        map = role_map(&thumb, sep, profile);
     } else if !regions.is_empty() {
         have_map = true;
         for &(role, r) in regions {
