@@ -338,8 +338,12 @@ pub enum CatalogCommand {
         /// Catalog file to update.
         catalog: PathBuf,
         /// Follow-ups: JSON array or CSV (pigment_id,months,L,a,b,skin_L,skin_a,skin_b, optionally sun).
-        #[arg(long)]
-        followups: PathBuf,
+        #[arg(long, required_unless_present = "records", conflicts_with = "records")]
+        followups: Option<PathBuf>,
+        /// Take the follow-ups from the consultation records in this data directory
+        /// (`smpmatch record followups` shows them; healing-window ones are left out).
+        #[arg(long, value_name = "DATA_DIR")]
+        records: Option<PathBuf>,
         /// Show the fit without writing.
         #[arg(long)]
         dry_run: bool,
@@ -1444,13 +1448,31 @@ fn run_catalog(c: CatalogCommand) -> Result<Printed> {
         CatalogCommand::FitFading {
             catalog: path,
             followups,
+            records,
             dry_run,
             json,
         } => {
-            let out = output::FitFadingOut::new(
-                &path,
-                smpmatch::catalog::measure::fit_fading(&path, &followups, dry_run)?,
-            );
+            let fitted = match (followups, records) {
+                (Some(f), _) => smpmatch::catalog::measure::fit_fading(&path, &f, dry_run)?,
+                (None, Some(dir)) => {
+                    let db = dir.join(smpmatch::records::DB_FILE);
+                    if !db.is_file() {
+                        return Err(Error::usage(format!(
+                            "--records {}: no record database there ({} is missing)",
+                            dir.display(),
+                            smpmatch::records::DB_FILE
+                        )));
+                    }
+                    smpmatch::catalog::measure::fit_fading_from(
+                        &path,
+                        ("the record database", &db),
+                        || smpmatch::records::Store::open(&dir)?.fading_followups(),
+                        dry_run,
+                    )?
+                }
+                (None, None) => return Err(Error::usage("give --followups FILE or --records DIR")),
+            };
+            let out = output::FitFadingOut::new(&path, fitted);
             Ok(ok(if json {
                 to_json(&out)?
             } else {

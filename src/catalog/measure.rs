@@ -274,13 +274,27 @@ pub fn measure(catalog_path: &Path, req: &MeasureRequest) -> Result<Measured> {
 /// into the catalog at `catalog_path` (as [`measure`] writes). Fails when no pigment could be
 /// fitted; each pigment left out is listed with its reason.
 pub fn fit_fading(catalog_path: &Path, followups: &Path, dry_run: bool) -> Result<FadingFitted> {
-    let update = crate::catalog::Update::begin(
+    fit_fading_from(
         catalog_path,
+        ("the follow-ups file", followups),
+        || crate::catalog::fit::load_followups(followups),
         dry_run,
-        &[("the follow-ups file", followups)],
-    )?;
+    )
+}
+
+/// [`fit_fading`] with the follow-ups from elsewhere (the consultation records):
+/// `source` names them and is never written over; `rows` reads them once the catalog is
+/// known to be writable.
+pub fn fit_fading_from(
+    catalog_path: &Path,
+    source: (&str, &Path),
+    rows: impl FnOnce() -> Result<Vec<crate::catalog::fit::FollowUp>>,
+    dry_run: bool,
+) -> Result<FadingFitted> {
+    let followups = source.1;
+    let update = crate::catalog::Update::begin(catalog_path, dry_run, &[source])?;
     let cat = &update.catalog;
-    let rows = crate::catalog::fit::load_followups(followups)?;
+    let rows = rows()?;
     let params = cat.model_params();
     let crate::catalog::fit::Fitted {
         fits,

@@ -285,7 +285,7 @@ fn median_lab(photo: &smpmatch::input::Photo, r: Region) -> Result<[f64; 3]> {
         let mut v: Vec<f64> = s
             .lab
             .iter()
-            .map(|l| f64::from(smpmatch::color::lab_to_array(*l)[i]))
+            .map(|l| smpmatch::color::lab_to_array(*l)[i])
             .collect();
         v.sort_by(f64::total_cmp);
         *o = (v[v.len() / 2] * 100.0).round() / 100.0;
@@ -398,8 +398,15 @@ pub fn run_record(c: RecordCommand) -> Result<Printed> {
             data,
         } => {
             let store = Store::open(&data.dir()?)?;
-            let sid =
-                store.add_session(id, date, &ink, dilution, density, dot_mm, needle.as_deref())?;
+            let sid = store.add_session(&smpmatch::records::NewSession {
+                consultation_id: id,
+                date,
+                pigment_id: ink,
+                dilution,
+                density_per_cm2: density,
+                dot_mm,
+                needle,
+            })?;
             Ok(ok(format!(
                 "session {sid} recorded for consultation {id}\n"
             )))
@@ -446,8 +453,15 @@ pub fn run_record(c: RecordCommand) -> Result<Printed> {
             } else {
                 None
             };
-            let (fid, flagged) =
-                store.add_followup(id, date, sha.as_deref(), work, skin, dot_mm, choice)?;
+            let (fid, flagged) = store.add_followup(&smpmatch::records::NewFollowUp {
+                consultation_id: id,
+                date,
+                photo_sha256: sha,
+                dot_lab: work,
+                skin_lab: skin,
+                dot_mm,
+                include: choice,
+            })?;
             let mut s = format!(
                 "follow-up {fid} recorded for consultation {id}: work L*a*b* {:.1} {:.1} {:.1}, skin {:.1} {:.1} {:.1}\n",
                 work[0], work[1], work[2], skin[0], skin[1], skin[2]

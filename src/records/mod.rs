@@ -151,6 +151,44 @@ pub struct NewConsultation {
     pub result_json: Option<String>,
 }
 
+/// A session to record.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The consultation it carries out.
+    pub consultation_id: i64,
+    /// Its date.
+    pub date: time::Date,
+    /// Ink used, by catalog id.
+    pub pigment_id: String,
+    /// Parts diluent per part ink.
+    pub dilution: f64,
+    /// Dots/cm².
+    pub density_per_cm2: Option<f64>,
+    /// Dot (needle) diameter, mm.
+    pub dot_mm: Option<f64>,
+    /// Needle, in the clinic's words.
+    pub needle: Option<String>,
+}
+
+/// A follow-up to record.
+#[derive(Debug, Clone)]
+pub struct NewFollowUp {
+    /// The consultation whose work it shows.
+    pub consultation_id: i64,
+    /// Date of the follow-up photo.
+    pub date: time::Date,
+    /// The photo, if stored ([`Store::add_photo`]).
+    pub photo_sha256: Option<String>,
+    /// Measured healed work, CIELAB D65.
+    pub dot_lab: [f64; 3],
+    /// Untreated skin beside it.
+    pub skin_lab: [f64; 3],
+    /// Measured healed dot diameter, mm.
+    pub dot_mm: Option<f64>,
+    /// The technician's choice for fading fits (`None`: follow the healing-window flag).
+    pub include: Option<bool>,
+}
+
 /// A consultation as stored.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Consultation {
@@ -584,16 +622,16 @@ impl Store {
     }
 
     /// Record a session performed; returns its id.
-    pub fn add_session(
-        &self,
-        consultation_id: i64,
-        date: time::Date,
-        pigment_id: &str,
-        dilution: f64,
-        density_per_cm2: Option<f64>,
-        dot_mm: Option<f64>,
-        needle: Option<&str>,
-    ) -> Result<i64> {
+    pub fn add_session(&self, s: &NewSession) -> Result<i64> {
+        let NewSession {
+            consultation_id,
+            date,
+            ref pigment_id,
+            dilution,
+            density_per_cm2,
+            dot_mm,
+            ref needle,
+        } = *s;
         self.consultation(consultation_id)?;
         if !(dilution.is_finite() && dilution >= 0.0) {
             return Err(Error::usage(format!(
@@ -648,17 +686,16 @@ impl Store {
     /// Record a follow-up of healed work; flags it as inside the healing window when it is
     /// under [`HEALING_WINDOW_DAYS`] after the last session before it, or its skin is over
     /// [`RED_SKIN_DELTA_A`] redder than the consultation's scalp. Returns (id, flagged).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_followup(
-        &self,
-        consultation_id: i64,
-        date: time::Date,
-        photo_sha256: Option<&str>,
-        dot_lab: [f64; 3],
-        skin_lab: [f64; 3],
-        dot_mm: Option<f64>,
-        include: Option<bool>,
-    ) -> Result<(i64, bool)> {
+    pub fn add_followup(&self, f: &NewFollowUp) -> Result<(i64, bool)> {
+        let NewFollowUp {
+            consultation_id,
+            date,
+            ref photo_sha256,
+            dot_lab,
+            skin_lab,
+            dot_mm,
+            include,
+        } = *f;
         let c = self.consultation(consultation_id)?;
         if dot_lab.iter().chain(&skin_lab).any(|v| !v.is_finite()) {
             return Err(Error::usage(
@@ -846,81 +883,49 @@ mod tests {
                 ..NewConsultation::default()
             })
             .expect("consultation");
-        store
-            .add_session(c, date("2026-01-05"), "carbon-black", 1.0, None, None, None)
-            .expect("s1");
-        store
-            .add_session(c, date("2026-01-26"), "carbon-black", 0.0, None, None, None)
-            .expect("s2");
+        for (day, dilution) in [("2026-01-05", 1.0), ("2026-01-26", 0.0)] {
+            store
+                .add_session(&NewSession {
+                    consultation_id: c,
+                    date: date(day),
+                    pigment_id: "carbon-black".into(),
+                    dilution,
+                    density_per_cm2: None,
+                    dot_mm: None,
+                    needle: None,
+                })
+                .expect("session");
+        }
+        let follow = |day: &str, l: f64, skin_a: f64, dot_mm: Option<f64>, include| {
+            store.add_followup(&NewFollowUp {
+                consultation_id: c,
+                date: date(day),
+                photo_sha256: None,
+                dot_lab: [l, 2.0, 3.0],
+                skin_lab: [60.0, skin_a, 15.0],
+                dot_mm,
+                include,
+            })
+        };
         // 3 weeks after the last session: too soon.
-        let (_, soon) = store
-            .add_followup(
-                c,
-                date("2026-02-16"),
-                None,
-                [40.0, 2.0, 3.0],
-                [60.0, 10.0, 15.0],
-                None,
-                None,
-            )
-            .expect("f1");
+        let (_, soon) = follow("2026-02-16", 40.0, 10.0, None, None).expect("f1");
         // A year on, but red: inflamed.
-        let (_, red) = store
-            .add_followup(
-                c,
-                date("2027-01-26"),
-                None,
-                [42.0, 2.0, 3.0],
-                [60.0, 16.0, 15.0],
-                None,
-                None,
-            )
-            .expect("f2");
+        let (_, red) = follow("2027-01-26", 42.0, 16.0, None, None).expect("f2");
         // A year on, settled.
-        let (_, settled) = store
-            .add_followup(
-                c,
-                date("2027-01-27"),
-                None,
-                [43.0, 2.0, 3.0],
-                [60.0, 11.0, 15.0],
-                Some(0.6),
-                None,
-            )
-            .expect("f3");
+        let (_, settled) = follow("2027-01-27", 43.0, 11.0, Some(0.6), None).expect("f3");
         // Too soon, but the technician includes it.
-        let (_, included) = store
-            .add_followup(
-                c,
-                date("2026-02-20"),
-                None,
-                [39.0, 2.0, 3.0],
-                [60.0, 10.0, 15.0],
-                None,
-                Some(true),
-            )
-            .expect("f4");
+        let (_, included) = follow("2026-02-20", 39.0, 10.0, None, Some(true)).expect("f4");
         assert_eq!((soon, red, settled, included), (true, true, false, true));
         let rows = store.fading_followups().expect("rows");
         assert_eq!(rows.len(), 2, "{rows:?}");
         // Months from the last session before each follow-up (2026-01-26).
         assert_eq!(rows[0].months, 0.82); // 25 days
-        assert_eq!(rows[1].months, 12.03); // 366 days
+        assert_eq!(rows[1].months, 12.02); // 366 days of 30.44
         assert_eq!(rows[1].dot_mm, Some(0.6));
         assert_eq!(rows[1].sun, Some(Sun::High));
         assert_eq!(rows[1].pigment_id, "carbon-black");
         // A follow-up before any session is refused.
-        let e = store
-            .add_followup(
-                c,
-                date("2025-12-01"),
-                None,
-                [40.0; 3],
-                [60.0; 3],
-                None,
-                None,
-            )
-            .expect_err("no session yet");
+        let e = follow("2025-12-01", 40.0, 10.0, None, None).expect_err("no session yet");
         assert!(e.to_string().contains("no session"), "{e}");
     }
 

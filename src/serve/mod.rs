@@ -649,9 +649,11 @@ fn prepare(st: &AppState, a: &Ask) -> Result<Prepared> {
         diameter_mm: a.dot_mm.unwrap_or(defaults.diameter_mm),
         density_per_cm2: a.density_per_cm2.unwrap_or(defaults.density_per_cm2),
     };
-    if !(dots.diameter_mm > 0.0 && dots.diameter_mm <= 3.0)
-        || !(dots.density_per_cm2 > 0.0 && dots.density_per_cm2 <= 1000.0)
-    {
+    let sensible = (0.0..=3.0).contains(&dots.diameter_mm)
+        && dots.diameter_mm > 0.0
+        && (0.0..=1000.0).contains(&dots.density_per_cm2)
+        && dots.density_per_cm2 > 0.0;
+    if !sensible {
         return Err(Error::usage(
             "dot size must be 0–3 mm and density 0–1000 dots/cm²",
         ));
@@ -918,7 +920,7 @@ async fn save_consultation(State(st): State<Shared>, Json(a): Json<Ask>) -> Resp
             .filter(|pl| pl.pigment_id == chosen.id)
             .map(|pl| pl.suggested_density_per_cm2)
             .unwrap_or(p.treatment.dots.density_per_cm2);
-        let arr = |l: crate::color::Lab| crate::color::lab_to_array(l).map(f64::from);
+        let arr = crate::color::lab_to_array;
         let store = Store::open(&s.cfg.data_dir)?;
         let pid = store.patient(&patient)?;
         let id = store.add_consultation(&NewConsultation {

@@ -86,3 +86,5 @@ pub fn measure_args(
 pub fn run_owned(args: &[String]) -> Output {
     run(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
+
+pub mod server;
