@@ -1501,6 +1501,7 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
     let calibration::Calibrated {
         profile,
         regions_found,
+        ..
     } = calibration::calibrate_photo(
         &c.photo,
         c.corners,

@@ -265,7 +265,20 @@ fn two_clients_at_once_do_not_corrupt_the_store() {
         .as_str()
         .expect("sha")
         .to_string();
+    let backup = dir.path().join("backup.sqlite");
     let ids: Vec<i64> = std::thread::scope(|sc| {
+        // A backup taken while both clients write.
+        let backing_up = sc.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            common::run(&[
+                "record",
+                "backup",
+                "--to",
+                backup.to_str().expect("utf-8"),
+                "--data",
+                dir.path().to_str().expect("utf-8"),
+            ])
+        });
         let handles: Vec<_> = (0..2)
             .map(|k| {
                 let (s, sha) = (&s, &sha);
@@ -276,11 +289,21 @@ fn two_clients_at_once_do_not_corrupt_the_store() {
                 })
             })
             .collect();
-        handles
+        let ids = handles
             .into_iter()
             .flat_map(|h| h.join().expect("client"))
-            .collect()
+            .collect();
+        let o = backing_up.join().expect("backup");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        ids
     });
+    // The backup is a whole database holding some of the consultations.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).expect("dir");
+    std::fs::copy(&backup, copy.join("smpmatch.sqlite")).expect("copy");
+    let copied = smpmatch::records::Store::open(&copy).expect("opens");
+    assert_eq!(copied.integrity_check().expect("check"), "ok");
+    assert!(copied.consultations(None).expect("list").len() <= 16);
     let mut unique = ids.clone();
     unique.sort_unstable();
     unique.dedup();
@@ -554,4 +577,66 @@ fn records_feed_fit_fading_and_leave_out_the_healing_window() {
         d,
     ]);
     assert!(!o.status.success());
+}
+
+#[test]
+fn a_card_photo_calibrates_on_the_spot_and_the_report_comes_as_png_too() {
+    let dir = tmp();
+    let s = start(
+        dir.path(),
+        &["samples/card_clinic.jpg", "samples/shaved_light.jpg"],
+    );
+    let setup = s.get("/api/setup").json();
+    let card = setup["photos"][0]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_string();
+    let head = setup["photos"][1]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_string();
+    let (w, h) = (
+        setup["photos"][0]["width"].as_f64().expect("w"),
+        setup["photos"][0]["height"].as_f64().expect("h"),
+    );
+    let r = s.post_json("/api/calibrate", &json!({ "photo": card }));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let c = r.json();
+    assert_eq!(c["index"], 0);
+    assert!(c["held_out_mean_de00"].as_f64().expect("ΔE00") < 3.0, "{c}");
+    assert_eq!(c["centres"].as_array().map(Vec::len), Some(24));
+    for p in c["outline"].as_array().expect("outline") {
+        let (x, y) = (p[0].as_f64().expect("x"), p[1].as_f64().expect("y"));
+        assert!(
+            (0.0..=w).contains(&x) && (0.0..=h).contains(&y),
+            "{p} outside {w}×{h}"
+        );
+    }
+    // The patient photo through that profile.
+    let m = s.post_json("/api/match", &json!({ "photo": head, "profile": 0 }));
+    assert_eq!(m.status, 200);
+    assert!(!m.json()["result"]["calibration"].is_null());
+    assert_eq!(
+        s.post_json("/api/match", &json!({ "photo": head, "profile": 5 }))
+            .status,
+        400
+    );
+    // A photo without a card says so.
+    let r = s.post_json("/api/calibrate", &json!({ "photo": head }));
+    assert!(r.status == 422 || r.status == 400, "{}", r.status);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("card"),
+        "{}",
+        r.json()
+    );
+    // The report as a PNG sheet.
+    let r = s.post_json("/api/report", &json!({ "photo": head, "format": "png" }));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    image::load_from_memory(&r.body).expect("a PNG");
+    let r = s.post_json("/api/report", &json!({ "photo": head, "format": "pdf" }));
+    assert_eq!(r.status, 400);
 }

@@ -411,6 +411,11 @@ pub struct Calibrated {
     pub profile: Profile,
     /// Candidate patch regions the detector saw (0 with corners given).
     pub regions_found: usize,
+    /// The card's patch area in the photo: its four corners, clockwise from the top left of
+    /// the card in reference order (for drawing where the card was found).
+    pub outline: [crate::calibration::Point; 4],
+    /// The 24 patch centres in the photo, in reference order.
+    pub centres: Vec<crate::calibration::Point>,
 }
 
 /// Find the card in the photo at `path` (automatically, or from its four outer `corners`),
@@ -439,9 +444,15 @@ pub fn calibrate_photo(
         Some(corners) => crate::calibration::from_corners(&photo, corners)?,
         None => crate::calibration::detect(&photo)?,
     };
+    // Grid cells are centred on whole (column, row) numbers: the card's edges lie half a
+    // pitch outside the outer centres.
+    let outline =
+        [[-0.5, -0.5], [5.5, -0.5], [5.5, 3.5], [-0.5, 3.5]].map(|p| detection.homography.apply(p));
     Ok(Calibrated {
         profile: calibrate(path, &detection, opts)?,
         regions_found: detection.regions_found,
+        outline,
+        centres: detection.patches.iter().map(|p| p.centre).collect(),
     })
 }
 

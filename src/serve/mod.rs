@@ -86,6 +86,8 @@ struct AppState {
     token: String,
     allowed_hosts: Vec<String>,
     jobs: tokio::sync::Semaphore,
+    /// Profiles fitted on the page from a card photo (after the configured ones).
+    fitted_profiles: Mutex<Vec<(String, Profile)>>,
     display: Mutex<HashMap<String, Arc<Vec<u8>>>>,
 }
 
@@ -178,6 +180,7 @@ impl Server {
             token,
             allowed_hosts,
             jobs: tokio::sync::Semaphore::new(JOBS),
+            fitted_profiles: Mutex::new(Vec::new()),
             display: Mutex::new(HashMap::new()),
         });
         Ok(Server {
@@ -243,6 +246,7 @@ fn router(state: Shared) -> Router {
         .route("/api/match", post(do_match))
         .route("/api/preview", post(do_preview))
         .route("/api/report", post(report))
+        .route("/api/calibrate", post(calibrate))
         .route(
             "/api/consultations",
             get(consultations).post(save_consultation),
@@ -607,6 +611,9 @@ struct Ask {
     /// Consultation: the clinic's patient reference.
     #[serde(default)]
     patient: Option<String>,
+    /// Report: `html` (default) or `png`.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 struct Prepared {
@@ -626,6 +633,18 @@ fn region(r: [u32; 4]) -> Region {
     }
 }
 
+/// Profile `i`: the configured ones first, then those fitted on the page.
+fn profile_at(st: &AppState, i: usize) -> Result<Profile> {
+    if let Some((_, p)) = st.cfg.profiles.get(i) {
+        return Ok(p.clone());
+    }
+    st.fitted_profiles
+        .lock()
+        .ok()
+        .and_then(|f| f.get(i - st.cfg.profiles.len()).map(|(_, p)| p.clone()))
+        .ok_or_else(|| Error::usage(format!("no profile {i}")))
+}
+
 fn prepare(st: &AppState, a: &Ask) -> Result<Prepared> {
     let (path, _, _) = stored_photo(st, &a.photo)?;
     let (catalog_path, _) = st
@@ -635,14 +654,7 @@ fn prepare(st: &AppState, a: &Ask) -> Result<Prepared> {
         .ok_or_else(|| Error::usage(format!("no catalog {}", a.catalog)))?;
     let profile = match a.profile {
         None => None,
-        Some(i) => Some(
-            st.cfg
-                .profiles
-                .get(i)
-                .ok_or_else(|| Error::usage(format!("no profile {i}")))?
-                .1
-                .clone(),
-        ),
+        Some(i) => Some(profile_at(st, i)?),
     };
     let defaults = Dots::default();
     let dots = Dots {
@@ -737,6 +749,9 @@ struct PreviewOutPage {
     frames: Vec<Frame>,
     /// Crop rectangle `[x, y, w, h]` in photo pixels.
     crop: [u32; 4],
+    /// CIEDE2000 of the drawn healed dot to the hair target, and of the treated area seen
+    /// from a distance to the stubble look: how the chosen ink and dilution score.
+    delta_e00_dot: f64,
 }
 
 fn previewed(
@@ -813,7 +828,10 @@ async fn do_preview(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let dot = crate::color::lab_from_array(r.output.dot_lab);
+        let de = crate::color::delta_e00(dot, r.matched.targets.hair);
         Ok(PreviewOutPage {
+            delta_e00_dot: (f64::from(de) * 100.0).round() / 100.0,
             preview: r.output,
             before: data_uri(&encode(&crop(&r.original, c), image::ImageFormat::Png)?),
             frames,
@@ -829,12 +847,23 @@ async fn do_preview(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
 
 /// The HTML report (with the preview when a treated area is drawn), as a download.
 async fn report(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
+    let png = match a.format.as_deref() {
+        None | Some("html") => false,
+        Some("png") => true,
+        Some(f) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                &Error::usage(format!("report format {f:?}: html or png")),
+            )
+        }
+    };
     match job(&st, move |s| {
-        let cat = &s.cfg.catalogs[a.catalog.min(s.cfg.catalogs.len() - 1)].1;
-        let html = if a.area.is_some() {
-            let (p, r) = previewed(s, &a, vec![0.0, 12.0, 36.0])?;
+        let p = prepare(s, &a)?;
+        let cat = &s.cfg.catalogs[p.catalog_index].1;
+        let (matched, previews) = if let Some(area) = a.area {
+            let (_, r) = previewed(s, &a, vec![0.0, 12.0, 36.0])?;
             let (w, h) = r.original.dimensions();
-            let c = crop_box(a.area.unwrap_or_default(), w, h);
+            let c = crop_box(area, w, h);
             let mut previews = vec![("before".to_string(), crop(&r.original, c))];
             previews.extend(r.frames.iter().map(|(m, img)| {
                 let caption = if *m == 0.0 {
@@ -844,49 +873,123 @@ async fn report(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
                 };
                 (caption, crop(img, c))
             }));
-            let setup = r.matched.setup(cat);
-            crate::output::visual::html(&crate::output::visual::ReportInput {
-                output: &r.matched.output,
-                analysis: &r.matched.analysis,
-                matched: Some((
-                    &setup,
-                    &r.matched.ranking.candidates,
-                    r.matched.rank_options.dots,
-                )),
-                profile: p.opts.profile.as_ref(),
-                previews: &previews,
-                patient: a.patient.as_deref(),
-                clinic: None,
-            })?
+            (r.matched, previews)
         } else {
-            let p = prepare(s, &a)?;
             let m = pipeline::match_patient(&p.sel, &p.opts, &p.treatment, cat, &p.catalog_path)?;
-            let setup = m.setup(cat);
-            crate::output::visual::html(&crate::output::visual::ReportInput {
-                output: &m.output,
-                analysis: &m.analysis,
-                matched: Some((&setup, &m.ranking.candidates, m.rank_options.dots)),
-                profile: p.opts.profile.as_ref(),
-                previews: &[],
-                patient: a.patient.as_deref(),
-                clinic: None,
-            })?
+            (m, Vec::new())
         };
-        Ok(html)
+        let setup = matched.setup(cat);
+        let input = crate::output::visual::ReportInput {
+            output: &matched.output,
+            analysis: &matched.analysis,
+            matched: Some((
+                &setup,
+                &matched.ranking.candidates,
+                matched.rank_options.dots,
+            )),
+            profile: p.opts.profile.as_ref(),
+            previews: &previews,
+            patient: a.patient.as_deref(),
+            clinic: None,
+        };
+        if png {
+            encode(&crate::output::visual::png(&input), image::ImageFormat::Png)
+        } else {
+            Ok(crate::output::visual::html(&input)?.into_bytes())
+        }
     })
     .await
     {
-        Ok(html) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        Ok(body) => {
+            let (kind, name) = if png {
+                ("image/png", "attachment; filename=\"smpmatch-report.png\"")
+            } else {
                 (
-                    header::CONTENT_DISPOSITION,
+                    "text/html; charset=utf-8",
                     "attachment; filename=\"smpmatch-report.html\"",
-                ),
-            ],
-            html,
+                )
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, kind),
+                    (header::CONTENT_DISPOSITION, name),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardAsk {
+    photo: String,
+}
+
+#[derive(Serialize)]
+struct CardOut {
+    /// Index to pass as `profile`.
+    index: usize,
+    name: String,
+    held_out_mean_de00: f64,
+    before_mean_de00: f64,
+    model: String,
+    outline: [[f64; 2]; 4],
+    centres: Vec<[f64; 2]>,
+    warnings: Vec<String>,
+}
+
+/// Fit a correction from a photo of a ColorChecker (as `smpmatch calibrate`), offer it as a
+/// profile for this run of the server, and say where the card was found.
+async fn calibrate(State(st): State<Shared>, Json(a): Json<CardAsk>) -> Response {
+    match job(&st, move |s| {
+        let (path, _, _) = stored_photo(s, &a.photo)?;
+        let c = crate::calibration::calibrate_photo(
+            &path,
+            None,
+            s.cfg.limits,
+            &crate::calibration::CalibrateOptions::default(),
         )
-            .into_response(),
+        .map_err(|e| match e {
+            Error::Analysis { message, .. } => Error::Analysis {
+                path: None,
+                message: format!("no card found in this photo: {message}"),
+            },
+            e => e,
+        })?;
+        let r = &c.profile.residuals;
+        let name = format!(
+            "card photo {} (held-out ΔE00 {:.2})",
+            &a.photo[..8],
+            r.held_out_mean_de00
+        );
+        let out = CardOut {
+            index: 0,
+            name: name.clone(),
+            held_out_mean_de00: r.held_out_mean_de00,
+            before_mean_de00: r.before_mean_de00,
+            model: crate::output::wire_name(&c.profile.correction.model),
+            outline: c.outline,
+            centres: c.centres,
+            warnings: c.profile.warnings.clone(),
+        };
+        let mut list = s
+            .fitted_profiles
+            .lock()
+            .map_err(|_| Error::Internal("profile list".into()))?;
+        let mut profile = c.profile;
+        profile.loaded_from = Some(PathBuf::from(format!("card photo {}", &a.photo[..8])));
+        list.push((name, profile));
+        Ok(CardOut {
+            index: s.cfg.profiles.len() + list.len() - 1,
+            ..out
+        })
+    })
+    .await
+    {
+        Ok(o) => Json(o).into_response(),
         Err(r) => r,
     }
 }

@@ -60,7 +60,9 @@ async function init() {
   $("ink").addEventListener("change", () => { if (state.frames) preview(); });
   $("dilution").addEventListener("change", () => { if (state.frames) preview(); });
   $("save-btn").addEventListener("click", saveConsultation);
-  $("report-btn").addEventListener("click", saveReport);
+  $("report-btn").addEventListener("click", () => saveReport("html"));
+  $("report-png-btn").addEventListener("click", () => saveReport("png"));
+  $("card-btn").addEventListener("click", calibrate);
   $("find-btn").addEventListener("click", findRecords);
   findRecords();
 }
@@ -156,6 +158,15 @@ function draw(live) {
   p.hair.forEach((r) => box(r, COLOURS.hair));
   p.scalp.forEach((r) => box(r, COLOURS.scalp));
   if (p.area) box(p.area, COLOURS.area, true);
+  if (p.card) {
+    // Where the card was found: its outline and patch centres.
+    g.strokeStyle = "#d0009c"; g.setLineDash([]); g.lineWidth = Math.max(2, c.width / 250);
+    g.beginPath();
+    p.card.outline.forEach(([x, y], i) => (i ? g.lineTo(x * k, y * k) : g.moveTo(x * k, y * k)));
+    g.closePath(); g.stroke();
+    g.fillStyle = "#d0009c";
+    p.card.centres.forEach(([x, y]) => { g.beginPath(); g.arc(x * k, y * k, Math.max(2, c.width / 300), 0, 7); g.fill(); });
+  }
   if (live) box(live.rect, COLOURS[live.tool] || "#000");
 }
 
@@ -318,7 +329,7 @@ async function preview() {
     $("before").src = pv.before;
     $("preview-out").hidden = false;
     const o = pv.preview;
-    $("preview-note").textContent = `${o.name}, ${o.dilution === 0 ? "undiluted" : "1 part ink : " + o.dilution + " parts diluent"}, ${o.density_per_cm2} dots/cm², ${o.dots} dots drawn` +
+    $("preview-note").textContent = `${o.name}, ${o.dilution === 0 ? "undiluted" : "1 part ink : " + o.dilution + " parts diluent"}, ${o.density_per_cm2} dots/cm², ${o.dots} dots drawn; a healed dot is ${pv.delta_e00_dot.toFixed(1)} ΔE00 from the hair` +
       (o.scale_source === "estimated" ? " — scale estimated: give the scale (px/mm) for true dot sizes." : ".");
     showFrame();
     say("Preview ready.");
@@ -354,7 +365,23 @@ async function saveConsultation() {
   } catch (e) { say(e.message, true); }
 }
 
-async function saveReport() {
+async function calibrate() {
+  const p = photo();
+  if (!p) { say("Open the card photo first.", true); return; }
+  say("Looking for the card…");
+  try {
+    const c = await (await api("/api/calibrate", { photo: p.sha256 })).json();
+    p.card = c;
+    draw();
+    const sel = $("profile");
+    sel.add(new Option(c.name, c.index));
+    sel.value = String(c.index);
+    say(`Card found: colours corrected to ${c.held_out_mean_de00.toFixed(2)} ΔE00 on patches left out of the fit (${c.before_mean_de00.toFixed(1)} before). The calibration is selected for the patient photos.` +
+      (c.warnings.length ? " " + c.warnings.join(" ") : ""));
+  } catch (e) { say(e.message, true); }
+}
+
+async function saveReport(format) {
   const p = photo();
   if (!p) { say("Open a photo first.", true); return; }
   const extra = {};
@@ -363,15 +390,16 @@ async function saveReport() {
   if (num("dilution") !== undefined) extra.dilution = num("dilution");
   if (num("scale") !== undefined) extra.px_per_mm = num("scale");
   if ($("patient").value.trim()) extra.patient = $("patient").value.trim();
+  extra.format = format;
   try {
     say("Writing the report…");
     const blob = await (await api("/api/report", ask(extra))).blob();
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    a.download = "smpmatch-report.html";
+    a.download = "smpmatch-report." + format;
     document.body.append(a); a.click(); a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-    $("saved").textContent = "Report saved (smpmatch-report.html in your downloads).";
+    $("saved").textContent = `Report saved (smpmatch-report.${format} in your downloads).`;
     say("Report ready.");
   } catch (e) { say(e.message, true); }
 }
