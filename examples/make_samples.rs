@@ -247,6 +247,59 @@ fn render(spec: &Spec) -> (RgbImage, f64) {
     (img, hair_area / f64::from(w * h))
 }
 
+/// Display P3: the P3 primaries, D65 white and the sRGB tone curve (Apple's definition).
+fn display_p3() -> Result<lcms2::Profile, Box<dyn std::error::Error>> {
+    let white = lcms2::CIExyY {
+        x: 0.3127,
+        y: 0.3290,
+        Y: 1.0,
+    };
+    let xy = |x: f64, y: f64| lcms2::CIExyY { x, y, Y: 1.0 };
+    let primaries = lcms2::CIExyYTRIPLE {
+        Red: xy(0.680, 0.320),
+        Green: xy(0.265, 0.690),
+        Blue: xy(0.150, 0.060),
+    };
+    // sRGB's piecewise curve: IEC 61966-2-1 as an ICC parametric curve of type 4.
+    let curve = lcms2::ToneCurve::new_parametric(
+        4,
+        &[2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045],
+    )?;
+    Ok(lcms2::Profile::new_rgb(
+        &white,
+        &primaries,
+        &[&curve, &curve, &curve],
+    )?)
+}
+
+fn write_p3_png(src: &Path, dst: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let rgb = image::open(src)?.to_rgb16();
+    let (w, h) = rgb.dimensions();
+    let p3 = display_p3()?;
+    let t: lcms2::Transform<[u16; 3], [u16; 3]> = lcms2::Transform::new(
+        &lcms2::Profile::new_srgb(),
+        lcms2::PixelFormat::RGB_16,
+        &p3,
+        lcms2::PixelFormat::RGB_16,
+        lcms2::Intent::RelativeColorimetric,
+    )?;
+    let px: Vec<[u16; 3]> = rgb.pixels().map(|p| p.0).collect();
+    let mut out = px.clone();
+    t.transform_pixels(&px, &mut out);
+    let mut info = png::Info::with_size(w, h);
+    info.color_type = png::ColorType::Rgb;
+    info.bit_depth = png::BitDepth::Sixteen;
+    info.icc_profile = Some(std::borrow::Cow::Owned(p3.icc()?));
+    let enc = png::Encoder::with_info(std::io::BufWriter::new(std::fs::File::create(dst)?), info)?;
+    let mut wr = enc.write_header()?;
+    let bytes: Vec<u8> = out
+        .iter()
+        .flat_map(|p| p.iter().flat_map(|v| v.to_be_bytes()))
+        .collect();
+    wr.write_image_data(&bytes)?;
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `--large FILE`: only a 12-megapixel (4000 × 3000) shaved-head photo, for benchmarks.
     let args: Vec<String> = std::env::args().collect();
@@ -263,6 +316,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (img, _) = render(&spec);
         write_jpeg(&path, &img)?;
         println!("wrote {} (4000×3000)", path.display());
+        return Ok(());
+    }
+    // `--p3-png IN OUT.png`: IN (sRGB) re-encoded in Display P3 as a 16-bit PNG with the P3
+    // ICC profile embedded: the source of the HEIC test photos (samples/README.md).
+    if args.get(1).map(String::as_str) == Some("--p3-png") {
+        let (src, dst) = (
+            args.get(2).ok_or("--p3-png IN OUT")?,
+            args.get(3).ok_or("--p3-png IN OUT")?,
+        );
+        write_p3_png(Path::new(src), Path::new(dst))?;
+        println!("wrote {dst} (Display P3, 16 bits, ICC embedded)");
         return Ok(());
     }
     let out: PathBuf = args

@@ -557,7 +557,7 @@ pub struct PreviewArgs {
 /// `batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// Photos, or directories searched recursively for .jpg/.jpeg/.png/.tif/.tiff/.webp.
+    /// Photos, or directories searched recursively for .jpg/.jpeg/.png/.tif/.tiff/.webp/.heic/.heif.
     #[arg(required_unless_present = "files_from")]
     paths: Vec<PathBuf>,
     /// Read more paths from FILE (`-`: standard input), one per line (`find … | smpmatch

@@ -162,10 +162,10 @@ fn calibration(opts: &AnalyzeOptions) -> Option<CalibrationOut> {
     let prof = opts.profile.as_ref()?;
     Some(CalibrationOut {
         // A profile fitted in memory (the web page's card photo) has no file.
-        profile: prof
-            .loaded_from
-            .as_ref()
-            .map_or_else(|| "(fitted in memory)".to_string(), |p| p.display().to_string()),
+        profile: prof.loaded_from.as_ref().map_or_else(
+            || "(fitted in memory)".to_string(),
+            |p| p.display().to_string(),
+        ),
         model: prof.correction.model,
         reference_set: prof.reference_set,
         held_out_mean_de00: prof.residuals.held_out_mean_de00,

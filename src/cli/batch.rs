@@ -22,7 +22,7 @@ use smpmatch::io::files::OutputFile;
 use smpmatch::output::{ErrorBody, Output};
 
 /// Photo file extensions a directory is searched for.
-pub const EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "webp"];
+pub const EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "heic", "heif"];
 /// Decoded pixels a batch holds at once, bytes: photos are decoded in parallel only while
 /// their decoded sizes (width × height × 8, the widest layout, 16-bit RGBA) fit in it, so
 /// more cores never multiply the peak beyond it. A photo larger than the whole budget runs

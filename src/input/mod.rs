@@ -141,6 +141,9 @@ pub enum ColorSpaceSource {
     /// A profile that cannot be read or does not fit the pixels: taken as sRGB, with a
     /// warning.
     AssumedIccProfileUnusable,
+    /// A HEIC without an ICC profile: converted to sRGB by the HEIC decoder from the file's
+    /// `nclx` (or HEVC VUI) colour description; taken as sRGB when it has neither.
+    HeifColourInfo,
 }
 
 /// What the output says about each photo.
@@ -245,10 +248,17 @@ impl Photo {
                     ),
                 ))
             }
+            #[cfg(feature = "heic")]
+            None if heifer::check_file_type(&bytes) != heifer::FileTypeResult::No
+                && is_heif(&bytes) =>
+            {
+                return load_heif(path, &bytes, limits);
+            }
             None if is_heif(&bytes) => {
                 return Err(Error::photo(
                     path,
-                    "HEIC/HEIF photos (the iPhone default) are not supported: export as JPEG \
+                    "this HEIC/HEIF file cannot be read here (a build without the `heic` \
+                     feature, or a HEIF that is not HEVC-coded, such as AVIF): export as JPEG \
                      (iPhone: Settings → Camera → Formats → Most Compatible) or convert with \
                      heif-convert",
                 ))
@@ -1052,6 +1062,96 @@ fn extra_frames(bytes: &[u8], format: image::ImageFormat) -> Option<&'static str
 }
 
 /// An ISO-BMFF file of the HEIF family (HEIC, HEIF, AVIF): `ftyp` box with a HEIF brand.
+/// Decode a HEIC photo (pure Rust, `heifer`) under the same limits as the other formats.
+/// Rotation and mirroring come from the container (`irot`/`imir`), which HEIF makes
+/// authoritative: the EXIF orientation an iPhone also writes is not applied a second time.
+/// An embedded ICC profile (Display P3 on iPhones) goes through Little CMS as a JPEG's does;
+/// without one, the decoder converts from the file's `nclx` colour description. 10- and
+/// 12-bit photos are kept at 16 bits until converted. An HDR gain map is ignored: the base
+/// image is the photo as an SDR screen shows it.
+#[cfg(feature = "heic")]
+fn load_heif(path: &Path, bytes: &[u8], limits: LoadLimits) -> Result<Photo> {
+    let bad =
+        |e: &dyn std::fmt::Display| Error::photo(path, format!("cannot decode the HEIC: {e}"));
+    let file = heifer::heifer_isobmff::HeifFile::parse(bytes).map_err(|e| bad(&e))?;
+    let id = file.primary_id;
+    if let Some((w, h)) = file.image_size(id).map_err(|e| bad(&e))? {
+        if u64::from(w) * u64::from(h) > limits.max_pixels {
+            return Err(Error::photo(
+                path,
+                format!(
+                    "image is {w}×{h} = {:.1} megapixels, above the limit of {:.1} \
+                     (raise it with --max-pixels)",
+                    (f64::from(w) * f64::from(h)) / 1e6,
+                    limits.max_pixels as f64 / 1e6
+                ),
+            ));
+        }
+    }
+    let icc = file
+        .icc_profile(id)
+        .map_err(|e| bad(&e))?
+        .map(<[u8]>::to_vec);
+    let options = heifer::Options {
+        max_threads: 0,
+        max_pixels: limits.max_pixels,
+    };
+    let decoded = if icc.is_some() {
+        heifer::decode_with_options(bytes, &options)
+    } else {
+        heifer::decode_srgb_with_options(bytes, &options)
+    }
+    .map_err(|e| bad(&e))?;
+    let (w, h, depth) = (decoded.width, decoded.height, decoded.bit_depth);
+    let max = f64::from(decoded.max_value());
+    let alpha = decoded.has_alpha;
+    let wide = |v: u16| (f64::from(v) / max * 65535.0).round() as u16;
+    let mut image = if depth <= 8 {
+        let rgba: Vec<u8> = decoded.data.iter().map(|&v| v as u8).collect();
+        image::RgbaImage::from_raw(w, h, rgba).map(DynamicImage::ImageRgba8)
+    } else {
+        let rgba: Vec<u16> = decoded.data.iter().map(|&v| wide(v)).collect();
+        image::ImageBuffer::from_raw(w, h, rgba).map(DynamicImage::ImageRgba16)
+    }
+    .ok_or_else(|| bad(&"pixel buffer does not match the image size"))?;
+    if !alpha {
+        image = match image {
+            DynamicImage::ImageRgba8(i) => {
+                DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(i).to_rgb8())
+            }
+            other => DynamicImage::ImageRgb16(other.to_rgb16()),
+        };
+    }
+    let (source, description, problem) = match &icc {
+        None => (ColorSpaceSource::HeifColourInfo, None, None),
+        Some(p) => match to_srgb(&mut image, p) {
+            Ok((true, d)) => (ColorSpaceSource::IccConverted, d, None),
+            Ok((false, d)) => (ColorSpaceSource::IccSrgb, d, None),
+            Err(why) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
+        },
+    };
+    let info = PhotoInfo {
+        notes: Vec::new(),
+        path: path.display().to_string(),
+        format: "heic".into(),
+        width: image.width(),
+        height: image.height(),
+        bit_depth: depth,
+        channels: if alpha { "rgba" } else { "rgb" }.into(),
+        orientation: "container".into(),
+        color_space: "srgb".to_string(),
+        color_space_source: source,
+        icc_profile_bytes: icc.as_ref().map(Vec::len),
+        icc_profile_description: description,
+        icc_problem: problem,
+    };
+    Ok(Photo {
+        path: path.to_path_buf(),
+        image,
+        info,
+    })
+}
+
 fn is_heif(bytes: &[u8]) -> bool {
     bytes.len() >= 12
         && &bytes[4..8] == b"ftyp"

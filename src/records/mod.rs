@@ -428,7 +428,7 @@ impl Store {
     /// Where a stored photo's bytes live.
     pub fn photo_path(&self, sha256: &str, extension: &str) -> Option<PathBuf> {
         let ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        let ext_ok = matches!(extension, "jpg" | "png" | "tif" | "webp");
+        let ext_ok = matches!(extension, "jpg" | "png" | "tif" | "webp" | "heic");
         (ok && ext_ok).then(|| {
             self.dir
                 .join(PHOTO_DIR)
@@ -464,7 +464,9 @@ impl Store {
                 return Ok((sha, w, h));
             }
         }
+        let heif = bytes.len() >= 12 && &bytes[4..8] == b"ftyp";
         let ext = match image::guess_format(bytes) {
+            _ if heif => "heic",
             Ok(image::ImageFormat::Jpeg) => "jpg",
             Ok(image::ImageFormat::Png) => "png",
             Ok(image::ImageFormat::Tiff) => "tif",
@@ -472,7 +474,7 @@ impl Store {
             _ => {
                 return Err(Error::Photo {
                     path: PathBuf::from("the uploaded photo"),
-                    message: "not a JPEG, PNG, TIFF or WebP image".into(),
+                    message: "not a JPEG, PNG, TIFF, WebP or HEIC image".into(),
                 })
             }
         };
@@ -966,6 +968,13 @@ mod tests {
             .add_photo(b"not an image", crate::input::LoadLimits::default())
             .expect_err("refused");
         assert!(e.to_string().contains("not a JPEG"), "{e}");
+        // A HEIC is kept as one.
+        let heic = std::fs::read("samples/shaved_light.heic").expect("sample");
+        let (h, _, _) = s
+            .add_photo(&heic, crate::input::LoadLimits::default())
+            .expect("stored");
+        let (p, w, _) = s.find_photo(&h).expect("find").expect("there");
+        assert!(p.to_string_lossy().ends_with(".heic") && w == 1200);
         let cut = &bytes[..bytes.len() / 2];
         assert!(s
             .add_photo(cut, crate::input::LoadLimits::default())
@@ -976,7 +985,7 @@ mod tests {
             .filter_map(std::result::Result::ok)
             .filter(|e| e.file_type().is_file())
             .collect();
-        assert_eq!(files.len(), 1);
+        assert_eq!(files.len(), 2);
         // Paths are built only from a hash and a known extension.
         assert!(s.photo_path("../../etc/passwd", "jpg").is_none());
         assert!(s.photo_path(&sha, "sh").is_none());
