@@ -1169,7 +1169,7 @@ fn run_predict(p: PredictArgs) -> Result<Printed> {
     Ok(ok(if p.json {
         to_json(&out)?
     } else {
-        output::render_prediction(&out)
+        output::wrap_lines(&output::render_prediction(&out), terminal_width())
     }))
 }
 
@@ -1528,7 +1528,7 @@ fn run_calibrate(c: CalibrateArgs) -> Result<Printed> {
         stdout: if c.json {
             to_json(&out)?
         } else {
-            output::render_calibrate(&out)
+            output::wrap_lines(&output::render_calibrate(&out), terminal_width())
         },
         code: 0,
         error: None,

@@ -1147,12 +1147,24 @@ fn the_date_puts_the_plan_on_the_calendar() {
     }
 }
 
-/// Nothing people read runs past an 80-column terminal: the catalog table and the help of
-/// every command people type at the chair.
+/// Nothing people read runs past an 80-column terminal: the catalog, calibration and
+/// prediction tables and the help of every command people type at the chair.
 #[test]
 fn tables_and_help_fit_80_columns() {
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 11] = [
         &["catalog", "show", CATALOG, "--color", "never"],
+        &["calibrate", "samples/card_clinic.jpg"],
+        &[
+            "predict",
+            "--skin",
+            "66,11,16",
+            "-c",
+            CATALOG,
+            "--ink",
+            "carbon-black",
+        ],
+        &["serve", "-h"],
+        &["record", "-h"],
         &["-h"],
         &["match", "-h"],
         &["preview", "-h"],

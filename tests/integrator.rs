@@ -118,7 +118,10 @@ fn every_output_document_is_valid_against_the_published_output_schema() {
     assert!(!output.is_valid(&broken));
     let mut broken = stdout_json(&cases[2]);
     broken["ranking"][0]["healed_lab"] = serde_json::json!([1, 2]);
-    assert!(!output.is_valid(&broken), "a Lab of two numbers passes the schema");
+    assert!(
+        !output.is_valid(&broken),
+        "a Lab of two numbers passes the schema"
+    );
     // A photo on standard input.
     let bytes = std::fs::read("samples/shaved_light.jpg").expect("sample");
     let mut child = std::process::Command::new(bin())

@@ -113,7 +113,8 @@ pub fn render_calibrate(o: &CalibrateOut) -> String {
     );
     let _ = writeln!(
         s,
-        "\n   # patch                    reference L* a* b*        ΔE00 before  after  held out"
+        "\n{:>4} {:<20} {:>6} {:>6} {:>6} {:>11} {:>6} {:>9}",
+        "#", "patch", "ref L*", "a*", "b*", "ΔE00 before", "after", "held out"
     );
     for r in &p.patches {
         let flag = if r.clipped {
@@ -125,9 +126,9 @@ pub fn render_calibrate(o: &CalibrateOut) -> String {
         };
         let _ = writeln!(
             s,
-            "{:>4} {:<24} {:>6.1} {:>6.1} {:>6.1}   {:>10.2} {:>6.2} {:>9}{flag}",
+            "{:>4} {:<20} {:>6.1} {:>6.1} {:>6.1} {:>11.2} {:>6.2} {:>9}{flag}",
             r.index,
-            r.name.chars().take(24).collect::<String>(),
+            r.name.chars().take(20).collect::<String>(),
             r.reference_lab[0],
             r.reference_lab[1],
             r.reference_lab[2],
@@ -913,12 +914,23 @@ pub fn render_prediction(p: &super::PredictOut) -> String {
     );
     let _ = writeln!(
         s,
-        "  month      L*     a*     b*   hue°  cast Δa* Δb*  depth mm  pigment left  ΔE00 healed  ΔE00 skin"
+        "  {:>5} {:>5} {:>5} {:>5} {:>4} {:>8} {:>4} {:>8} {:>4} {:>11} {:>5}",
+        "month",
+        "L*",
+        "a*",
+        "b*",
+        "hue°",
+        "cast Δa*",
+        "Δb*",
+        "depth mm",
+        "left",
+        "ΔE00 healed",
+        "skin"
     );
     for t in &p.timeline {
         let _ = writeln!(
             s,
-            "  {:>5}  {:>6.1} {:>6.1} {:>6.1} {:>6.0}  {:>7.1} {:>4.1}  {:>8.3}  {:>11.0} %  {:>11.1}  {:>9.1}",
+            "  {:>5} {:>5.1} {:>5.1} {:>5.1} {:>4.0} {:>8.1} {:>4.1} {:>8.3} {:>3.0}% {:>11.1} {:>5.1}",
             t.month,
             t.lab[0],
             t.lab[1],
