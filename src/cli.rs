@@ -403,6 +403,10 @@ pub struct PhotoArgs {
     /// Scalp rectangle X,Y,W,H in pixels of PHOTO.
     #[arg(long = "scalp-region", value_name = "X,Y,W,H", value_parser = Region::parse)]
     pub scalp_region: Vec<Region>,
+    /// A rectangle X,Y,W,H of PHOTO that is neither hair nor scalp (a shirt, a hand, a chair):
+    /// the automatic separation leaves it out (repeatable).
+    #[arg(long = "exclude-region", value_name = "X,Y,W,H", value_parser = Region::parse)]
+    pub exclude_region: Vec<Region>,
     /// Analysis settings.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
@@ -836,6 +840,7 @@ fn analysis_inputs(p: &PhotoArgs) -> Result<(Selection, AnalyzeOptions)> {
             scalp_photos: p.scalp.clone(),
             hair_regions: p.hair_region.clone(),
             scalp_regions: p.scalp_region.clone(),
+            exclude_regions: p.exclude_region.clone(),
         },
         analyze_options(&p.analysis)?,
     ))

@@ -85,15 +85,6 @@ impl Outcome {
     }
 }
 
-fn region(r: [u32; 4]) -> Region {
-    Region {
-        x: r[0],
-        y: r[1],
-        w: r[2],
-        h: r[3],
-    }
-}
-
 /// Read `folder/labels.json`.
 pub fn labels(folder: &Path) -> Result<Vec<Label>> {
     let path = folder.join("labels.json");
@@ -120,9 +111,9 @@ pub fn evaluate_one(folder: &Path, label: &Label, opts: &AnalyzeOptions) -> Resu
             ..Selection::default()
         };
         if hair {
-            sel.hair_regions.push(region(r));
+            sel.hair_regions.push(Region::from(r));
         } else {
-            sel.scalp_regions.push(region(r));
+            sel.scalp_regions.push(Region::from(r));
         }
         let a = analyze(&sel, opts)?;
         let t = if hair { &a.hair } else { &a.scalp };

@@ -103,3 +103,65 @@ fn heic_is_held_to_the_pixel_limit_and_a_cut_file_is_refused() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("cut.heic"));
 }
+
+/// HEIC twins of four real consultation photos (tests/real, CC BY 4.0; `heif-enc -q 90` from
+/// the JPEG): the labelled hair and scalp regions measure the same in both.
+#[test]
+fn real_consultation_photos_measure_the_same_as_heic() {
+    let labels: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/real/labels.json").expect("labels"))
+            .expect("JSON");
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/real/heic").expect("twins") {
+        let heic = entry.expect("entry").path();
+        let stem = heic
+            .file_stem()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let label = labels["photos"]
+            .as_array()
+            .expect("photos")
+            .iter()
+            .find(|p| p["photo"] == format!("photos/{stem}.jpg"))
+            .unwrap_or_else(|| panic!("{stem}: no label"));
+        let region = |k: &str| {
+            let r = &label[k];
+            (0..4)
+                .map(|i| r[i].as_u64().expect("number").to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let (hair, scalp) = (region("hair_region"), region("scalp_region"));
+        let measure = |photo: &str| {
+            let o = common::run(&[
+                "analyze",
+                photo,
+                "--hair-region",
+                &hair,
+                "--scalp-region",
+                &scalp,
+                "--json",
+            ]);
+            assert!(
+                o.status.success(),
+                "{photo}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let v = common::json_stdout(&o);
+            let lab = |k: &str| {
+                let t = &v[k]["target_lab"];
+                lab_from_array([0, 1, 2].map(|i| t[i].as_f64().expect("number")))
+            };
+            (lab("hair"), lab("scalp"))
+        };
+        let jpeg = format!("tests/real/photos/{stem}.jpg");
+        let (jh, js) = measure(&jpeg);
+        let (hh, hs) = measure(heic.to_str().expect("utf-8"));
+        let (dh, ds) = (delta_e00(hh, jh), delta_e00(hs, js));
+        eprintln!("{stem}: hair {dh:.2}, scalp {ds:.2} ΔE00 between HEIC and JPEG");
+        assert!(dh < 1.5 && ds < 1.5, "{stem}: hair {dh:.2}, scalp {ds:.2}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}

@@ -38,6 +38,10 @@ pub struct Selection {
     pub hair_regions: Vec<Region>,
     /// Scalp rectangles on `photo`.
     pub scalp_regions: Vec<Region>,
+    /// Rectangles on `photo` that are neither hair nor scalp (a shirt, a hand, a chair): the
+    /// automatic separation leaves their pixels out, as if they were not in the photo.
+    /// Drawn hair and scalp regions are read as drawn.
+    pub exclude_regions: Vec<Region>,
 }
 
 /// Settings of the analysis.
@@ -86,6 +90,30 @@ impl AnalyzeOptions {
         }
         Ok(photo)
     }
+}
+
+/// Which cells of a sampling grid laid over a `w` × `h` photo have their centre inside one
+/// of `regions` (row-major, as [`crate::input::Samples::lab`]).
+pub fn excluded_cells(
+    layout: crate::input::GridLayout,
+    w: u32,
+    h: u32,
+    regions: &[Region],
+) -> Vec<bool> {
+    let (cols, rows) = (layout.cols.max(1), layout.rows.max(1));
+    (0..rows)
+        .flat_map(|y| (0..cols).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let px = (f64::from(x) + 0.5) * f64::from(w) / f64::from(cols);
+            let py = (f64::from(y) + 0.5) * f64::from(h) / f64::from(rows);
+            regions.iter().any(|r| {
+                px >= f64::from(r.x)
+                    && px < f64::from(r.x) + f64::from(r.w)
+                    && py >= f64::from(r.y)
+                    && py < f64::from(r.y) + f64::from(r.h)
+            })
+        })
+        .collect()
 }
 
 /// What a photo supplied (`inputs[].used_for`).
@@ -143,6 +171,8 @@ pub struct InputUse {
     pub used_for: Vec<PhotoUse>,
     /// Regions read (empty: whole photo).
     pub regions: Vec<(Role, Region)>,
+    /// Regions left out of the automatic separation.
+    pub excluded: Vec<Region>,
     /// Pixels sampled from it (all roles).
     pub pixels_sampled: usize,
     /// Sampled pixels skipped as fully transparent.
@@ -223,6 +253,11 @@ fn source_name(photos: bool, regions: bool) -> Option<PixelSource> {
 pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     let has_regions = !sel.hair_regions.is_empty() || !sel.scalp_regions.is_empty();
     let has_role_photos = !sel.hair_photos.is_empty() || !sel.scalp_photos.is_empty();
+    if !sel.exclude_regions.is_empty() && sel.photo.is_none() {
+        return Err(Error::usage(
+            "--exclude-region needs the photo it refers to, given as PHOTO",
+        ));
+    }
     if has_regions && sel.photo.is_none() {
         return Err(Error::usage(
             "--hair-region/--scalp-region need the photo they refer to, given as PHOTO",
@@ -265,6 +300,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             info: photo.info.clone(),
             used_for: Vec::new(),
             regions: Vec::new(),
+            excluded: Vec::new(),
             pixels_sampled: 0,
             pixels_transparent: 0,
         };
@@ -294,8 +330,23 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 }
             }
         } else {
+            for &r in &sel.exclude_regions {
+                photo.check_region(r)?;
+            }
+            let (pw, ph) = (photo.info.width, photo.info.height);
             let mut s = photo.sample_lab(None, opts.max_samples)?;
             s.lab = opts.correct(s.lab);
+            if !sel.exclude_regions.is_empty() {
+                // Samples whose place is unknown (a photo with transparency) are kept.
+                if let Some(mask) = s
+                    .layout
+                    .map(|l| excluded_cells(l, pw, ph, &sel.exclude_regions))
+                {
+                    let mut k = mask.iter();
+                    s.lab.retain(|_| !k.next().copied().unwrap_or(false));
+                }
+                usage.excluded = sel.exclude_regions.clone();
+            }
             usage.pixels_sampled = s.lab.len();
             usage.pixels_transparent = s.transparent;
             usage.used_for.push(PhotoUse::Auto);
@@ -316,8 +367,19 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
                     grid.lab = opts.correct(grid.lab);
                     let lab = std::mem::take(&mut s.lab);
-                    let sep =
-                        segment::auto_separate_placed(lab, &grid.lab, grid.layout, opts.tones.seed);
+                    let left_out = match grid.layout {
+                        Some(l) if !sel.exclude_regions.is_empty() => {
+                            excluded_cells(l, pw, ph, &sel.exclude_regions)
+                        }
+                        _ => Vec::new(),
+                    };
+                    let sep = segment::auto_separate_excluding(
+                        lab,
+                        &grid.lab,
+                        grid.layout,
+                        &left_out,
+                        opts.tones.seed,
+                    );
                     Ok(Some((sep, grid)))
                 },
             );
@@ -400,6 +462,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 info: photo.info.clone(),
                 used_for: vec![role.into()],
                 regions: Vec::new(),
+                excluded: Vec::new(),
                 pixels_sampled: s.lab.len(),
                 pixels_transparent: s.transparent,
             });

@@ -120,13 +120,21 @@ pub const BORDER_BAND: f32 = 0.1;
 pub const BORDER_BACKGROUND: f32 = 0.6;
 
 /// Share of each cluster's fit points (by nearest centroid) in the border band.
-fn border_shares(fit_points: &[Lab], layout: GridLayout, centroids: &[Lab]) -> Vec<f32> {
+fn border_shares(
+    fit_points: &[Lab],
+    layout: GridLayout,
+    centroids: &[Lab],
+    left_out: &[bool],
+) -> Vec<f32> {
     let (cols, rows) = (layout.cols.max(1), layout.rows.max(1));
     let bw = ((cols as f32 * BORDER_BAND).round() as u32).max(1);
     let bh = ((rows as f32 * BORDER_BAND).round() as u32).max(1);
     let mut n = vec![0usize; centroids.len()];
     let mut b = vec![0usize; centroids.len()];
     for (k, &p) in fit_points.iter().enumerate() {
+        if left_out.get(k).copied().unwrap_or(false) {
+            continue;
+        }
         let (x, y) = (k as u32 % cols, k as u32 / cols);
         let i = tones::nearest(p, centroids).0;
         n[i] += 1;
@@ -149,7 +157,32 @@ pub fn auto_separate_placed(
     layout: Option<GridLayout>,
     seed: u64,
 ) -> AutoSeparation {
-    let fit = tones::fit_k(fit_points, &samples, SEG_K, seed ^ 0x5E6);
+    auto_separate_excluding(samples, fit_points, layout, &[], seed)
+}
+
+/// [`auto_separate_placed`] with some of the grid's fit points `left_out` (cells inside
+/// regions the user excluded; `samples` must already be without them): the separation is
+/// made as if those pixels were not in the photo. An empty `left_out` leaves out nothing.
+pub fn auto_separate_excluding(
+    samples: Vec<Lab>,
+    fit_points: &[Lab],
+    layout: Option<GridLayout>,
+    left_out: &[bool],
+    seed: u64,
+) -> AutoSeparation {
+    let kept: Vec<Lab>;
+    let fit_on = if left_out.iter().any(|&x| x) {
+        kept = fit_points
+            .iter()
+            .zip(left_out)
+            .filter(|(_, &out)| !out)
+            .map(|(&p, _)| p)
+            .collect();
+        &kept[..]
+    } else {
+        fit_points
+    };
+    let fit = tones::fit_k(fit_on, &samples, SEG_K, seed ^ 0x5E6);
     let total = samples.len().max(1) as f32;
     let mut clusters: Vec<SegCluster> = fit
         .centroids
@@ -171,7 +204,7 @@ pub fn auto_separate_placed(
     let centroids: Vec<Lab> = clusters.iter().map(|c| c.lab).collect();
     let background: Vec<bool> = match layout {
         Some(l) if fit_points.len() == (l.cols as usize) * (l.rows as usize) => {
-            border_shares(fit_points, l, &centroids)
+            border_shares(fit_points, l, &centroids, left_out)
                 .into_iter()
                 .map(|b| b > BORDER_BACKGROUND)
                 .collect()

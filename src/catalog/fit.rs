@@ -52,6 +52,20 @@ pub struct FollowUp {
     pub dot_mm: Option<f64>,
 }
 
+/// The follow-ups CSV's columns: eight required, then the optional `sun` and `dot_mm`.
+pub const CSV_COLUMNS: [&str; 10] = [
+    "pigment_id",
+    "months",
+    "L",
+    "a",
+    "b",
+    "skin_L",
+    "skin_a",
+    "skin_b",
+    "sun",
+    "dot_mm",
+];
+
 /// Read follow-ups from JSON (an array of objects) or CSV with the header
 /// `pigment_id,months,L,a,b,skin_L,skin_a,skin_b[,sun][,dot_mm]`.
 pub fn load_followups(path: &Path) -> Result<Vec<FollowUp>> {
@@ -105,16 +119,7 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<FollowUp>, String> {
     if header.iter().all(String::is_empty) {
         return Err("empty file".into());
     }
-    let need = [
-        "pigment_id",
-        "months",
-        "L",
-        "a",
-        "b",
-        "skin_L",
-        "skin_a",
-        "skin_b",
-    ];
+    let need = &CSV_COLUMNS[..8];
     let col = |name: &str| header.iter().position(|h| h == name);
     let idx: Vec<usize> = need
         .iter()

@@ -482,19 +482,8 @@ pub fn run_record(c: RecordCommand) -> Result<Printed> {
             }
             let mut w = csv::Writer::from_writer(Vec::new());
             let csv_err = |e: csv::Error| Error::Internal(format!("CSV: {e}"));
-            w.write_record([
-                "pigment_id",
-                "months",
-                "L",
-                "a",
-                "b",
-                "skin_L",
-                "skin_a",
-                "skin_b",
-                "sun",
-                "dot_mm",
-            ])
-            .map_err(csv_err)?;
+            w.write_record(smpmatch::catalog::fit::CSV_COLUMNS)
+                .map_err(csv_err)?;
             for r in &rows {
                 w.write_record([
                     r.pigment_id.clone(),

@@ -211,6 +211,18 @@ pub struct GridLayout {
     pub rows: u32,
 }
 
+impl From<[u32; 4]> for Region {
+    /// `[x, y, w, h]`, as JSON clients send a rectangle.
+    fn from(r: [u32; 4]) -> Region {
+        Region {
+            x: r[0],
+            y: r[1],
+            w: r[2],
+            h: r[3],
+        }
+    }
+}
+
 impl Photo {
     /// Decode a photo, applying EXIF orientation, within `limits`: colour-managed to sRGB,
     /// refused (naming the file) when damaged, cut short, too large or not a photo.
@@ -287,15 +299,7 @@ impl Photo {
             .map_err(|e| decode_error(path, format, e))?;
         let (w, h) = decoder.dimensions();
         if u64::from(w) * u64::from(h) > limits.max_pixels {
-            return Err(Error::photo(
-                path,
-                format!(
-                    "image is {w}×{h} = {:.1} megapixels, above the limit of {:.1} \
-                     (raise it with --max-pixels)",
-                    (f64::from(w) * f64::from(h)) / 1e6,
-                    limits.max_pixels as f64 / 1e6
-                ),
-            ));
+            return Err(Error::photo(path, over_limit(w, h, limits)));
         }
         let orientation = decoder
             .orientation()
@@ -1077,15 +1081,7 @@ fn load_heif(path: &Path, bytes: &[u8], limits: LoadLimits) -> Result<Photo> {
     let id = file.primary_id;
     if let Some((w, h)) = file.image_size(id).map_err(|e| bad(&e))? {
         if u64::from(w) * u64::from(h) > limits.max_pixels {
-            return Err(Error::photo(
-                path,
-                format!(
-                    "image is {w}×{h} = {:.1} megapixels, above the limit of {:.1} \
-                     (raise it with --max-pixels)",
-                    (f64::from(w) * f64::from(h)) / 1e6,
-                    limits.max_pixels as f64 / 1e6
-                ),
-            ));
+            return Err(Error::photo(path, over_limit(w, h, limits)));
         }
     }
     let icc = file
@@ -1162,6 +1158,16 @@ fn load_heif(path: &Path, bytes: &[u8], limits: LoadLimits) -> Result<Photo> {
         image,
         info,
     })
+}
+
+/// Why a `w` × `h` photo is refused under `limits`.
+fn over_limit(w: u32, h: u32, limits: LoadLimits) -> String {
+    format!(
+        "image is {w}×{h} = {:.1} megapixels, above the limit of {:.1} (raise it with \
+         --max-pixels)",
+        (f64::from(w) * f64::from(h)) / 1e6,
+        limits.max_pixels as f64 / 1e6
+    )
 }
 
 /// The coded bit depth of a HEIC's primary image (of its first tile for a grid).

@@ -165,6 +165,7 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext) -> Out
                     .iter()
                     .map(|&(role, region)| RegionOut { role, region })
                     .collect(),
+                excluded_regions: u.excluded.clone(),
                 pixels_sampled: u.pixels_sampled,
                 pixels_transparent: u.pixels_transparent,
             })

@@ -156,6 +156,9 @@ pub struct InputOut {
     pub used_for: Vec<crate::analysis::PhotoUse>,
     /// Rectangles read, empty when the whole photo was read.
     pub regions: Vec<RegionOut>,
+    /// Rectangles left out of the automatic separation (`--exclude-region`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_regions: Vec<crate::input::Region>,
     /// Pixels sampled (all roles).
     pub pixels_sampled: usize,
     /// Sampled pixels skipped because fully transparent.

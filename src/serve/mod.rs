@@ -592,6 +592,9 @@ struct Ask {
     hair: Vec<[u32; 4]>,
     #[serde(default)]
     scalp: Vec<[u32; 4]>,
+    /// Rectangles that are neither hair nor scalp, left out of the automatic separation.
+    #[serde(default)]
+    exclude: Vec<[u32; 4]>,
     #[serde(default)]
     sun: Option<Sun>,
     #[serde(default)]
@@ -622,15 +625,6 @@ struct Prepared {
     treatment: Treatment,
     catalog_path: PathBuf,
     catalog_index: usize,
-}
-
-fn region(r: [u32; 4]) -> Region {
-    Region {
-        x: r[0],
-        y: r[1],
-        w: r[2],
-        h: r[3],
-    }
 }
 
 /// Profile `i`: the configured ones first, then those fitted on the page.
@@ -679,8 +673,9 @@ fn prepare(st: &AppState, a: &Ask) -> Result<Prepared> {
     };
     let sel = Selection {
         photo: Some(path),
-        hair_regions: a.hair.iter().copied().map(region).collect(),
-        scalp_regions: a.scalp.iter().copied().map(region).collect(),
+        hair_regions: a.hair.iter().copied().map(Region::from).collect(),
+        scalp_regions: a.scalp.iter().copied().map(Region::from).collect(),
+        exclude_regions: a.exclude.iter().copied().map(Region::from).collect(),
         ..Selection::default()
     };
     let opts = AnalyzeOptions {
@@ -771,7 +766,7 @@ fn previewed(
         cat,
         &p.catalog_path,
         &pipeline::PreviewRequest {
-            area: crate::preview::Area::Rect(region(area)),
+            area: crate::preview::Area::Rect(Region::from(area)),
             px_per_mm: a.px_per_mm,
             ink_id: a.ink.clone(),
             dilution: a.dilution,
