@@ -335,6 +335,12 @@ fn the_whole_flow_in_headless_chromium() {
         "return document.getElementById('after-cap').textContent === '36 months after healing';",
     );
     assert_ne!(d.js("return document.getElementById('after').src;"), healed);
+    // The before/after wipe follows its slider (keyboard: Home puts it all "after").
+    d.keys("#wipe-pos", "\u{E011}"); // Home
+    d.until(
+        "the wipe at its start",
+        "return document.getElementById('wipe-after').style.clipPath === 'inset(0px 0px 0px 0%)' || document.getElementById('wipe-after').style.clipPath === 'inset(0 0 0 0%)';",
+    );
     d.screenshot(&shots.join("desktop-preview.png"));
 
     // 5. Save the consultation and the report.

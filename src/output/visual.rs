@@ -216,6 +216,7 @@ th { font-weight: 600; font-size: 9.5pt; color: #555; }
 .photos figure { display: inline-block; margin: 0 12px 8px 0; } figcaption { font-size: 9pt; color: #555; }
 .bar { display: inline-block; height: 10px; background: #888; vertical-align: middle; }
 .warn { color: #8a3b00; } .muted { color: #666; font-size: 9pt; }
+.legend { color: #555; font-size: 8.5pt; max-width: 60em; }
 .tied { font-size: 8.5pt; color: #8a3b00; }
 section { break-inside: avoid; }
 "#;
@@ -362,7 +363,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                 .map_or(String::new(), |f| format!(" (hair covers {:.0} %)", f * 100.0))
         );
     }
-    s.push_str("</table></section>");
+    s.push_str("</table><p class=\"legend\">Target: the colour each ink is matched to (for hair, its heaviest dark tone; for the scalp, its heaviest skin tone). Bars: each tone's share of the role's pixels. Spread: how far the role's pixels lie from the target, ΔE00. ITA: the skin's individual typology angle (higher is lighter).</p></section>");
 
     if let (Some((setup, cands, dots)), Some(ranking)) = (input.matched, &o.ranking) {
         let skin = setup.targets().scalp;
@@ -382,7 +383,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
         for (c, out) in cands.iter().zip(ranking).take(REPORT_TOP) {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}{}</td><td>{}:1</td>",
+                "<tr><td>{}</td><td>{}{}</td><td>{}</td>",
                 out.rank,
                 esc(&out.name),
                 if out.tied_with_best {
@@ -390,7 +391,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                 } else {
                     ""
                 },
-                out.dilution
+                esc(&super::dilution_words(out.dilution))
             );
             for m in REPORT_MONTHS {
                 let look: Look = setup.look(&c.parts, c.dilution.step, m);
@@ -407,7 +408,12 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                     .map_or("not within 10 years".into(), |m| format!("{:.1} years", m / 12.0))
             );
         }
-        s.push_str("</table>");
+        let _ = write!(
+            s,
+            "</table><p class=\"legend\">Each swatch: one healed dot of the ink on this skin, healed and after the months shown. ΔE00 dot: a healed dot against the hair target, up close. ΔE00 area: the treated area seen from a distance against the stubble look. Score: the two combined (lower is better) ± its uncertainty; “tied with #1”: within that uncertainty of the best. Touch-up: when fading moves a dot {} ΔE00 from its healed look. {}.</p>",
+            crate::rank::TOUCH_UP_DE00,
+            esc(super::DELTA_E00_LEGEND)
+        );
         if let Some(conf) = &o.confidence {
             let _ = write!(s, "<p>{}</p>", esc(&conf.summary));
         }
@@ -439,10 +445,10 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             for x in &p.sessions {
                 let _ = write!(
                     s,
-                    "<tr><td>{}</td><td>{}</td><td>{}:1</td><td>{}</td><td>{}</td><td class=\"num\">{:.1}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{:.1}</td><td>{}</td></tr>",
                     x.index,
                     x.week,
-                    x.dilution,
+                    esc(&super::dilution_words(x.dilution)),
                     x.density_per_cm2,
                     flat_svg(lab_from_array(x.lab), 48, 20),
                     x.delta_e00,
@@ -451,7 +457,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             }
             let _ = write!(
                 s,
-                "</table><p>Touch-up: {}. Recommended density (every session above builds to it): {} dots/cm².</p></section>",
+                "</table><p class=\"legend\">Week: weeks after the first session. Healed look: the treated area from a distance once that session has healed; ΔE00 area: against the stubble look. Dilution: parts diluent to one part ink.</p><p>Touch-up: {}. Recommended density (every session above builds to it): {} dots/cm².</p></section>",
                 p.touch_up_months.map_or("not needed within 10 years".into(), |m| format!(
                     "about {:.1} years after the last session",
                     m / 12.0

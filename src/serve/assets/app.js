@@ -57,6 +57,7 @@ async function init() {
   if (state.photos.length) { renderPhotoList(); select(0); }
   $("preview-btn").addEventListener("click", preview);
   $("month").addEventListener("input", showFrame);
+  $("wipe-pos").addEventListener("input", wipe);
   $("ink").addEventListener("change", () => { if (state.frames) preview(); });
   $("dilution").addEventListener("change", () => { if (state.frames) preview(); });
   $("save-btn").addEventListener("click", saveConsultation);
@@ -334,6 +335,7 @@ async function preview() {
     if (seq !== state.seq) return;
     state.frames = pv;
     $("before").src = pv.before;
+    $("wipe-before").src = pv.before;
     $("preview-out").hidden = false;
     const o = pv.preview;
     $("preview-note").textContent = `${o.name}, ${o.dilution === 0 ? "undiluted" : "1 part ink : " + o.dilution + " parts diluent"}, ${o.density_per_cm2} dots/cm², ${o.dots} dots drawn; a healed dot is ${pv.delta_e00_dot.toFixed(1)} ΔE00 from the hair` +
@@ -350,10 +352,19 @@ function showFrame() {
   const i = Number($("month").value), f = state.frames.frames[i];
   if (!f) return;
   $("after").src = f.image;
+  $("wipe-after").src = f.image;
+  wipe();
   const words = f.month === 0 ? "healed" : `${f.month} months after healing`;
   $("after-cap").textContent = words;
   $("month-out").textContent = words;
   $("month").setAttribute("aria-valuetext", words);
+}
+
+// The before/after wipe: the after frame shown right of the slider's position.
+function wipe() {
+  const v = Number($("wipe-pos").value);
+  $("wipe-after").style.clipPath = `inset(0 0 0 ${v}%)`;
+  $("wipe-pos").setAttribute("aria-valuetext", `${v} % before, ${100 - v} % after`);
 }
 
 // ---- saving ----
