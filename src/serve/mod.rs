@@ -89,6 +89,8 @@ struct AppState {
     /// Profiles fitted on the page from a card photo (after the configured ones).
     fitted_profiles: Mutex<Vec<(String, Profile)>>,
     display: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    /// Small copies of the photos for the separation overlay (decoded once per photo).
+    thumbs: Mutex<HashMap<String, Arc<image::RgbImage>>>,
 }
 
 type Shared = Arc<AppState>;
@@ -182,6 +184,7 @@ impl Server {
             jobs: tokio::sync::Semaphore::new(JOBS),
             fitted_profiles: Mutex::new(Vec::new()),
             display: Mutex::new(HashMap::new()),
+            thumbs: Mutex::new(HashMap::new()),
         });
         Ok(Server {
             listener,
@@ -709,9 +712,7 @@ async fn do_match(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
         let m = pipeline::match_patient(&p.sel, &p.opts, &p.treatment, cat, &p.catalog_path)?;
         let overlay = match &m.analysis.auto {
             Some(sep) if a.hair.is_empty() && a.scalp.is_empty() => {
-                let path = p.sel.photo.as_deref().unwrap_or(Path::new(""));
-                let photo = crate::input::Photo::load(path, s.cfg.limits)?;
-                let thumb = photo.image.thumbnail(OVERLAY_SIDE, OVERLAY_SIDE).to_rgb8();
+                let thumb = overlay_base(s, &a.photo, p.sel.photo.as_deref())?;
                 let map = crate::output::visual::role_map(&thumb, sep, p.opts.profile.as_ref());
                 Some(data_uri(&encode(&map, image::ImageFormat::Png)?))
             }
@@ -728,6 +729,22 @@ async fn do_match(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
         Ok(o) => Json(o).into_response(),
         Err(r) => r,
     }
+}
+
+/// The photo at [`OVERLAY_SIDE`], decoded the first time only.
+fn overlay_base(s: &AppState, sha: &str, path: Option<&Path>) -> Result<Arc<image::RgbImage>> {
+    if let Some(t) = s.thumbs.lock().ok().and_then(|m| m.get(sha).cloned()) {
+        return Ok(t);
+    }
+    let photo = crate::input::Photo::load(path.unwrap_or(Path::new("")), s.cfg.limits)?;
+    let thumb = Arc::new(photo.image.thumbnail(OVERLAY_SIDE, OVERLAY_SIDE).to_rgb8());
+    if let Ok(mut m) = s.thumbs.lock() {
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert(sha.to_string(), thumb.clone());
+    }
+    Ok(thumb)
 }
 
 #[derive(Serialize)]
