@@ -640,3 +640,29 @@ fn a_card_photo_calibrates_on_the_spot_and_the_report_comes_as_png_too() {
     let r = s.post_json("/api/report", &json!({ "photo": head, "format": "pdf" }));
     assert_eq!(r.status, 400);
 }
+
+#[test]
+fn another_address_still_needs_the_token_and_warns_of_no_tls() {
+    use std::io::Read;
+    let dir = tmp();
+    let mut s = start(dir.path(), &["--bind", "0.0.0.0"]);
+    // A tablet on the network uses the machine's name: no Host check there, the token guards.
+    let r = s.get_with(
+        "/api/setup",
+        Some(&s.token.clone()),
+        Some("clinic-laptop.local"),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        s.get_with("/api/setup", None, Some("clinic-laptop.local"))
+            .status,
+        401
+    );
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let mut err = String::new();
+    if let Some(mut e) = s.child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(err.contains("without TLS"), "{err}");
+}
