@@ -473,7 +473,8 @@ pub struct TreatmentArgs {
     density: Option<f64>,
     /// Depth of the pigment band below the surface, mm [default: the catalog's `model`
     /// depth, else the model's 0.15].
-    #[arg(long, value_name = "MM", value_parser = parse_positive("depth", 0.02, 3.0))]
+    #[arg(long, value_name = "MM", env = "SMPMATCH_DEPTH",
+          value_parser = parse_positive("depth", 0.02, 3.0))]
     depth: Option<f64>,
     /// Sessions in the plan.
     #[arg(long, default_value_t = DEFAULT_SESSIONS, env = "SMPMATCH_SESSIONS",

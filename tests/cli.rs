@@ -751,13 +751,19 @@ fn config_file_and_environment_defaults() {
     let cfg = dir.path().join("config.toml");
     std::fs::write(
         &cfg,
-        "catalog = \"cat.json\"\nsun = \"high\"\nsessions = 2\n",
+        "catalog = \"cat.json\"\nsun = \"high\"\nsessions = 2\ndepth_mm = 0.3\ndata_dir = \"records\"\n",
     )
     .expect("write");
     let with = |env: &[(&str, &str)], args: &[&str]| {
         let mut c = Command::new(bin());
         c.args(args).env("SMPMATCH_CONFIG", &cfg);
-        for v in ["SMPMATCH_CATALOG", "SMPMATCH_SUN", "SMPMATCH_SESSIONS"] {
+        for v in [
+            "SMPMATCH_CATALOG",
+            "SMPMATCH_SUN",
+            "SMPMATCH_SESSIONS",
+            "SMPMATCH_DEPTH",
+            "SMPMATCH_DATA",
+        ] {
             c.env_remove(v);
         }
         for (k, v) in env {
@@ -773,9 +779,17 @@ fn config_file_and_environment_defaults() {
             v["plan"]["sessions"].as_array().expect("sessions").len(),
         )
     };
-    // The file alone: no --catalog needed; its sun and sessions.
+    // The file alone: no --catalog needed; its sun, sessions and depth.
     let o = with(&[], &["match", SHAVED, "--json"]);
     assert_eq!(settings(&o), ("high".to_string(), 2));
+    assert_eq!(
+        json_stdout(&o)["model"]["params"]["depth_mm"].as_f64(),
+        Some(0.3)
+    );
+    // The records' data directory, relative to the file, for `record` (and `serve`).
+    let o = with(&[], &["record", "patients"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("records").join("smpmatch.sqlite").is_file());
     // The environment beats the file; a flag beats both.
     let o = with(&[("SMPMATCH_SUN", "low")], &["match", SHAVED, "--json"]);
     assert_eq!(settings(&o).0, "low");
@@ -807,6 +821,8 @@ fn config_file_and_environment_defaults() {
     assert!(source("sun").contains("SMPMATCH_SUN"));
     assert!(source("sessions").contains("config file"));
     assert_eq!(source("density_per_cm2"), "built-in");
+    assert!(source("depth_mm").contains("config file"));
+    assert!(source("data_dir").contains("config file"));
     // `catalog measure` rewrites its catalog: the configured one is never its default.
     let o = with(
         &[],

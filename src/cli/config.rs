@@ -30,6 +30,10 @@ pub struct ConfigFile {
     pub density_per_cm2: Option<f64>,
     /// Sessions in the plan (2 or 3).
     pub sessions: Option<u8>,
+    /// Depth of the pigment band, mm.
+    pub depth_mm: Option<f64>,
+    /// The records' data directory (`serve`, `record`).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// One setting: the clap argument it defaults, its environment variable and its value in
@@ -44,7 +48,7 @@ pub struct Setting {
 }
 
 /// Every setting the file and the environment can give.
-pub const SETTINGS: [Setting; 6] = [
+pub const SETTINGS: [Setting; 8] = [
     Setting {
         key: "catalog",
         arg: "catalog",
@@ -74,6 +78,16 @@ pub const SETTINGS: [Setting; 6] = [
         key: "sessions",
         arg: "sessions",
         env: "SMPMATCH_SESSIONS",
+    },
+    Setting {
+        key: "depth_mm",
+        arg: "depth",
+        env: "SMPMATCH_DEPTH",
+    },
+    Setting {
+        key: "data_dir",
+        arg: "data",
+        env: "SMPMATCH_DATA",
     },
 ];
 
@@ -136,6 +150,12 @@ pub fn load() -> Result<Config> {
     if let Some(v) = file.sessions {
         values.push(("sessions", v.to_string()));
     }
+    if let Some(v) = file.depth_mm {
+        values.push(("depth_mm", v.to_string()));
+    }
+    if let Some(v) = file.data_dir {
+        values.push(("data_dir", rel(v)));
+    }
     Ok(Config {
         path: Some(path),
         values,
@@ -144,7 +164,17 @@ pub fn load() -> Result<Config> {
 
 /// The subcommands the defaults apply to. Not `catalog measure` or `fit-fading`: their
 /// catalog is the file they rewrite, and it must be named on the command line.
-pub const APPLIES_TO: [&str; 3] = ["analyze", "match", "batch"];
+pub const APPLIES_TO: [&str; 5] = ["analyze", "match", "batch", "preview", "serve"];
+/// The `record` subcommands (the data directory applies to each).
+pub const RECORD_COMMANDS: [&str; 7] = [
+    "patients",
+    "list",
+    "show",
+    "session",
+    "followup",
+    "followups",
+    "backup",
+];
 
 /// `cmd` with the config file's values as the defaults of the arguments they set in the
 /// [`APPLIES_TO`] subcommands. An argument the file sets is no longer required.
@@ -171,22 +201,31 @@ pub fn apply(mut cmd: clap::Command, config: &Config) -> clap::Command {
     for name in APPLIES_TO {
         cmd = cmd.mut_subcommand(name, |s| set(s, &defaults));
     }
-    cmd
+    cmd.mut_subcommand("record", |mut r| {
+        for name in RECORD_COMMANDS {
+            r = r.mut_subcommand(name, |s| set(s, &defaults));
+        }
+        r
+    })
 }
 
-/// `config show`: each setting's effective value (for `match`) and where it came from.
+/// `config show`: each setting's effective value (for `match`; the data directory for `serve`
+/// and `record`) and where it came from.
 pub fn show(config: &Config, json: bool) -> Result<String> {
     let cmd = <super::Cli as clap::CommandFactory>::command();
     let matcher = cmd.find_subcommand("match").cloned();
     let built_in = |arg: &str| -> Option<String> {
-        let m = matcher.as_ref()?;
-        let a = m.get_arguments().find(|a| a.get_id() == arg)?;
-        a.get_default_values()
-            .first()
+        matcher
+            .as_ref()
+            .and_then(|m| m.get_arguments().find(|a| a.get_id() == arg))
+            .and_then(|a| a.get_default_values().first())
             .map(|v| v.to_string_lossy().into_owned())
-            .or_else(|| {
+            .or_else(|| match arg {
                 // No fixed default: the plan recommends a density per patient.
-                (arg == "density").then(|| "recommended by the plan (50–100)".to_string())
+                "density" => Some("recommended by the plan (50–100)".to_string()),
+                "depth" => Some("the catalog's, else 0.15".to_string()),
+                "data" => dirs::data_dir().map(|d| d.join("smpmatch").display().to_string()),
+                _ => None,
             })
     };
     let mut rows = Vec::new();

@@ -40,11 +40,22 @@ pub struct ServeArgs {
     /// Photos to open on the page at start (also stored in the data directory).
     pub photos: Vec<PathBuf>,
     /// Pigment catalogs offered on the page (repeat the flag; the first is the default).
-    #[arg(short = 'c', long = "catalog", value_name = "FILE", env = "SMPMATCH_CATALOG",
-          value_delimiter = None, required = true)]
+    #[arg(
+        id = "catalog",
+        short = 'c',
+        long = "catalog",
+        value_name = "FILE",
+        env = "SMPMATCH_CATALOG",
+        required = true
+    )]
     pub catalogs: Vec<PathBuf>,
     /// Calibration profiles offered on the page (repeat the flag).
-    #[arg(long = "profile", value_name = "FILE")]
+    #[arg(
+        id = "profile",
+        long = "profile",
+        value_name = "FILE",
+        env = "SMPMATCH_PROFILE"
+    )]
     pub profiles: Vec<PathBuf>,
     /// Port [default: 8737 if free, else any free port; 0: any free port].
     #[arg(long, value_name = "N")]
