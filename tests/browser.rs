@@ -362,6 +362,29 @@ fn the_whole_flow_in_headless_chromium() {
     assert!(html.contains("Recommendation") && html.contains("months after healing"));
     assert!(html.contains("CHAIR-7"));
 
+    // The report itself at a phone's width and at A4's (794 px at 96 dpi): nothing wider.
+    for (w, h, name) in [(390, 844, "report-phone.png"), (794, 1123, "report-a4.png")] {
+        d.window(w, h);
+        d.go(&format!("file://{}", report.display()));
+        d.until("the report", "return document.readyState === 'complete';");
+        let overflow = d.js("return document.documentElement.scrollWidth - window.innerWidth;");
+        // The elements reaching furthest right, and whether a scrolling table holds them.
+        let wide = d.js(
+            "return [...document.querySelectorAll('body *')].map(e => [Math.round(e.getBoundingClientRect().right), e.tagName + '.' + e.className + ' in ' + (e.closest('table') ? 'a table' : 'the page')]).sort((x, y) => y[0] - x[0]).slice(0, 6);",
+        );
+        assert!(
+            overflow.as_f64().unwrap_or(1.0) <= 0.0,
+            "the report is wider than {w} px by {overflow}: {wide}"
+        );
+        d.screenshot(&shots.join(name));
+    }
+    d.window(1200, 1800);
+    d.go(&format!("{}/", s.base));
+    d.until(
+        "the page again",
+        "return document.querySelectorAll('#catalog option').length > 0;",
+    );
+
     // 6. A phone's width: nothing wider than the screen.
     d.window(390, 844);
     d.until("the phone layout", "return window.innerWidth <= 400;");

@@ -219,6 +219,11 @@ th { font-weight: 600; font-size: 9.5pt; color: #555; }
 .legend { color: #555; font-size: 8.5pt; max-width: 60em; }
 .tied { font-size: 8.5pt; color: #8a3b00; }
 section { break-inside: avoid; }
+img, svg { max-width: 100%; height: auto; }
+p, li, figcaption, td { overflow-wrap: break-word; }
+.photos figure { max-width: 100%; }
+table { display: block; max-width: 100%; overflow-x: auto; }
+@media print { table { display: table; overflow: visible; } }
 "#;
 
 /// The HTML page.
