@@ -954,6 +954,7 @@ fn run_analyze(a: AnalyzeArgs, quiet: bool) -> Result<Printed> {
                 previews: &[],
                 patient: a.photos.patient.as_deref(),
                 clinic: a.photos.clinic.as_deref(),
+                photo_name: None,
             },
         )?;
         report_written(path, quiet);
@@ -996,6 +997,7 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
                 previews: &[],
                 patient: m.photos.patient.as_deref(),
                 clinic: m.photos.clinic.as_deref(),
+                photo_name: None,
             },
         )?;
         report_written(path, quiet);
@@ -1146,6 +1148,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
                 previews: &previews,
                 patient: p.photos.patient.as_deref(),
                 clinic: p.photos.clinic.as_deref(),
+                photo_name: None,
             },
         )?;
         report_written(path, false);

@@ -241,12 +241,17 @@ fn the_preview_follows_ink_dilution_and_month() {
     // The report is a self-contained page with the preview.
     let r = s.post_json(
         "/api/report",
-        &json!({ "photo": sha, "area": [400, 300, 300, 200], "patient": "P-<9>" }),
+        &json!({ "photo": sha, "area": [400, 300, 300, 200], "patient": "P-<9>", "name": "IMG_<1>.jpg" }),
     );
     assert_eq!(r.status, 200);
     let html = String::from_utf8_lossy(&r.body);
     assert!(html.contains("Recommendation") && html.contains("months after healing"));
     assert!(html.contains("P-&lt;9&gt;") && !html.contains("P-<9>"));
+    // The photo is shown by the name it was opened with, escaped, not by its stored path.
+    assert!(
+        html.contains("IMG_&lt;1&gt;.jpg") && !html.contains("/photos/"),
+        "stored path shown"
+    );
 }
 
 fn save(s: &Served, sha: &str, patient: &str) -> Option<i64> {

@@ -44,6 +44,9 @@ pub struct ReportInput<'a> {
     pub patient: Option<&'a str>,
     /// The clinic (`--clinic`).
     pub clinic: Option<&'a str>,
+    /// A name shown for the first photo instead of its path (the web page stores photos
+    /// under their hash; the technician knows them by the file name they opened).
+    pub photo_name: Option<&'a str>,
 }
 
 fn hex(lab: Lab) -> String {
@@ -294,8 +297,12 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
 
     // Photos.
     s.push_str("<section class=\"photos\"><h2>Photos</h2>");
-    for u in &input.analysis.inputs {
+    for (i, u) in input.analysis.inputs.iter().enumerate() {
         let photo = Photo::load(Path::new(&u.info.path), LoadLimits::default())?;
+        let shown = input
+            .photo_name
+            .filter(|_| i == 0)
+            .unwrap_or(u.info.path.as_str());
         let (thumb, map) = thumbnails(
             &photo,
             input.analysis,
@@ -307,7 +314,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             s,
             "<figure><img alt=\"photo\" src=\"{}\"><figcaption>{} · {}×{} · used for {}</figcaption></figure>",
             data_uri(&thumb),
-            esc(&u.info.path),
+            esc(shown),
             u.info.width,
             u.info.height,
             esc(&u.used_for.iter().map(super::wire_name).collect::<Vec<_>>().join(", "))

@@ -620,6 +620,10 @@ struct Ask {
     /// Report: `html` (default) or `png`.
     #[serde(default)]
     format: Option<String>,
+    /// Report: the photo's file name as the technician opened it (shown instead of the
+    /// stored path).
+    #[serde(default)]
+    name: Option<String>,
 }
 
 struct Prepared {
@@ -903,6 +907,7 @@ async fn report(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
             previews: &previews,
             patient: a.patient.as_deref(),
             clinic: None,
+            photo_name: a.name.as_deref(),
         };
         if png {
             encode(&crate::output::visual::png(&input), image::ImageFormat::Png)

@@ -409,6 +409,7 @@ async function saveReport(format) {
   if (num("scale") !== undefined) extra.px_per_mm = num("scale");
   if ($("patient").value.trim()) extra.patient = $("patient").value.trim();
   extra.format = format;
+  extra.name = p.name;
   try {
     say("Writing the report…");
     const blob = await (await api("/api/report", ask(extra))).blob();
