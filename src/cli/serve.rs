@@ -122,8 +122,10 @@ pub fn run_serve(a: ServeArgs, quiet: bool) -> Result<Printed> {
         eprintln!(
             "warning: listening on {} without TLS: photos and the token cross the network \
              unencrypted. Use this only on a network you trust; anyone with the token can \
-             see the records.",
-            server.local_addr
+             see the records. From another device open http://THIS-COMPUTER:{}/?token=… \
+             (the token as above).",
+            server.local_addr,
+            server.local_addr.port()
         );
     }
     // The URL goes to stdout (a program can read it), notes to stderr.
