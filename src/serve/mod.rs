@@ -197,7 +197,9 @@ impl Server {
     /// The URL to open (it carries the access token once; the page then keeps it in a
     /// cookie).
     pub fn url(&self) -> String {
-        let host = if self.local_addr.ip().is_loopback() {
+        // Listening on every address (0.0.0.0): this computer's browser uses loopback.
+        let ip = self.local_addr.ip();
+        let host = if ip.is_loopback() || ip.is_unspecified() {
             format!("127.0.0.1:{}", self.local_addr.port())
         } else {
             self.local_addr.to_string()
