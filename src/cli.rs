@@ -1118,21 +1118,8 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             None => mask_bounds(&r.original, &r.image),
         };
         let (w, h) = r.original.dimensions();
-        let (mx, my) = ((x1 - x0) / 4, (y1 - y0) / 4);
-        let (cx0, cy0) = (x0.saturating_sub(mx), y0.saturating_sub(my));
-        let (cx1, cy1) = ((x1 + mx).min(w), (y1 + my).min(h));
-        let crop = |img: &image::RgbImage| {
-            image::imageops::crop_imm(img, cx0, cy0, cx1 - cx0, cy1 - cy0).to_image()
-        };
-        let mut previews = vec![("before".to_string(), crop(&r.original))];
-        previews.extend(r.frames.iter().map(|(m, img)| {
-            let caption = if *m == 0.0 {
-                format!("healed: {}", r.output.name)
-            } else {
-                format!("{m} months after healing")
-            };
-            (caption, crop(img))
-        }));
+        let [cx, cy, cw, ch] = smpmatch::preview::margin_box([x0, y0, x1 - x0, y1 - y0], w, h);
+        let previews = r.captioned(|img| image::imageops::crop_imm(img, cx, cy, cw, ch).to_image());
         let setup = r.matched.setup(&cat);
         visual::write(
             path,

@@ -449,6 +449,26 @@ pub struct Previewed {
     pub matched: Matched,
 }
 
+impl Previewed {
+    /// "before" and each frame, captioned as a report shows them ("healed: NAME", "N months
+    /// after healing"), each image passed through `view` (a crop, a resize).
+    pub fn captioned(
+        &self,
+        view: impl Fn(&image::RgbImage) -> image::RgbImage,
+    ) -> Vec<(String, image::RgbImage)> {
+        let mut out = vec![("before".to_string(), view(&self.original))];
+        out.extend(self.frames.iter().map(|(m, img)| {
+            let caption = if *m == 0.0 {
+                format!("healed: {}", self.output.name)
+            } else {
+                format!("{m} months after healing")
+            };
+            (caption, view(img))
+        }));
+        out
+    }
+}
+
 /// Match, then draw the chosen ink's healed dots in the treated area of the patient's own
 /// photo (`crate::preview`): the ink at its best dilution, the plan's density (or the one
 /// given), the dot size spread by `month`, each dot coloured by the model.

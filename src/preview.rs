@@ -311,3 +311,18 @@ pub fn render(photo: &RgbImage, spec: &Spec) -> Result<Rendered> {
         dots_in_hairline_zone: centres.iter().filter(|c| c.2 < 1.0).count(),
     })
 }
+
+/// The treated area `[x, y, w, h]` with a quarter of its size around it, inside a `w` × `h`
+/// photo: the part a report shows before and after.
+pub fn margin_box(area: [u32; 4], w: u32, h: u32) -> [u32; 4] {
+    let [x, y, aw, ah] = area;
+    let (mx, my) = (aw / 4, ah / 4);
+    let (x0, y0) = (x.saturating_sub(mx), y.saturating_sub(my));
+    let (x1, y1) = ((x + aw + mx).min(w), (y + ah + my).min(h));
+    [
+        x0,
+        y0,
+        x1.saturating_sub(x0).max(1),
+        y1.saturating_sub(y0).max(1),
+    ]
+}

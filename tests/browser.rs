@@ -199,6 +199,19 @@ impl Driver {
         );
     }
 
+    /// Nothing on the page is wider than the window; else name the elements reaching
+    /// furthest right, and whether a scrolling table holds them.
+    fn assert_fits(&self, what: &str) {
+        let overflow = self.js("return document.documentElement.scrollWidth - window.innerWidth;");
+        let wide = self.js(
+            "return [...document.querySelectorAll('body *')].map(e => [Math.round(e.getBoundingClientRect().right), e.tagName + '#' + e.id + '.' + e.className + ' in ' + (e.closest('table') ? 'a table' : 'the page')]).sort((x, y) => y[0] - x[0]).slice(0, 6);",
+        );
+        assert!(
+            overflow.as_f64().unwrap_or(1.0) <= 0.0,
+            "{what} is wider than the window by {overflow} px: {wide}"
+        );
+    }
+
     fn screenshot(&self, path: &Path) {
         use base64::Engine;
         let v = self.call("GET", "/screenshot", None);
@@ -367,15 +380,7 @@ fn the_whole_flow_in_headless_chromium() {
         d.window(w, h);
         d.go(&format!("file://{}", report.display()));
         d.until("the report", "return document.readyState === 'complete';");
-        let overflow = d.js("return document.documentElement.scrollWidth - window.innerWidth;");
-        // The elements reaching furthest right, and whether a scrolling table holds them.
-        let wide = d.js(
-            "return [...document.querySelectorAll('body *')].map(e => [Math.round(e.getBoundingClientRect().right), e.tagName + '.' + e.className + ' in ' + (e.closest('table') ? 'a table' : 'the page')]).sort((x, y) => y[0] - x[0]).slice(0, 6);",
-        );
-        assert!(
-            overflow.as_f64().unwrap_or(1.0) <= 0.0,
-            "the report is wider than {w} px by {overflow}: {wide}"
-        );
+        d.assert_fits(&format!("the report at {w} px"));
         d.screenshot(&shots.join(name));
     }
     d.window(1200, 1800);
@@ -388,14 +393,7 @@ fn the_whole_flow_in_headless_chromium() {
     // 6. A phone's width: nothing wider than the screen.
     d.window(390, 844);
     d.until("the phone layout", "return window.innerWidth <= 400;");
-    let overflow = d.js("return document.documentElement.scrollWidth - window.innerWidth;");
-    let wide = d.js(
-        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8);",
-    );
-    assert!(
-        overflow.as_f64().unwrap_or(1.0) <= 0.0,
-        "wider than a phone by {overflow} px: {wide}"
-    );
+    d.assert_fits("the page at a phone's width");
     d.screenshot(&shots.join("phone.png"));
     d.window(1200, 1800);
 

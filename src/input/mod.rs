@@ -381,11 +381,7 @@ impl Photo {
                 Some(Err(why)) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
                 None => (ColorSpaceSource::Assumed, None, None),
             },
-            (None, Some(bytes)) => match to_srgb(&mut image, bytes) {
-                Ok((true, description)) => (ColorSpaceSource::IccConverted, description, None),
-                Ok((false, description)) => (ColorSpaceSource::IccSrgb, description, None),
-                Err(why) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
-            },
+            (None, Some(bytes)) => icc_to_srgb(&mut image, bytes),
         };
         // A profile the decoder dropped (a JPEG APP2 chunk missing, a corrupt iCCP) must not
         // pass as "no profile, sRGB assumed".
@@ -878,6 +874,19 @@ fn png16_rows_to_srgb8(
     Ok((image, outcome))
 }
 
+/// Convert `image` from its embedded ICC profile to sRGB, and say what was done:
+/// (`color_space_source`, the profile's description, the problem if it could not be used).
+fn icc_to_srgb(
+    image: &mut DynamicImage,
+    icc: &[u8],
+) -> (ColorSpaceSource, Option<String>, Option<String>) {
+    match to_srgb(image, icc) {
+        Ok((true, d)) => (ColorSpaceSource::IccConverted, d, None),
+        Ok((false, d)) => (ColorSpaceSource::IccSrgb, d, None),
+        Err(why) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
+    }
+}
+
 fn to_srgb(
     image: &mut DynamicImage,
     icc: &[u8],
@@ -1132,11 +1141,7 @@ fn load_heif(path: &Path, bytes: &[u8], limits: LoadLimits) -> Result<Photo> {
     }
     let (source, description, problem) = match &icc {
         None => (ColorSpaceSource::HeifColourInfo, None, None),
-        Some(p) => match to_srgb(&mut image, p) {
-            Ok((true, d)) => (ColorSpaceSource::IccConverted, d, None),
-            Ok((false, d)) => (ColorSpaceSource::IccSrgb, d, None),
-            Err(why) => (ColorSpaceSource::AssumedIccProfileUnusable, None, Some(why)),
-        },
+        Some(p) => icc_to_srgb(&mut image, p),
     };
     let info = PhotoInfo {
         notes: Vec::new(),

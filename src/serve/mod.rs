@@ -802,20 +802,6 @@ fn previewed(
     Ok((p, r))
 }
 
-/// The treated area with a quarter of its size around it.
-fn crop_box(area: [u32; 4], w: u32, h: u32) -> [u32; 4] {
-    let [x, y, aw, ah] = area;
-    let (mx, my) = (aw / 4, ah / 4);
-    let (x0, y0) = (x.saturating_sub(mx), y.saturating_sub(my));
-    let (x1, y1) = ((x + aw + mx).min(w), (y + ah + my).min(h));
-    [
-        x0,
-        y0,
-        x1.saturating_sub(x0).max(1),
-        y1.saturating_sub(y0).max(1),
-    ]
-}
-
 fn crop(img: &image::RgbImage, c: [u32; 4]) -> image::RgbImage {
     let part = image::imageops::crop_imm(img, c[0], c[1], c[2], c[3]).to_image();
     if c[2].max(c[3]) > PREVIEW_SIDE {
@@ -835,7 +821,7 @@ async fn do_preview(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
     match job(&st, move |s| {
         let (_, r) = previewed(s, &a, PREVIEW_MONTHS.to_vec())?;
         let (w, h) = r.original.dimensions();
-        let c = crop_box(a.area.unwrap_or_default(), w, h);
+        let c = crate::preview::margin_box(a.area.unwrap_or_default(), w, h);
         let frames = r
             .frames
             .iter()
@@ -881,16 +867,8 @@ async fn report(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
         let (matched, previews) = if let Some(area) = a.area {
             let (_, r) = previewed(s, &a, vec![0.0, 12.0, 36.0])?;
             let (w, h) = r.original.dimensions();
-            let c = crop_box(area, w, h);
-            let mut previews = vec![("before".to_string(), crop(&r.original, c))];
-            previews.extend(r.frames.iter().map(|(m, img)| {
-                let caption = if *m == 0.0 {
-                    format!("healed: {}", r.output.name)
-                } else {
-                    format!("{m} months after healing")
-                };
-                (caption, crop(img, c))
-            }));
+            let c = crate::preview::margin_box(area, w, h);
+            let previews = r.captioned(|img| crop(img, c));
             (r.matched, previews)
         } else {
             let m = pipeline::match_patient(&p.sel, &p.opts, &p.treatment, cat, &p.catalog_path)?;
@@ -1138,7 +1116,13 @@ mod tests {
 
     #[test]
     fn the_crop_keeps_a_margin_inside_the_photo() {
-        assert_eq!(crop_box([100, 100, 40, 80], 1000, 1000), [90, 80, 60, 120]);
-        assert_eq!(crop_box([0, 0, 40, 40], 45, 45), [0, 0, 45, 45]);
+        assert_eq!(
+            crate::preview::margin_box([100, 100, 40, 80], 1000, 1000),
+            [90, 80, 60, 120]
+        );
+        assert_eq!(
+            crate::preview::margin_box([0, 0, 40, 40], 45, 45),
+            [0, 0, 45, 45]
+        );
     }
 }
