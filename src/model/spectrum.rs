@@ -116,7 +116,7 @@ pub fn xyz(r: &Spectrum) -> [f64; 3] {
 /// ```
 pub fn lab(r: &Spectrum) -> Lab {
     let [x, y, z] = xyz(r);
-    Lab::from_color(Xyz::<palette::white_point::D65, f32>::new(
+    crate::color::xyz_to_lab(Xyz::<palette::white_point::D65, f32>::new(
         x as f32, y as f32, z as f32,
     ))
 }

@@ -185,47 +185,73 @@ impl Uncertainty {
             }
             (q, fading, t)
         };
-        // scores[source][end][candidate]
-        let scores: Vec<[Vec<f64>; 2]> = sources
-            .par_iter()
-            .map(|src| {
-                [src.low, src.high].map(|v| {
-                    let (q, f, t) = setup_for(src, v);
-                    let s = Setup::new(catalog, t, q, opts.dots, opts.sun, f);
-                    candidates
-                        .iter()
-                        .map(|c| s.score(&c.parts, c.dilution.step))
-                        .collect()
-                })
-            })
-            .collect();
-        // Each ink's own colour is uncertain too, independently of the others': perturb each
-        // component's catalog Lab by ± its uncertainty on each axis.
+        // scores[source][end][candidate]. The 20 setups run as separate tasks, those that
+        // move the scalp or the skin's scattering first: they re-fit the skin (up to a few
+        // milliseconds each) while the cheap ones fill in around them. The ink-colour part
+        // runs beside them.
+        let refits = |n: SourceName| {
+            matches!(
+                n,
+                SourceName::SPerMusp
+                    | SourceName::ColourL
+                    | SourceName::ColourA
+                    | SourceName::ColourB
+            )
+        };
+        let mut tasks: Vec<(usize, usize)> =
+            (0..sources.len()).flat_map(|i| [(i, 0), (i, 1)]).collect();
+        tasks.sort_by_key(|&(i, _)| !refits(sources[i].name));
         let hl = opts.half_life_scale;
         let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, hl);
-        let own: Vec<f64> = candidates
-            .par_iter()
-            .map(|c| {
-                let mut var = 0.0;
-                let at_catalog = base.score(&c.parts, c.dilution.step);
-                for part in &c.parts {
-                    let u = pigment_uncertainty_de00(&catalog.pigments[part.ink]);
-                    for axis in 0..3 {
-                        let dev = [-u, u]
+        let candidates_now: &[Candidate] = candidates;
+        let (scored, own) = rayon::join(
+            || -> Vec<((usize, usize), Vec<f64>)> {
+                tasks
+                    .par_iter()
+                    .map(|&(i, end)| {
+                        let src = &sources[i];
+                        let (q, f, t) = setup_for(src, if end == 0 { src.low } else { src.high });
+                        let s = Setup::new(catalog, t, q, opts.dots, opts.sun, f);
+                        let v = candidates_now
                             .iter()
-                            .map(|&du| {
-                                let mut lab = catalog.pigments[part.ink].lab;
-                                lab[axis] += du;
-                                let s = base.with_ink_lab(part.ink, lab, hl);
-                                (s.score(&c.parts, c.dilution.step) - at_catalog).abs()
-                            })
-                            .fold(0.0, f64::max);
-                        var += dev * dev;
-                    }
-                }
-                var
-            })
-            .collect();
+                            .map(|c| s.score(&c.parts, c.dilution.step))
+                            .collect();
+                        ((i, end), v)
+                    })
+                    .collect()
+            },
+            // Each ink's own colour is uncertain too, independently of the others': perturb
+            // each component's catalog Lab by ± its uncertainty on each axis.
+            || -> Vec<f64> {
+                candidates_now
+                    .par_iter()
+                    .map(|c| {
+                        let mut var = 0.0;
+                        let at_catalog = base.score(&c.parts, c.dilution.step);
+                        for part in &c.parts {
+                            let u = pigment_uncertainty_de00(&catalog.pigments[part.ink]);
+                            for axis in 0..3 {
+                                let dev = [-u, u]
+                                    .iter()
+                                    .map(|&du| {
+                                        let mut lab = catalog.pigments[part.ink].lab;
+                                        lab[axis] += du;
+                                        let s = base.with_ink_lab(part.ink, lab, hl);
+                                        (s.score(&c.parts, c.dilution.step) - at_catalog).abs()
+                                    })
+                                    .fold(0.0, f64::max);
+                                var += dev * dev;
+                            }
+                        }
+                        var
+                    })
+                    .collect()
+            },
+        );
+        let mut scores: Vec<[Vec<f64>; 2]> = vec![[Vec::new(), Vec::new()]; sources.len()];
+        for ((i, end), v) in scored {
+            scores[i][end] = v;
+        }
         let best = 0;
         for i in 0..candidates.len() {
             let (mut var, mut var_d) = (own[i], own[i] + own[best]);
