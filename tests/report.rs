@@ -40,31 +40,56 @@ fn count_near(img: &image::RgbImage, want: [u8; 3], tol: i32) -> usize {
 }
 
 #[test]
-fn png_sheet_shows_the_predicted_colours() {
+fn png_sheet_shows_the_predicted_colours_and_labels_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("sheet.png");
     let v = match_with_report(&path);
     let img = image::open(&path).expect("png").to_rgb8();
-    // Layout: cells of 96 px with 8 px gaps; row 0 = hair, scalp, stubble; row 1 = the best
-    // candidate at healed, 6, 12, 24, 36 months.
-    let centre = |col: u32, row: u32| img.get_pixel(8 + col * 104 + 48, 8 + row * 104 + 48).0;
-    assert_eq!(
-        centre(0, 0),
-        rgb(v["hair"]["target_hex"].as_str().expect("hex"))
-    );
-    assert_eq!(
-        centre(1, 0),
-        rgb(v["scalp"]["target_hex"].as_str().expect("hex"))
-    );
-    assert_eq!(
-        centre(2, 0),
-        rgb(v["stubble"]["hex"].as_str().expect("hex"))
-    );
+    // Swatches are 96 px squares with a one-pixel grey frame; dots are discs of 0.3 × 96 px
+    // radius (about 2 600 px). Found by colour, wherever the layout puts them.
+    let cell = 96 * 96;
+    let hex = |p: &serde_json::Value| rgb(p.as_str().expect("hex"));
     let best = &v["ranking"][0];
-    assert_eq!(centre(0, 1), rgb(best["healed_hex"].as_str().expect("hex")));
-    // The dot sits on the patient's skin: the cell's corner is the scalp colour.
-    let corner = img.get_pixel(8 + 4, 8 + 104 + 4).0;
-    assert_eq!(corner, rgb(v["scalp"]["target_hex"].as_str().expect("hex")));
+    for (what, want, min) in [
+        ("hair target", hex(&v["hair"]["target_hex"]), cell * 9 / 10),
+        ("scalp target", hex(&v["scalp"]["target_hex"]), 5 * cell / 2),
+        ("stubble look", hex(&v["stubble"]["hex"]), cell * 9 / 10),
+        ("best healed dot", hex(&best["healed_hex"]), 2_000),
+    ] {
+        let n = count_near(&img, want, 0);
+        assert!(n >= min, "{what}: {n} pixels of {want:?}, want ≥ {min}");
+    }
+    // Labelled: text (near-black pixels) above the first swatch (title and recommendation),
+    // and beside each candidate row, left of the swatches (its name and dilution).
+    let dark = |x0: u32, x1: u32, y0: u32, y1: u32| {
+        (y0..y1.min(img.height()))
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 90))
+            .count()
+    };
+    let hair = hex(&v["hair"]["target_hex"]);
+    let first_swatch_row = (0..img.height())
+        .find(|&y| (0..img.width()).any(|x| img.get_pixel(x, y).0 == hair))
+        .expect("a hair swatch");
+    assert!(
+        dark(0, img.width(), 0, first_swatch_row) > 1_000,
+        "no title or recommendation above the swatches"
+    );
+    let dot = hex(&best["healed_hex"]);
+    let dot_rows: Vec<u32> = (0..img.height())
+        .filter(|&y| (0..img.width()).any(|x| img.get_pixel(x, y).0 == dot))
+        .collect();
+    let (top, left_of_swatches) = (
+        dot_rows[0].saturating_sub(48),
+        (0..img.width())
+            .find(|&x| img.get_pixel(x, dot_rows[0]).0 == dot)
+            .expect("dot")
+            .saturating_sub(100),
+    );
+    assert!(
+        dark(0, left_of_swatches, top, top + 96) > 200,
+        "the best candidate's row has no label"
+    );
 }
 
 fn chromium() -> PathBuf {
@@ -115,6 +140,17 @@ fn html_report_renders_in_chromium_with_the_expected_swatches() {
     let photos = page.find("<h2>Photos</h2>").expect("photos");
     assert!(answer < photos);
     assert!(page[answer..photos].contains(&format!("Recommended: {best_name},")));
+    // The reading of the photo (which pixels were hair and scalp) is there but folded away,
+    // and the page points at no file the clinic does not have.
+    let roles = page
+        .find("<details class=\"roles\">")
+        .expect("a foldable role map");
+    assert!(page[roles..].contains("alt=\"pixel roles\""));
+    assert!(!page.contains("<details class=\"roles\" open"));
+    assert!(
+        !page.contains("docs/"),
+        "the page must not point at repository files"
+    );
 
     let shot = dir.path().join("shot.png");
     let o = Command::new(chromium())

@@ -5,6 +5,7 @@
 //!
 //! Changing any type here changes [`SCHEMA_VERSION`], the schema file and `docs/json.md`.
 
+pub mod raster;
 pub mod visual;
 
 use serde::Serialize;

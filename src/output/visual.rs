@@ -91,6 +91,34 @@ pub fn role_map(
     map
 }
 
+/// The photo with the roles of [`role_map`] laid over it, quietly: hair and scalp pixels
+/// tinted 40 % towards blue and green, pixels that were neither greyed and lightened, so the
+/// photo stays recognisable under its reading.
+pub fn tinted(thumb: &RgbImage, roles: &RgbImage) -> RgbImage {
+    let mut out = thumb.clone();
+    for (x, y, px) in out.enumerate_pixels_mut() {
+        let p = px.0;
+        let mix = |c: [u8; 3], t: f32| -> [u8; 3] {
+            std::array::from_fn(|k| {
+                (f32::from(p[k]) * (1.0 - t) + f32::from(c[k]) * t).round() as u8
+            })
+        };
+        px.0 = match roles.get_pixel(x, y).0 {
+            [40, 70, 200] => mix([40, 70, 200], 0.4),
+            [120, 200, 120] => mix([60, 170, 60], 0.4),
+            _ => {
+                let luma = (0.2126 * f32::from(p[0])
+                    + 0.7152 * f32::from(p[1])
+                    + 0.0722 * f32::from(p[2]))
+                .round() as u8;
+                let grey = [luma; 3];
+                std::array::from_fn(|k| (f32::from(grey[k]) * 0.5 + 255.0 * 0.5).round() as u8)
+            }
+        };
+    }
+    out
+}
+
 /// A thumbnail of a photo and a map of the roles its pixels played (PNG bytes each).
 fn thumbnails(
     photo: &Photo,
@@ -110,7 +138,7 @@ fn thumbnails(
         .filter(|_| used_for.contains(&crate::analysis::PhotoUse::Auto))
     {
         have_map = true;
-        map = role_map(&thumb, sep, profile);
+        map = tinted(&thumb, &role_map(&thumb, sep, profile));
     } else if !regions.is_empty() {
         have_map = true;
         for &(role, r) in regions {
@@ -320,9 +348,10 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
             esc(&u.used_for.iter().map(super::wire_name).collect::<Vec<_>>().join(", "))
         );
         if let Some(m) = map {
+            // Closed by default: the photo first, the program's reading of it on request.
             let _ = write!(
                 s,
-                "<figure><img alt=\"pixel roles\" src=\"{}\"><figcaption>pixels used: <span style=\"color:#2846c8\">■ hair</span> <span style=\"color:#3caa3c\">■ scalp</span> <span style=\"color:#999\">■ neither</span></figcaption></figure>",
+                "<details class=\"roles\"><summary>Show which pixels were read as hair and scalp</summary><figure><img alt=\"pixel roles\" src=\"{}\"><figcaption>tinted <span style=\"color:#2846c8\">■ blue: hair</span> <span style=\"color:#3caa3c\">■ green: scalp</span>; greyed: neither (left out)</figcaption></figure></details>",
                 data_uri(&m)
             );
         }
@@ -432,16 +461,17 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
         s.push_str("</section>");
 
         if let Some(best) = cands.first() {
+            let shown = recommended_dots(o, dots);
             let healed = setup.look(&best.parts, best.dilution.step, 0.0);
             let _ = write!(
                 s,
-                "<section><h2>The look at the chosen density</h2><table><tr><td>{}</td><td>{}</td><td>{}</td></tr><tr><td class=\"muted\">{} · {} dots/cm² of {} mm, 2 × 2 cm</td><td class=\"muted\">its average from a distance</td><td class=\"muted\">the patient's stubble look</td></tr></table></section>",
-                patch_svg(skin, healed.dot, dots, 20.0, 220),
-                flat_svg(healed.area, 110, 220),
+                "<section><h2>The look at the recommended density</h2><table><tr><td>{}</td><td>{}</td><td>{}</td></tr><tr><td class=\"muted\">{} · {} dots/cm² of {} mm, 2 × 2 cm</td><td class=\"muted\">its average from a distance</td><td class=\"muted\">the patient's stubble look</td></tr></table></section>",
+                patch_svg(skin, healed.dot, shown, 20.0, 220),
+                flat_svg(setup.area(healed.dot, shown.coverage()), 110, 220),
                 flat_svg(setup.targets().stubble, 110, 220),
-                esc(&best.id),
-                dots.density_per_cm2,
-                dots.diameter_mm
+                esc(&crate::output::candidate_name(best)),
+                shown.density_per_cm2,
+                shown.diameter_mm
             );
         }
         if let Some(p) = &o.plan {
@@ -494,96 +524,326 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
 const ASSUMPTIONS: &str = "<section><h2>What the prediction assumes</h2><ul class=\"muted\">\
 <li>Colours come from the photos as the camera recorded them, corrected only if a calibration profile was given.</li>\
 <li>A healed dot is modelled as pigment under a thin layer of skin that scatters blue light more, which is why black heals blue-grey; about a third of the pigment is lost while healing.</li>\
-<li>Pigment fades exponentially, faster in the sun; carbon black lasts longest. The touch-up is when a dot has visibly changed (3 ΔE00).</li>\
+<li>After healing, pigment is cleared slowly towards a part that stays for good; faster in the sun, at a rate of its own for each colorant, so mixed inks can shift in hue. Dots slowly sink and spread. The touch-up is due when a dot has visibly changed (3 ΔE00).</li>\
 <li>From a distance, dots and skin blend into an average whose darkness depends on dot size and density.</li>\
 <li>Catalog colours marked illustrative are not measurements; the predictions are only as good as the catalog.</li>\
-</ul><p class=\"muted\">Model and sources: docs/model.md.</p></section>";
+<li>Rates of fading, depth and spread that no study measured are the program's assumptions; the uncertainty (±) on each score includes the main ones (fading rates, the permanent share, depth, how the skin scatters).</li>\
+</ul></section>";
 
-/// The swatch sheet as an image: a strip of hair, scalp and stubble swatches, then one row
-/// per candidate (dots on skin at healed, 6, 12, 24, 36 months, then a dot patch at the
-/// chosen density beside the stubble look). No text: the HTML report carries the words.
+/// The dots the patient is advised to get: the plan's recommended density (the one every
+/// session builds to) at the treatment's dot size; the treatment's own without a plan.
+fn recommended_dots(o: &Output, dots: Dots) -> Dots {
+    Dots {
+        density_per_cm2: o
+            .plan
+            .as_ref()
+            .map_or(dots.density_per_cm2, |p| p.suggested_density_per_cm2),
+        ..dots
+    }
+}
+
+/// Width of the swatch sheet, px.
+pub const SHEET_WIDTH: u32 = 980;
+/// Side of one swatch on the sheet, px.
+pub const SHEET_CELL: u32 = 96;
+
+/// The swatch sheet as an image, labelled so that it can travel alone (a message, a
+/// print-out): the recommendation in plain words, the preview frames when there are any,
+/// the measured hair, scalp and stubble, then one row per candidate (ink name and dilution,
+/// then a dot on the patient's skin at healed, 6, 12, 24, 36 months, a 1 cm square at the
+/// chosen density, and the stubble look beside it), a legend for every column, and what a
+/// ΔE00 means.
 pub fn png(input: &ReportInput<'_>) -> RgbImage {
-    const CELL: u32 = 96;
+    use super::raster::{disc, fill, frame, Face, Pen, INK, MUTED};
+    const CELL: u32 = SHEET_CELL;
     const GAP: u32 = 8;
+    const MARGIN: u32 = 16;
+    const LABEL: u32 = SHEET_WIDTH - 2 * MARGIN - 7 * (CELL + GAP) + GAP;
+    const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
+    const EDGE: Rgb<u8> = Rgb([150, 150, 150]);
     let o = input.output;
-    let rows = 1 + input.matched.map_or(0, |(_, c, _)| c.len().min(REPORT_TOP)) as u32;
-    let cols = REPORT_MONTHS.len() as u32 + 2;
-    let (w, h) = (cols * (CELL + GAP) + GAP, rows * (CELL + GAP) + GAP);
-    let mut img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
-    let fill = |img: &mut RgbImage, x0: u32, y0: u32, cw: u32, ch: u32, lab: Lab| {
-        let c = Rgb(lab_to_srgb8(lab));
-        for y in y0..(y0 + ch).min(h) {
-            for x in x0..(x0 + cw).min(w) {
-                img.put_pixel(x, y, c);
-            }
-        }
+    let pen = Pen::new();
+    let text_w = (SHEET_WIDTH - 2 * MARGIN) as f32;
+    let left = MARGIN as f32;
+    // Drawn on a canvas taller than any sheet, then cut to the height used.
+    let mut img = RgbImage::from_pixel(SHEET_WIDTH, 6000, WHITE);
+    let mut y = MARGIN;
+    let para = |img: &mut RgbImage, y: &mut u32, face, size, colour, text: &str| {
+        *y += pen.paragraph(img, face, size, (left, *y as f32), text_w, colour, text);
     };
-    let disc = |img: &mut RgbImage, cx: f64, cy: f64, r: f64, lab: Lab| {
-        let c = Rgb(lab_to_srgb8(lab));
-        let (x0, x1) = ((cx - r).floor().max(0.0) as u32, (cx + r).ceil() as u32);
-        let (y0, y1) = ((cy - r).floor().max(0.0) as u32, (cy + r).ceil() as u32);
-        for y in y0..=y1.min(h - 1) {
-            for x in x0..=x1.min(w - 1) {
-                if (f64::from(x) + 0.5 - cx).powi(2) + (f64::from(y) + 0.5 - cy).powi(2) <= r * r {
-                    img.put_pixel(x, y, c);
-                }
-            }
+
+    para(&mut img, &mut y, Face::Bold, 22.0, INK, "SMP pigment match");
+    let who: Vec<String> = [
+        input.patient.map(|p| format!("patient: {p}")),
+        input.clinic.map(|c| format!("clinic: {c}")),
+        o.plan
+            .as_ref()
+            .and_then(|p| p.dates.as_ref())
+            .map(|d| format!("first session: {}", d.first_session)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !who.is_empty() {
+        para(
+            &mut img,
+            &mut y,
+            Face::Regular,
+            13.0,
+            MUTED,
+            &who.join(" · "),
+        );
+    }
+    y += 8;
+    if let Some(answer) = super::render_answer(o, false) {
+        for (i, line) in answer.lines().enumerate() {
+            let face = if i == 0 { Face::Bold } else { Face::Regular };
+            para(&mut img, &mut y, face, 15.0, INK, line.trim());
         }
+        y += 10;
+    }
+
+    // The preview: before, healed and the last month, side by side.
+    let frames: Vec<&(String, RgbImage)> = match input.previews.len() {
+        0 => Vec::new(),
+        1..=3 => input.previews.iter().collect(),
+        n => vec![
+            &input.previews[0],
+            &input.previews[1],
+            &input.previews[n - 1],
+        ],
     };
-    let at = |i: u32| GAP + i * (CELL + GAP);
+    if !frames.is_empty() {
+        para(
+            &mut img,
+            &mut y,
+            Face::Bold,
+            15.0,
+            INK,
+            "Preview on the photo",
+        );
+        let slot = (SHEET_WIDTH - 2 * MARGIN - 2 * GAP) / 3;
+        let mut tallest = 0;
+        for (i, (caption, frame_img)) in frames.iter().enumerate() {
+            let thumb = image::imageops::thumbnail(frame_img, slot, 260);
+            let x = MARGIN + i as u32 * (slot + GAP);
+            image::imageops::replace(&mut img, &thumb, i64::from(x), i64::from(y));
+            let used = thumb.height()
+                + 4
+                + pen.paragraph(
+                    &mut img,
+                    Face::Regular,
+                    12.0,
+                    (x as f32, (y + thumb.height() + 4) as f32),
+                    slot as f32,
+                    MUTED,
+                    caption,
+                );
+            tallest = tallest.max(used);
+        }
+        y += tallest + 12;
+    }
+
+    let at = |i: u32| MARGIN + LABEL + i * (CELL + GAP);
+    let swatch = |img: &mut RgbImage, x: u32, y: u32, lab: Lab| {
+        fill(img, (x, y), (CELL, CELL), Rgb(lab_to_srgb8(lab)));
+        frame(img, (x, y), (CELL, CELL), EDGE);
+    };
+    let caption = |img: &mut RgbImage, x: u32, y: u32, text: &str| {
+        pen.paragraph(
+            img,
+            Face::Regular,
+            12.0,
+            (x as f32, y as f32),
+            CELL as f32,
+            MUTED,
+            text,
+        )
+    };
+    let label = |img: &mut RgbImage, y: u32, face, size, colour, text: &str| {
+        pen.paragraph(
+            img,
+            face,
+            size,
+            (left, y as f32),
+            (LABEL - 10) as f32,
+            colour,
+            text,
+        )
+    };
+
+    // What was measured.
     let firsts = [
-        o.hair.as_ref().map(|r| r.target_lab),
-        o.scalp.as_ref().map(|r| r.tones.target_lab),
-        o.stubble.as_ref().map(|r| r.lab),
+        (o.hair.as_ref().map(|r| r.target_lab), "hair (target)"),
+        (o.scalp.as_ref().map(|r| r.tones.target_lab), "scalp"),
+        (
+            o.stubble.as_ref().map(|r| r.lab),
+            "stubble look: hair and scalp from a distance",
+        ),
     ];
-    for (i, lab) in firsts.iter().enumerate() {
+    label(&mut img, y, Face::Bold, 14.0, INK, "Measured on the photo");
+    let mut below = 0;
+    for (i, (lab, name)) in firsts.iter().enumerate() {
         if let Some(l) = lab {
-            fill(&mut img, at(i as u32), GAP, CELL, CELL, lab_from_array(*l));
+            swatch(&mut img, at(i as u32), y, lab_from_array(*l));
+            below = below.max(caption(&mut img, at(i as u32), y + CELL + 4, name));
         }
     }
+    y += CELL + 4 + below + 14;
+
     if let Some((setup, cands, dots)) = input.matched {
         let skin = setup.targets().scalp;
-        for (r, c) in cands.iter().take(REPORT_TOP).enumerate() {
-            let y = at(r as u32 + 1);
+        let dots = recommended_dots(o, dots);
+        let density = dots.density_per_cm2;
+        // Column headings.
+        let mut heads: Vec<String> = REPORT_MONTHS
+            .iter()
+            .map(|&m| {
+                if m == 0.0 {
+                    "healed".to_string()
+                } else {
+                    format!("{m:.0} months")
+                }
+            })
+            .collect();
+        heads.push(format!("1 cm² at {density:.0} dots/cm²"));
+        heads.push("your stubble look".to_string());
+        label(&mut img, y, Face::Bold, 14.0, INK, "Inks, best first");
+        let mut tallest = 0;
+        for (k, h) in heads.iter().enumerate() {
+            tallest = tallest.max(caption(&mut img, at(k as u32), y, h));
+        }
+        y += tallest.max(pen.line_height(Face::Bold, 14.0)) + 4;
+
+        for c in cands.iter().take(REPORT_TOP) {
+            let name = crate::output::candidate_name(c);
+            let mut used = label(&mut img, y, Face::Bold, 13.0, INK, &name);
+            used += label(
+                &mut img,
+                y + used,
+                Face::Regular,
+                12.0,
+                INK,
+                &super::dilution_words(c.dilution.step),
+            );
+            used += label(
+                &mut img,
+                y + used,
+                Face::Regular,
+                12.0,
+                MUTED,
+                &format!(
+                    "score {:.1} ± {:.1} (lower is closer){}",
+                    c.score,
+                    c.uncertainty,
+                    if c.tied_with_best {
+                        ", tied with the best"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            let first = setup.look(&c.parts, c.dilution.step, REPORT_MONTHS[0]);
+            let last = setup.look(
+                &c.parts,
+                c.dilution.step,
+                REPORT_MONTHS[REPORT_MONTHS.len() - 1],
+            );
+            let change = crate::color::delta_e00(first.dot, last.dot);
+            let _ = label(
+                &mut img,
+                y + used,
+                Face::Regular,
+                12.0,
+                MUTED,
+                &if change < 1.0 {
+                    format!(
+                        "changes {change:.1} ΔE00 by {:.0} months: too little to see",
+                        REPORT_MONTHS[REPORT_MONTHS.len() - 1]
+                    )
+                } else {
+                    format!(
+                        "changes {change:.1} ΔE00 by {:.0} months",
+                        REPORT_MONTHS[REPORT_MONTHS.len() - 1]
+                    )
+                },
+            );
             for (k, &m) in REPORT_MONTHS.iter().enumerate() {
                 let x = at(k as u32);
                 let look = setup.look(&c.parts, c.dilution.step, m);
-                fill(&mut img, x, y, CELL, CELL, skin);
+                swatch(&mut img, x, y, skin);
                 let half = f64::from(CELL) / 2.0;
                 disc(
                     &mut img,
-                    f64::from(x) + half,
-                    f64::from(y) + half,
+                    (f64::from(x) + half, f64::from(y) + half),
                     f64::from(CELL) * 0.3,
-                    look.dot,
+                    Rgb(lab_to_srgb8(look.dot)),
                 );
             }
             // A 1 × 1 cm dot patch at the chosen density, then the stubble look.
             let x = at(REPORT_MONTHS.len() as u32);
-            fill(&mut img, x, y, CELL, CELL, skin);
-            let healed = setup.look(&c.parts, c.dilution.step, 0.0);
-            let n = (dots.density_per_cm2).round() as usize;
+            let mut patch = RgbImage::from_pixel(CELL, CELL, Rgb(lab_to_srgb8(skin)));
+            let n = density.round() as usize;
             let r = dots.diameter_mm / 2.0 * f64::from(CELL) / 10.0;
             for (px, py) in dot_positions(n) {
                 disc(
-                    &mut img,
-                    f64::from(x) + px * f64::from(CELL),
-                    f64::from(y) + py * f64::from(CELL),
+                    &mut patch,
+                    (px * f64::from(CELL), py * f64::from(CELL)),
                     r,
-                    healed.dot,
+                    Rgb(lab_to_srgb8(first.dot)),
                 );
             }
-            fill(
+            image::imageops::replace(&mut img, &patch, i64::from(x), i64::from(y));
+            frame(&mut img, (x, y), (CELL, CELL), EDGE);
+            swatch(
                 &mut img,
                 at(REPORT_MONTHS.len() as u32 + 1),
                 y,
-                CELL,
-                CELL,
                 setup.targets().stubble,
             );
+            y += CELL.max(used + pen.line_height(Face::Regular, 12.0)) + GAP + 4;
         }
+        y += 6;
+        para(
+            &mut img,
+            &mut y,
+            Face::Regular,
+            12.0,
+            MUTED,
+            &format!(
+                "Each row is one ink at its chosen dilution. The first five squares show one healed \
+                 dot on this patient's skin as the model predicts it at each time; the next \
+                 square is 1 cm of skin with {density:.0} dots of {:.2} mm, as seen from a \
+                 distance it blends into the stubble look beside it. The score is the colour \
+                 difference to the hair and stubble over three years, lower is closer; ± is its \
+                 uncertainty, and inks within it of the best are tied.",
+                dots.diameter_mm
+            ),
+        );
+        para(
+            &mut img,
+            &mut y,
+            Face::Regular,
+            12.0,
+            MUTED,
+            super::DELTA_E00_LEGEND,
+        );
     }
-    img
+    y += 4;
+    para(
+        &mut img,
+        &mut y,
+        Face::Regular,
+        11.0,
+        MUTED,
+        &format!(
+            "smpmatch {} · colours are sRGB renderings of measured and predicted CIELAB values; \
+             a screen or printer shows them only as faithfully as it is calibrated",
+            o.smpmatch_version
+        ),
+    );
+    y += MARGIN;
+    image::imageops::crop_imm(&img, 0, 0, SHEET_WIDTH, y.min(img.height())).to_image()
 }
 
 /// Write the report: HTML or PNG by extension, atomically.
