@@ -538,14 +538,23 @@ pub fn preview(
         Some(d) => d,
         None => candidate.dilution.step,
     };
+    // The targets and the prediction are true colours (corrected, with a profile); the photo
+    // is drawn on as the camera recorded it, so they are taken back through the profile's
+    // inverse first, and the preview shows the dots in the photo's own colours.
+    let in_photo_colours = |lab: crate::color::Lab| {
+        opts.profile
+            .as_ref()
+            .and_then(|p| p.correction.invert_lab(lab))
+            .unwrap_or(lab)
+    };
     let spec_at = |month: f64| crate::preview::Spec {
         area: req.area.clone(),
         px_per_mm,
         density_per_cm2: density,
         dot_diameter_mm: treatment.dots.diameter_mm * setup.params().spread_at(month),
-        dot: setup.dot(&candidate.parts, dilution, month),
-        scalp: m.targets.scalp,
-        hair: m.targets.hair,
+        dot: in_photo_colours(setup.dot(&candidate.parts, dilution, month)),
+        scalp: in_photo_colours(m.targets.scalp),
+        hair: in_photo_colours(m.targets.hair),
         seed: req.seed,
         hairline: req.hairline.clone(),
     };
@@ -556,7 +565,10 @@ pub fn preview(
         e => e,
     };
     let spec = spec_at(req.month);
-    let (dot, diameter) = (spec.dot, spec.dot_diameter_mm);
+    let (dot, diameter) = (
+        setup.dot(&candidate.parts, dilution, req.month),
+        spec.dot_diameter_mm,
+    );
     let r = crate::preview::render(&rgb, &spec).map_err(in_photo)?;
     let frames = req
         .frame_months

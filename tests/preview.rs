@@ -432,3 +432,50 @@ fn the_report_shows_the_preview_before_and_over_time() {
     ]);
     assert_ne!(o.status.code(), Some(0));
 }
+
+/// With a calibration profile, the model's colours are true colours and the photo is as the
+/// camera recorded it: the dots are drawn through the profile's inverse, so that the drawn
+/// dot, corrected by the profile like every pixel the analysis reads, is the model's dot.
+#[test]
+fn with_a_profile_the_dots_are_drawn_in_the_photos_own_colours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = photo(dir.path());
+    let prof = dir.path().join("card.profile.json");
+    let o = run(&[
+        "calibrate",
+        "samples/card_clinic.jpg",
+        "-o",
+        prof.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let profile = smpmatch::calibration::Profile::load(&prof).expect("profile");
+    let out = dir.path().join("preview.png");
+    let j = preview(
+        &src,
+        &out,
+        &[
+            "--density",
+            "80",
+            "--ink",
+            "carbon-black",
+            "--profile",
+            prof.to_str().expect("utf8"),
+        ],
+    );
+    let before = image::open(&src).expect("photo").to_rgb8();
+    let after = image::open(&out).expect("preview").to_rgb8();
+    let found = dots(&before, &after);
+    assert!(found.len() > 250, "{} dots", found.len());
+    let dot = lab(&j["dot_lab"]);
+    // The scalp the analysis measured is the photo's skin corrected by the profile.
+    let skin_true = profile.correction.apply_lab(lab_of(SKIN));
+    assert!(delta_e00(lab(&j["scalp_lab"]), skin_true) < 0.5);
+    let mut de: Vec<f32> = found
+        .iter()
+        .map(|d| delta_e00(profile.correction.apply_lab(lab_of(d.darkest)), dot))
+        .collect();
+    de.sort_by(f32::total_cmp);
+    let median = de[de.len() / 2];
+    eprintln!("corrected dot centres: median ΔE00 {median} to the model's dot");
+    assert!(median < 1.0, "median ΔE00 {median} from {dot:?}");
+}

@@ -126,6 +126,46 @@ impl Correction {
     }
 }
 
+impl Correction {
+    /// The photo colour this correction maps to `target` (linear RGB): the inverse of
+    /// [`Correction::apply`], by Newton's method with a finite-difference Jacobian, from
+    /// `target` itself (a correction is near the identity). `None` when it does not
+    /// converge to 10⁻⁹ within 30 steps (a colour the camera could not have recorded).
+    /// Every model here is monotone in the colours a photo holds, so the inverse is unique
+    /// there.
+    pub fn invert(&self, target: [f64; 3]) -> Option<[f64; 3]> {
+        use nalgebra::{Matrix3, Vector3};
+        let t = Vector3::from(target);
+        let f = |x: &Vector3<f64>| Vector3::from(self.apply([x[0], x[1], x[2]])) - t;
+        let mut x = t.map(|v| v.max(1e-6));
+        for _ in 0..30 {
+            let r = f(&x);
+            if r.norm() < 1e-9 {
+                return Some([x[0], x[1], x[2]]);
+            }
+            let h = 1e-7 * x.norm().max(1e-3);
+            let mut j = Matrix3::zeros();
+            for c in 0..3 {
+                let mut xc = x;
+                xc[c] += h;
+                j.set_column(c, &((f(&xc) - r) / h));
+            }
+            let step = j.lu().solve(&r)?;
+            // Stay in the positive octant, where the models are defined.
+            x = (x - step).map(|v| v.max(1e-9));
+        }
+        (f(&x).norm() < 1e-9).then_some([x[0], x[1], x[2]])
+    }
+
+    /// [`Correction::invert`] for a colour given as Lab: the Lab the photo would show for a
+    /// true colour `lab` (how a prediction is drawn on the uncorrected photo).
+    pub fn invert_lab(&self, lab: Lab) -> Option<Lab> {
+        let l = lab_to_linear(lab);
+        self.invert([f64::from(l.red), f64::from(l.green), f64::from(l.blue)])
+            .map(lin_lab)
+    }
+}
+
 pub(super) fn lin_lab(v: [f64; 3]) -> Lab {
     linear_to_lab(LinRgb::new(v[0] as f32, v[1] as f32, v[2] as f32))
 }
@@ -458,4 +498,54 @@ pub fn calibrate_photo(
 
 fn r3(x: f64) -> f64 {
     (x * 1e3).round() / 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inverse_undoes_every_model() {
+        let cases = [
+            Correction {
+                model: Model::Matrix3x3,
+                coefficients: vec![
+                    vec![1.2, -0.15, 0.02],
+                    vec![-0.08, 1.1, -0.05],
+                    vec![0.01, -0.2, 1.3],
+                ],
+                exponents: Vec::new(),
+            },
+            Correction {
+                model: Model::GammaMatrix3x3,
+                coefficients: vec![
+                    vec![1.1, -0.1, 0.0],
+                    vec![-0.05, 1.05, 0.0],
+                    vec![0.0, -0.1, 1.2],
+                ],
+                exponents: vec![1.1, 0.9, 1.05],
+            },
+            Correction {
+                model: Model::RootPolynomial2,
+                coefficients: vec![
+                    vec![1.1, 0.0, 0.0, 0.05, 0.0, -0.05],
+                    vec![0.0, 0.95, 0.0, 0.0, 0.04, 0.0],
+                    vec![0.0, 0.0, 1.2, 0.0, -0.06, 0.02],
+                ],
+                exponents: Vec::new(),
+            },
+        ];
+        for c in &cases {
+            for rgb in [[0.2, 0.15, 0.1], [0.02, 0.02, 0.03], [0.6, 0.5, 0.45]] {
+                let back = c.invert(c.apply(rgb)).expect("converges");
+                for k in 0..3 {
+                    assert!(
+                        (back[k] - rgb[k]).abs() < 1e-7,
+                        "{:?}: {rgb:?} → {back:?}",
+                        c.model
+                    );
+                }
+            }
+        }
+    }
 }
