@@ -151,6 +151,30 @@ fn html_report_renders_in_chromium_with_the_expected_swatches() {
         !page.contains("docs/"),
         "the page must not point at repository files"
     );
+    // Each candidate's row says how much its dot changes by 36 months (from the JSON
+    // timeline, to the 0.05 of its rounding), and whether that is too little to see.
+    for c in v["ranking"].as_array().expect("ranking").iter().take(5) {
+        let at = |month: f64| {
+            let t = c["timeline"]
+                .as_array()
+                .expect("timeline")
+                .iter()
+                .find(|t| t["month"].as_f64() == Some(month))
+                .expect("month in the timeline");
+            let l = |i: usize| t["lab"][i].as_f64().expect("lab") as f32;
+            smpmatch::color::Lab::new(l(0), l(1), l(2))
+        };
+        let change = smpmatch::color::delta_e00(at(0.0), at(36.0));
+        let shown = [change, change - 0.05, change + 0.05]
+            .iter()
+            .map(|x| format!("changes {x:.1} ΔE00 by 36 months"))
+            .find(|t| page.contains(t.as_str()))
+            .unwrap_or_else(|| panic!("no change of about {change:.2} on the page"));
+        let invisible = page.contains(&format!("{shown}: too little to see"));
+        if change < 0.9 || change > 1.1 {
+            assert_eq!(invisible, change < 1.0, "{shown}, computed {change:.2}");
+        }
+    }
 
     let shot = dir.path().join("shot.png");
     let o = Command::new(chromium())

@@ -420,7 +420,7 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                 }
             );
         }
-        s.push_str("<th class=\"num\">ΔE00 dot</th><th class=\"num\">ΔE00 area</th><th class=\"num\">score</th><th>touch-up</th></tr>");
+        s.push_str("<th>over time</th><th class=\"num\">ΔE00 dot</th><th class=\"num\">ΔE00 area</th><th class=\"num\">score</th><th>touch-up</th></tr>");
         for (c, out) in cands.iter().zip(ranking).take(REPORT_TOP) {
             let _ = write!(
                 s,
@@ -438,6 +438,11 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                 let look: Look = setup.look(&c.parts, c.dilution.step, m);
                 let _ = write!(s, "<td>{}</td>", dot_svg(skin, look.dot, 40));
             }
+            let _ = write!(
+                s,
+                "<td class=\"muted\">{}</td>",
+                esc(&change_over_report(setup, c))
+            );
             let _ = write!(
                 s,
                 "<td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.2} ± {:.2}</td><td>{}</td></tr>",
@@ -539,6 +544,20 @@ fn recommended_dots(o: &Output, dots: Dots) -> Dots {
             .as_ref()
             .map_or(dots.density_per_cm2, |p| p.suggested_density_per_cm2),
         ..dots
+    }
+}
+
+/// How much a candidate's healed dot changes over the months the report shows (ΔE00), in
+/// words ("too little to see" under 1, about the smallest difference seen side
+/// by side): swatches that look alike are then explained, not taken for a rendering fault.
+fn change_over_report(setup: &Setup<'_>, c: &Candidate) -> String {
+    let last = REPORT_MONTHS[REPORT_MONTHS.len() - 1];
+    let first = setup.look(&c.parts, c.dilution.step, REPORT_MONTHS[0]).dot;
+    let change = crate::color::delta_e00(first, setup.look(&c.parts, c.dilution.step, last).dot);
+    if change < 1.0 {
+        format!("changes {change:.1} ΔE00 by {last:.0} months: too little to see")
+    } else {
+        format!("changes {change:.1} ΔE00 by {last:.0} months")
     }
 }
 
@@ -744,29 +763,13 @@ pub fn png(input: &ReportInput<'_>) -> RgbImage {
                 ),
             );
             let first = setup.look(&c.parts, c.dilution.step, REPORT_MONTHS[0]);
-            let last = setup.look(
-                &c.parts,
-                c.dilution.step,
-                REPORT_MONTHS[REPORT_MONTHS.len() - 1],
-            );
-            let change = crate::color::delta_e00(first.dot, last.dot);
             let _ = label(
                 &mut img,
                 y + used,
                 Face::Regular,
                 12.0,
                 MUTED,
-                &if change < 1.0 {
-                    format!(
-                        "changes {change:.1} ΔE00 by {:.0} months: too little to see",
-                        REPORT_MONTHS[REPORT_MONTHS.len() - 1]
-                    )
-                } else {
-                    format!(
-                        "changes {change:.1} ΔE00 by {:.0} months",
-                        REPORT_MONTHS[REPORT_MONTHS.len() - 1]
-                    )
-                },
+                &change_over_report(setup, c),
             );
             for (k, &m) in REPORT_MONTHS.iter().enumerate() {
                 let x = at(k as u32);
