@@ -171,7 +171,7 @@ fn html_report_renders_in_chromium_with_the_expected_swatches() {
             .find(|t| page.contains(t.as_str()))
             .unwrap_or_else(|| panic!("no change of about {change:.2} on the page"));
         let invisible = page.contains(&format!("{shown}: too little to see"));
-        if change < 0.9 || change > 1.1 {
+        if !(0.9..=1.1).contains(&change) {
             assert_eq!(invisible, change < 1.0, "{shown}, computed {change:.2}");
         }
     }
