@@ -97,6 +97,73 @@ pub struct Session {
     pub purpose: Purpose,
 }
 
+/// A zone of the treated area. Serialised in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneName {
+    /// The front edge: the band behind the hairline, graded.
+    Hairline,
+    /// Everything between the hairline band and the crown.
+    MidScalp,
+    /// The vertex, around the hair whorl.
+    Crown,
+}
+
+/// How one zone is worked: density and dot size at its front edge and at its back (equal
+/// except at the hairline, graded between), and the practice in words.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    /// Which zone.
+    pub name: ZoneName,
+    /// Dots per cm², at the zone's front and at its back.
+    pub density_per_cm2: (f64, f64),
+    /// Healed dot diameter, mm, at the front and at the back.
+    pub dot_diameter_mm: (f64, f64),
+    /// Depth of the graded band from its front edge, mm; None for a zone worked evenly.
+    pub width_mm: Option<f64>,
+    /// What to do there.
+    pub how: &'static str,
+}
+
+/// The plan per zone for a finished `density` of dots `diameter_mm` across (docs/model.md §
+/// Plan per zone): the hairline graded over [`crate::preview::HAIRLINE_ZONE_MM`] from
+/// [`crate::preview::HAIRLINE_DENSITY_AT_LINE`] of the density and
+/// [`crate::preview::HAIRLINE_DOT_AT_LINE`] of the dot size (**assumptions**: hair
+/// transplant surgeons set the front with single hairs at about half the density of the
+/// area behind it; SMP practitioners "feather" the front with finer, sparser dots over about
+/// a centimetre); mid-scalp and crown at the full density and size, the crown placed to
+/// follow the whorl. The same numbers drive `preview --hairline`.
+pub fn zones(density: f64, diameter_mm: f64) -> Vec<Zone> {
+    use crate::preview::{HAIRLINE_DENSITY_AT_LINE, HAIRLINE_DOT_AT_LINE, HAIRLINE_ZONE_MM};
+    let round_dots = |d: f64| d.round();
+    let round_mm = |d: f64| (d * 100.0).round() / 100.0;
+    vec![
+        Zone {
+            name: ZoneName::Hairline,
+            density_per_cm2: (round_dots(density * HAIRLINE_DENSITY_AT_LINE), density),
+            dot_diameter_mm: (round_mm(diameter_mm * HAIRLINE_DOT_AT_LINE), diameter_mm),
+            width_mm: Some(HAIRLINE_ZONE_MM),
+            how: "sparse, finer single dots at the line, growing to the full size and density at \
+                  the back of the band; never a straight edge",
+        },
+        Zone {
+            name: ZoneName::MidScalp,
+            density_per_cm2: (density, density),
+            dot_diameter_mm: (diameter_mm, diameter_mm),
+            width_mm: None,
+            how: "the full density, dots spaced at random like follicles, no rows",
+        },
+        Zone {
+            name: ZoneName::Crown,
+            density_per_cm2: (density, density),
+            dot_diameter_mm: (diameter_mm, diameter_mm),
+            width_mm: None,
+            how: "the full density, placed around the whorl with irregular spacing, no rings \
+                  or rows",
+        },
+    ]
+}
+
 /// The plan for the recommended recipe.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -116,6 +183,8 @@ pub struct Plan {
     pub suggested_coverage: f64,
     /// ΔE00 of the healed area look to the stubble look at the suggested density.
     pub suggested_delta_e00: f32,
+    /// The plan per zone ([`zones`]).
+    pub zones: Vec<Zone>,
     /// What the technician should know about this plan.
     pub warnings: Vec<crate::warning::Warning>,
 }
@@ -258,6 +327,7 @@ pub fn plan(setup: &Setup<'_>, c: &Candidate, steps: &[f64], opts: &PlanOptions)
         suggested_density_per_cm2: density,
         suggested_coverage: best.coverage(),
         suggested_delta_e00: de,
+        zones: zones(density, opts.dots.diameter_mm),
         warnings,
     }
 }

@@ -19,7 +19,7 @@ fn match_json_has_the_documented_keys() {
         String::from_utf8_lossy(&o.stderr)
     );
     let v = json_stdout(&o);
-    assert_eq!(v["schema_version"], 5);
+    assert_eq!(v["schema_version"], 6);
     let input = &v["inputs"][0];
     for k in ["path", "width", "height", "color_space"] {
         assert!(!input[k].is_null(), "inputs[0].{k}");
@@ -880,7 +880,7 @@ fn predict_gives_the_healed_dot_and_its_timeline() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = json_stdout(&o);
     assert_eq!(v["command"], "predict");
-    assert_eq!(v["schema_version"], 5);
+    assert_eq!(v["schema_version"], 6);
     let t = v["timeline"].as_array().expect("timeline");
     let months: Vec<f64> = t.iter().map(|p| p["month"].as_f64().expect("m")).collect();
     assert_eq!(months, [0.0, 12.0, 60.0, 120.0]);
@@ -1233,5 +1233,43 @@ fn verbose_adds_the_details_after_the_answer() {
     // Both keep the table and the plan.
     for both in ["every recipe at its best dilution", "plan for Carbon black"] {
         assert!(brief.contains(both) && full.contains(both), "{both}");
+    }
+}
+
+/// The plan per zone: the hairline graded from sparse, finer dots at the line to the
+/// recommended density and dot size at the back of its band; mid-scalp and crown at the
+/// recommended density throughout; the same in the terminal's plan, by zone name.
+#[test]
+fn the_plan_gives_density_and_dot_size_per_zone() {
+    let j = json_stdout(&run(&["match", SHAVED, "--catalog", CATALOG, "--json"]));
+    let plan = &j["plan"];
+    let density = plan["suggested_density_per_cm2"].as_f64().expect("density");
+    let dot = j["settings"]["dots"]["diameter_mm"]
+        .as_f64()
+        .expect("dot size");
+    let zones = plan["zones"].as_array().expect("zones");
+    let names: Vec<&str> = zones
+        .iter()
+        .map(|z| z["zone"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["hairline", "mid_scalp", "crown"]);
+    for z in zones {
+        let f = |k: &str| z[k].as_f64().expect(k);
+        assert_eq!(f("density_per_cm2_back"), density, "{z}");
+        assert_eq!(f("dot_diameter_mm_back"), dot, "{z}");
+        if z["zone"] == "hairline" {
+            assert!(f("density_per_cm2_front") < 0.5 * density, "{z}");
+            assert!(f("dot_diameter_mm_front") < dot, "{z}");
+            assert!(f("width_mm") > 0.0, "{z}");
+        } else {
+            assert_eq!(f("density_per_cm2_front"), density, "{z}");
+            assert!(z["width_mm"].is_null(), "{z}");
+        }
+    }
+    let o = run(&["match", SHAVED, "--catalog", CATALOG, "--color", "never"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let plan_text = &text[text.find("by zone:").expect("zones in the plan")..];
+    for name in ["hairline, front", "mid-scalp:", "crown:"] {
+        assert!(plan_text.contains(name), "{name} missing:\n{plan_text}");
     }
 }

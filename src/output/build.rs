@@ -342,6 +342,19 @@ fn plan_out(p: &Plan, first_session: Option<time::Date>) -> PlanOut {
         suggested_density_per_cm2: p.suggested_density_per_cm2,
         suggested_coverage: r4(p.suggested_coverage),
         suggested_delta_e00: round(p.suggested_delta_e00, 2),
+        zones: p
+            .zones
+            .iter()
+            .map(|z| ZoneOut {
+                zone: z.name,
+                density_per_cm2_front: z.density_per_cm2.0,
+                density_per_cm2_back: z.density_per_cm2.1,
+                dot_diameter_mm_front: z.dot_diameter_mm.0,
+                dot_diameter_mm_back: z.dot_diameter_mm.1,
+                width_mm: z.width_mm,
+                how: z.how.to_string(),
+            })
+            .collect(),
     }
 }
 

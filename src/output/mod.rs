@@ -23,7 +23,7 @@ pub use build::*;
 pub use text::*;
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The command that printed a document (its `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -478,6 +478,27 @@ pub struct PlanOut {
     pub suggested_coverage: f64,
     /// ΔE00 of the area look to the stubble look at that density.
     pub suggested_delta_e00: f64,
+    /// The plan per zone: hairline, mid-scalp, crown.
+    pub zones: Vec<ZoneOut>,
+}
+
+/// How one zone of the treated area is worked.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ZoneOut {
+    /// `hairline`, `mid_scalp` or `crown`.
+    pub zone: crate::plan::ZoneName,
+    /// Dots per cm² at the zone's front edge (the hairline itself, for the hairline).
+    pub density_per_cm2_front: f64,
+    /// Dots per cm² at its back (the recommended density).
+    pub density_per_cm2_back: f64,
+    /// Healed dot diameter at the front, mm.
+    pub dot_diameter_mm_front: f64,
+    /// Healed dot diameter at the back, mm.
+    pub dot_diameter_mm_back: f64,
+    /// Depth of the graded band from the front edge, mm; null for a zone worked evenly.
+    pub width_mm: Option<f64>,
+    /// What to do there, in words.
+    pub how: String,
 }
 
 /// The plan on the calendar.

@@ -282,6 +282,31 @@ pub fn dilution_words(parts_diluent: f64) -> String {
     }
 }
 
+/// One zone of the plan in words: "hairline, front 10 mm: 30 → 100 dots/cm², 0.35 → 0.5 mm
+/// across; sparse single dots …".
+pub fn zone_line(z: &super::ZoneOut) -> String {
+    let name = match z.zone {
+        crate::plan::ZoneName::Hairline => "hairline",
+        crate::plan::ZoneName::MidScalp => "mid-scalp",
+        crate::plan::ZoneName::Crown => "crown",
+    };
+    let range = |a: f64, b: f64| {
+        if a == b {
+            format!("{a}")
+        } else {
+            format!("{a} → {b}")
+        }
+    };
+    format!(
+        "{name}{}: {} dots/cm², {} mm across; {}",
+        z.width_mm
+            .map_or(String::new(), |w| format!(", front {w} mm")),
+        range(z.density_per_cm2_front, z.density_per_cm2_back),
+        range(z.dot_diameter_mm_front, z.dot_diameter_mm_back),
+        z.how
+    )
+}
+
 /// What a ΔE00 means to the eye, printed with the first ΔE00 a reader meets.
 pub const DELTA_E00_LEGEND: &str = "ΔE00 is the colour difference: about 1 is barely visible \
      side by side, 2 visible, 5 clearly different, 10 another shade";
@@ -709,6 +734,12 @@ pub fn render_text(o: &Output, color: bool, width: usize, verbose: bool) -> Stri
             100.0 * p.suggested_coverage,
             p.suggested_delta_e00
         );
+        if !p.zones.is_empty() {
+            let _ = writeln!(s, "  by zone:");
+        }
+        for z in &p.zones {
+            let _ = writeln!(s, "    {}", zone_line(z));
+        }
     }
     if !o.warnings.is_empty() {
         let _ = writeln!(s);

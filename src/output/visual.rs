@@ -511,6 +511,13 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
                 )),
                 p.suggested_density_per_cm2
             );
+            if !p.zones.is_empty() {
+                s.push_str("<section><h2>By zone</h2><ul>");
+                for z in &p.zones {
+                    let _ = write!(s, "<li>{}</li>", esc(&super::zone_line(z)));
+                }
+                s.push_str("</ul><p class=\"legend\">The hairline is graded over its front band: sparse, finer dots at the line, the full density behind it. The numbers are the practice described in words, not measurements.</p></section>");
+            }
         }
     }
 
