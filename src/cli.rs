@@ -1014,9 +1014,6 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
     }))
 }
 
-/// Months drawn in `preview --report`, after "before".
-const REPORT_PREVIEW_MONTHS: [f64; 3] = [0.0, 12.0, 36.0];
-
 /// The bounding box of the pixels a preview changed (for a mask's report crop).
 fn mask_bounds(before: &image::RgbImage, after: &image::RgbImage) -> (u32, u32, u32, u32) {
     let (w, h) = before.dimensions();
@@ -1099,7 +1096,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             seed: p.photos.analysis.seed,
             hairline: p.hairline.clone().map(|h| h.0).unwrap_or_default(),
             frame_months: if report_out.is_some() {
-                REPORT_PREVIEW_MONTHS.to_vec()
+                smpmatch::preview::REPORT_MONTHS.to_vec()
             } else {
                 Vec::new()
             },

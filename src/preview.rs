@@ -37,6 +37,9 @@ pub const HAIRLINE_DENSITY_AT_LINE: f64 = 0.3;
 /// linearly to 1 across the zone. **Assumption**.
 pub const HAIRLINE_DOT_AT_LINE: f64 = 0.7;
 
+/// Months a consultation report shows the preview at (besides "before").
+pub const REPORT_MONTHS: [f64; 3] = [0.0, 12.0, 36.0];
+
 /// Where dots go.
 #[derive(Debug, Clone)]
 pub enum Area {

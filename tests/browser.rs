@@ -199,6 +199,31 @@ impl Driver {
         );
     }
 
+    /// Drag the bottom-right corner of an element (a CSS `resize` handle) by `dx` px.
+    fn drag_corner(&self, css: &str, dx: f64) {
+        let el = self.find(css);
+        let b = self.js(&format!(
+            "const b = document.querySelector({css:?}).getBoundingClientRect(); return [b.width, b.height];"
+        ));
+        let (bw, bh) = (b[0].as_f64().expect("w"), b[1].as_f64().expect("h"));
+        // Offsets are from the element's centre; the handle is in its last few pixels.
+        let (x, y) = ((bw / 2.0 - 4.0).floor(), (bh / 2.0 - 4.0).floor());
+        let origin = json!({ ELEMENT: el });
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{
+                "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+                "actions": [
+                    { "type": "pointerMove", "duration": 0, "origin": origin, "x": x, "y": y },
+                    { "type": "pointerDown", "button": 0 },
+                    { "type": "pointerMove", "duration": 150, "origin": origin, "x": x + dx, "y": y },
+                    { "type": "pointerUp", "button": 0 }
+                ]
+            }]})),
+        );
+    }
+
     /// Nothing on the page is wider than the window; else name the elements reaching
     /// furthest right, and whether a scrolling table holds them.
     fn assert_fits(&self, what: &str) {
@@ -374,6 +399,36 @@ fn the_whole_flow_in_headless_chromium() {
     let html = std::fs::read_to_string(&report).expect("report");
     assert!(html.contains("Recommendation") && html.contains("months after healing"));
     assert!(html.contains("CHAIR-7"));
+
+    // The report's script-free before/after comparison: a month's button lays that month
+    // over "before", and the line between them follows a drag of its corner.
+    d.go(&format!("file://{}", report.display()));
+    d.until("the report", "return document.readyState === 'complete';");
+    assert_eq!(
+        d.js("return document.querySelectorAll('.wipe .over img').length;"),
+        json!(3),
+        "healed, 12 and 36 months over the photo"
+    );
+    d.click("label[for=frame2]");
+    d.until(
+        "the 36-month frame over the photo",
+        "return getComputedStyle(document.querySelector('.wipe .f2')).display === 'block' && getComputedStyle(document.querySelector('.wipe .f0')).display === 'none';",
+    );
+    let width = || {
+        d.js("return document.querySelector('.wipe .over').getBoundingClientRect().width;")
+            .as_f64()
+            .expect("a width")
+    };
+    let before = width();
+    d.drag_corner(".wipe .over", -60.0);
+    d.until(
+        "the line moved left",
+        &format!(
+            "return document.querySelector('.wipe .over').getBoundingClientRect().width < {};",
+            before - 30.0
+        ),
+    );
+    d.screenshot(&shots.join("report-compare.png"));
 
     // The report itself at a phone's width and at A4's (794 px at 96 dpi): nothing wider.
     for (w, h, name) in [(390, 844, "report-phone.png"), (794, 1123, "report-a4.png")] {

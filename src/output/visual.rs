@@ -173,6 +173,13 @@ fn thumbnails(
     Ok((enc(&thumb)?, if have_map { Some(enc(&map)?) } else { None }))
 }
 
+fn png_bytes(img: &RgbImage) -> Result<Vec<u8>> {
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+    Ok(png.into_inner())
+}
+
 fn data_uri(png: &[u8]) -> String {
     format!(
         "data:image/png;base64,{}",
@@ -237,6 +244,9 @@ fn flat_svg(lab: Lab, w: u32, h: u32) -> String {
     )
 }
 
+/// Frames the report's before/after comparison can switch between (one CSS rule each).
+const MAX_FRAMES: usize = 8;
+
 const CSS: &str = r#"
 @page { size: A4; margin: 12mm; }
 body { font: 11pt/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 16px; max-width: 1000px; }
@@ -255,6 +265,17 @@ p, li, figcaption, td { overflow-wrap: break-word; }
 .photos figure { max-width: 100%; }
 table { display: block; max-width: 100%; overflow-x: auto; }
 @media print { table { display: table; overflow: visible; } }
+.compare input { position: absolute; opacity: 0; }
+.compare label { display: inline-block; padding: 2px 10px; margin: 0 4px 6px 0; border: 1px solid #999; border-radius: 12px; font-size: 9.5pt; cursor: pointer; }
+.compare input:checked + label { background: #222; color: #fff; border-color: #222; }
+.compare input:focus-visible + label { outline: 2px solid #06c; }
+.wipe { position: relative; display: block; width: fit-content; max-width: 100%; line-height: 0; }
+.wipe figure { margin: 0; } .wipe figcaption { display: none; }
+.wipe .base img { display: block; max-width: 100%; height: auto; }
+.wipe .over { position: absolute; top: 0; left: 0; bottom: 0; width: 50%; min-width: 16px; max-width: 100%; overflow: hidden; resize: horizontal; border-right: 2px solid #fff; box-shadow: 1px 0 0 #000; }
+.wipe .over figure { display: none; height: 100%; } .wipe .over img { height: 100%; width: auto; max-width: none; }
+#frame0:checked ~ .wipe .f0, #frame1:checked ~ .wipe .f1, #frame2:checked ~ .wipe .f2, #frame3:checked ~ .wipe .f3, #frame4:checked ~ .wipe .f4, #frame5:checked ~ .wipe .f5, #frame6:checked ~ .wipe .f6, #frame7:checked ~ .wipe .f7 { display: block; }
+@media print { .compare input, .compare label, .hint { display: none; } .wipe { display: block; line-height: 1.35; } .wipe figcaption { display: block; } .wipe .over { position: static; width: auto !important; resize: none; border: 0; box-shadow: none; overflow: visible; } .wipe .over figure { display: block; height: auto; margin-top: 8px; } .wipe .over img { height: auto; max-width: 100%; } }
 "#;
 
 /// The HTML page.
@@ -306,21 +327,41 @@ pub fn html(input: &ReportInput<'_>) -> Result<String> {
         );
     }
 
-    // The consultation preview, before and at each month.
-    if !input.previews.is_empty() {
-        s.push_str("<section class=\"photos\"><h2>Preview on the photo</h2>");
-        for (caption, img) in input.previews {
-            let mut png = std::io::Cursor::new(Vec::new());
-            img.write_to(&mut png, image::ImageFormat::Png)
-                .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+    // The consultation preview: the first frame ("before") under each later one, with a
+    // handle to wipe between them and a button per month (script-free: CSS only, so the page
+    // works where scripts are blocked, as in mail readers). Printed, every frame is shown.
+    if let Some(((before_caption, before), frames)) = input.previews.split_first() {
+        s.push_str(
+            "<section class=\"photos\"><h2>Preview on the photo</h2><div class=\"compare\">",
+        );
+        for (i, (caption, _)) in frames.iter().take(MAX_FRAMES).enumerate() {
             let _ = write!(
                 s,
-                "<figure><img alt=\"{0}\" src=\"{1}\"><figcaption>{0}</figcaption></figure>",
-                esc(caption),
-                data_uri(png.get_ref())
+                "<input type=\"radio\" name=\"frame\" id=\"frame{i}\"{}><label for=\"frame{i}\">{}</label>",
+                if i == 0 { " checked" } else { "" },
+                esc(caption)
             );
         }
-        s.push_str("</section>");
+        let _ = write!(
+            s,
+            "<div class=\"wipe\"><figure class=\"base\"><img alt=\"{0}\" src=\"{1}\"><figcaption>{0}</figcaption></figure><div class=\"over\">",
+            esc(before_caption),
+            data_uri(&png_bytes(before)?)
+        );
+        for (i, (caption, img)) in frames.iter().take(MAX_FRAMES).enumerate() {
+            let _ = write!(
+                s,
+                "<figure class=\"f{i}\"><img alt=\"{0}\" src=\"{1}\"><figcaption>{0}</figcaption></figure>",
+                esc(caption),
+                data_uri(&png_bytes(img)?)
+            );
+        }
+        let _ = write!(
+            s,
+            "</div></div><p class=\"muted hint\">Left of the white line: the chosen month; right of it: {}. \
+             Drag the corner at the bottom of the line to move it.</p></div></section>",
+            esc(before_caption)
+        );
     }
 
     // Photos.
@@ -876,5 +917,21 @@ pub fn write(out: &crate::io::files::OutputFile, input: &ReportInput<'_>) -> Res
             "--report {}: the file name must end in .html or .png",
             path.display()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_comparison_frame_has_its_css_rule() {
+        for i in 0..MAX_FRAMES {
+            assert!(
+                CSS.contains(&format!("#frame{i}:checked ~ .wipe .f{i}")),
+                "{i}"
+            );
+        }
+        assert!(!CSS.contains(&format!("#frame{MAX_FRAMES}:")));
     }
 }

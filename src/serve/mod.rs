@@ -865,7 +865,7 @@ async fn report(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
         let p = prepare(s, &a)?;
         let cat = &s.cfg.catalogs[p.catalog_index].1;
         let (matched, previews) = if let Some(area) = a.area {
-            let (_, r) = previewed(s, &a, vec![0.0, 12.0, 36.0])?;
+            let (_, r) = previewed(s, &a, crate::preview::REPORT_MONTHS.to_vec())?;
             let (w, h) = r.original.dimensions();
             let c = crate::preview::margin_box(area, w, h);
             let previews = r.captioned(|img| crop(img, c));
