@@ -533,9 +533,10 @@ pub struct PreviewArgs {
     /// Its dilution, parts diluent per part ink [default: the ranking's best for that ink].
     #[arg(long, value_name = "PARTS", value_parser = parse_positive("--dilution", 0.0, 20.0))]
     dilution: Option<f64>,
-    /// The treated area: X,Y,W,H in pixels of the photo as displayed.
-    #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse,
-          required_unless_present = "mask", conflicts_with = "mask")]
+    /// The treated area: X,Y,W,H in pixels of the photo as displayed [default: found where
+    /// the scalp shows through the hair, when hair and scalp are told apart with confidence
+    /// or given by --hair-region and --scalp-region; a warning says so].
+    #[arg(long, value_name = "X,Y,W,H", value_parser = Region::parse, conflicts_with = "mask")]
     region: Option<Region>,
     /// The treated area as a mask image the photo's size: pixels of value 128 or more
     /// (white) are treated.
@@ -545,9 +546,10 @@ pub struct PreviewArgs {
     /// with a warning].
     #[arg(long, value_name = "PX_PER_MM", value_parser = parse_positive("--scale", 0.5, 1000.0))]
     scale: Option<f64>,
-    /// A hairline to design: X1,Y1,X2,Y2,… in pixels (a polyline of two points or more).
-    /// Behind it the density rises from 30 % to full and the dots grow from 70 % to full
-    /// size over 10 mm (assumptions, docs/model.md § 14).
+    /// A hairline to design: X1,Y1,X2,Y2,… in pixels (a polyline of two points or more),
+    /// drawn from the patient's right temple to the left (on a face-on photo: left to right,
+    /// the scalp above). Behind it the density rises from 30 % to full and the dots grow from
+    /// 70 % to full size over 10 mm; a found area stops at it (docs/model.md § 14).
     #[arg(long, value_name = "X1,Y1,X2,Y2,…", value_parser = parse_polyline)]
     hairline: Option<Polyline>,
     /// Months after healing to show (0 = healed; dots fade and spread as the model says).
@@ -557,6 +559,10 @@ pub struct PreviewArgs {
     /// Where to write the preview (PNG; written atomically, never over an input).
     #[arg(short = 'o', long, value_name = "FILE.png")]
     out: PathBuf,
+    /// Also write the treated area as a mask PNG (white inside), to check, correct in any
+    /// image editor and give back with --mask.
+    #[arg(long, value_name = "AREA.png")]
+    save_area: Option<PathBuf>,
 }
 
 /// `batch`.
@@ -1034,20 +1040,26 @@ fn mask_bounds(before: &image::RgbImage, after: &image::RgbImage) -> (u32, u32, 
 /// Largest mask file read, bytes.
 const MAX_MASK_BYTES: u64 = 256 << 20;
 
-/// `preview`.
-fn run_preview(p: PreviewArgs) -> Result<Printed> {
-    let cat = catalog::load(&p.catalog)?;
-    if !p
-        .out
+/// Refuse an output named as anything but a PNG (what is written is one).
+fn png_name(option: &str, path: &std::path::Path) -> Result<()> {
+    if path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("png"))
     {
-        return Err(Error::usage(format!(
-            "--out {}: the preview is a PNG; the file name must end in .png",
-            p.out.display()
-        )));
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "{option} {}: a PNG is written there; the file name must end in .png",
+            path.display()
+        )))
     }
+}
+
+/// `preview`.
+fn run_preview(p: PreviewArgs) -> Result<Printed> {
+    let cat = catalog::load(&p.catalog)?;
+    png_name("--out", &p.out)?;
     let mut inputs: Vec<(&str, &std::path::Path)> = vec![("the catalog", &p.catalog)];
     inputs.extend(p.photos.photo.iter().map(|x| ("the photo", x.as_path())));
     inputs.extend(p.mask.iter().map(|x| ("the mask", x.as_path())));
@@ -1068,16 +1080,32 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             r.given.display()
         )));
     }
+    let save_area = match &p.save_area {
+        None => None,
+        Some(a) => {
+            png_name("--save-area", a)?;
+            let mut taken = report_inputs.clone();
+            taken.extend(p.photos.report.iter().map(|r| ("the report", r.as_path())));
+            let a = OutputFile::check(a, &taken)?;
+            if a.real == out.real || report_out.as_ref().is_some_and(|r| r.real == a.real) {
+                return Err(Error::usage(format!(
+                    "--save-area {} is another output's file: give it its own",
+                    a.given.display()
+                )));
+            }
+            Some(a)
+        }
+    };
     let area = match (&p.region, &p.mask) {
-        (Some(r), _) => smpmatch::preview::Area::Rect(*r),
+        (Some(r), _) => Some(smpmatch::preview::Area::Rect(*r)),
         (None, Some(m)) => {
             let bytes = smpmatch::io::files::read_input(m, "the mask", MAX_MASK_BYTES)?;
             let img = image::load_from_memory(&bytes).map_err(|e| {
                 Error::usage(format!("{}: not a readable mask image: {e}", m.display()))
             })?;
-            smpmatch::preview::Area::Mask(img.to_luma8())
+            Some(smpmatch::preview::Area::Mask(img.to_luma8()))
         }
-        (None, None) => return Err(Error::usage("give the treated area: --region or --mask")),
+        (None, None) => None,
     };
     let (sel, opts) = analysis_inputs(&p.photos)?;
     let treatment = p.treatment.treatment();
@@ -1108,11 +1136,26 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
         .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
     smpmatch::io::files::write_atomic_bytes(&out, buf.get_ref())?;
     r.output.written_to = out.given.display().to_string();
+    if let Some(a) = &save_area {
+        let (w, h) = r.original.dimensions();
+        let mask = match &r.area {
+            smpmatch::preview::Area::Mask(m) => m.clone(),
+            smpmatch::preview::Area::Rect(reg) => image::GrayImage::from_fn(w, h, |x, y| {
+                let inside = x >= reg.x && y >= reg.y && x < reg.x + reg.w && y < reg.y + reg.h;
+                image::Luma([if inside { 255 } else { 0 }])
+            }),
+        };
+        let mut buf = std::io::Cursor::new(Vec::new());
+        mask.write_to(&mut buf, image::ImageFormat::Png)
+            .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;
+        smpmatch::io::files::write_atomic_bytes(a, buf.get_ref())?;
+        eprintln!("treated area written to {}", a.given.display());
+    }
     if let Some(path) = &report_out {
         // The treated part with a quarter of its size around it, before and at each month.
-        let (x0, y0, x1, y1) = match &p.region {
-            Some(reg) => (reg.x, reg.y, reg.x + reg.w, reg.y + reg.h),
-            None => mask_bounds(&r.original, &r.image),
+        let (x0, y0, x1, y1) = match &r.area {
+            smpmatch::preview::Area::Rect(reg) => (reg.x, reg.y, reg.x + reg.w, reg.y + reg.h),
+            smpmatch::preview::Area::Mask(_) => mask_bounds(&r.original, &r.image),
         };
         let (w, h) = r.original.dimensions();
         let [cx, cy, cw, ch] = smpmatch::preview::margin_box([x0, y0, x1 - x0, y1 - y0], w, h);

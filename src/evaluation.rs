@@ -24,7 +24,7 @@ use crate::input::Region;
 /// A target within this ΔE00 of the labelled region's is right.
 pub const RIGHT_DE00: f32 = 3.0;
 /// Confidence from which the program says it is sure.
-pub const SURE: f32 = 0.8;
+pub use crate::analysis::segment::SURE;
 /// Share of sure answers that must be right.
 pub const RELIABILITY_TARGET: f64 = 0.95;
 

@@ -417,8 +417,9 @@ fn unknown_ink(catalog: &Catalog, catalog_path: &Path, id: &str) -> crate::Error
 /// What `preview` is asked, beyond a `match`.
 #[derive(Debug, Clone)]
 pub struct PreviewRequest {
-    /// The treated area.
-    pub area: crate::preview::Area,
+    /// The treated area (`None`: found where the scalp shows through the hair, see
+    /// [`crate::preview::thinning`], when the separation is sure).
+    pub area: Option<crate::preview::Area>,
     /// Photo scale, pixels per mm (`None`: estimated, with a warning).
     pub px_per_mm: Option<f64>,
     /// The ink to draw (`None`: the best of the ranking).
@@ -447,6 +448,8 @@ pub struct Previewed {
     pub frames: Vec<(f64, image::RgbImage)>,
     /// The match the preview comes from (for a report).
     pub matched: Matched,
+    /// The treated area drawn in (given, or found).
+    pub area: crate::preview::Area,
 }
 
 impl Previewed {
@@ -529,6 +532,28 @@ pub fn preview(
             (s, "estimated")
         }
     };
+    let (area, area_source) = match &req.area {
+        Some(a @ crate::preview::Area::Rect(_)) => (a.clone(), "region"),
+        Some(a @ crate::preview::Area::Mask(_)) => (a.clone(), "mask"),
+        None => {
+            let t = find_thinning(&m, opts, photo_path, &rgb, px_per_mm, &req.hairline)?;
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::AreaFound,
+                format!(
+                    "the treated area was found from the photo's colours ({:.1} cm² where the \
+                     scalp shows through the hair, within x {}–{}, y {}–{}): check it in the \
+                     preview; keep it with --save-area AREA.png, correct it, and give it back \
+                     with --mask, or give --region",
+                    t.area_mm2 / 100.0,
+                    t.bounds[0],
+                    t.bounds[0] + t.bounds[2],
+                    t.bounds[1],
+                    t.bounds[1] + t.bounds[3]
+                ),
+            ));
+            (crate::preview::Area::Mask(t.mask), "found")
+        }
+    };
     let dilution = match req.dilution {
         Some(d) if !(d.is_finite() && d >= 0.0) => {
             return Err(crate::Error::usage(format!(
@@ -548,7 +573,7 @@ pub fn preview(
             .unwrap_or(lab)
     };
     let spec_at = |month: f64| crate::preview::Spec {
-        area: req.area.clone(),
+        area: area.clone(),
         px_per_mm,
         density_per_cm2: density,
         dot_diameter_mm: treatment.dots.diameter_mm * setup.params().spread_at(month),
@@ -594,10 +619,11 @@ pub fn preview(
         dot_diameter_mm: round(diameter, 4),
         px_per_mm: round(px_per_mm, 4),
         scale_source: scale_source.into(),
-        region: match &req.area {
+        region: match &area {
             crate::preview::Area::Rect(r) => Some([r.x, r.y, r.w, r.h]),
             crate::preview::Area::Mask(_) => None,
         },
+        area_source: area_source.into(),
         area_mm2: round(r.area_mm2, 2),
         dots: r.dots,
         dots_per_cm2_drawn: round(100.0 * r.dots as f64 / r.area_mm2.max(1e-9), 2),
@@ -616,5 +642,43 @@ pub fn preview(
         original: rgb,
         frames,
         matched: m,
+        area,
+    })
+}
+
+/// Where the scalp shows through the hair on the patient's photo
+/// ([`crate::preview::thinning`]); an analysis error that asks for the area when the photo's
+/// reading cannot be trusted or nothing shows.
+fn find_thinning(
+    m: &Matched,
+    opts: &AnalyzeOptions,
+    photo_path: &Path,
+    rgb: &image::RgbImage,
+    px_per_mm: f64,
+    hairline: &[(f64, f64)],
+) -> Result<crate::preview::thinning::Thinning> {
+    use crate::preview::thinning::{find, reader_for, MIN_AREA_MM2};
+    let ask = |why: String, more: &str| crate::Error::Analysis {
+        path: Some(photo_path.to_path_buf()),
+        message: format!(
+            "{}: the treated area cannot be found automatically: {why}; give it with \
+             --region X,Y,W,H or --mask MASK.png{more}",
+            photo_path.display()
+        ),
+    };
+    let reader = reader_for(&m.analysis, opts.profile.as_ref(), rgb).map_err(|why| {
+        ask(
+            why,
+            ", or show the hair and the scalp with --hair-region and --scalp-region",
+        )
+    })?;
+    find(rgb, px_per_mm, &reader, hairline).ok_or_else(|| {
+        ask(
+            format!(
+                "the scalp does not show through the hair over {} cm² or more",
+                MIN_AREA_MM2 / 100.0
+            ),
+            "",
+        )
     })
 }

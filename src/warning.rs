@@ -49,6 +49,8 @@ pub enum WarningCode {
     StubbleTooDark,
     /// The preview's scale (pixels per mm) was estimated, so its dot size may be off.
     ScaleEstimated,
+    /// The preview's treated area was found from the photo's colours: a proposal to check.
+    AreaFound,
     /// The density given is outside what follicles look like.
     DensityOutsideFollicles,
     /// Close up, the healed dots stay lighter than the hair.

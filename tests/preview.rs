@@ -255,8 +255,12 @@ fn bad_preview_requests_are_refused_and_the_photo_is_never_overwritten() {
     let o = base(&["--region", "300,200,200,200"], out);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("patient.png"));
-    // No area.
-    assert_eq!(base(&[], out).status.code(), Some(2));
+    // No area given: it is found (the regions say what hair and scalp look like), and said.
+    let o = base(&[], out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("found from the photo's colours"), "{said}");
+    std::fs::remove_file(out).expect("remove");
     // A hairline of one point and a half.
     let o = base(&["--region", "150,20,200,200", "--hairline", "1,2,3"], out);
     assert_eq!(o.status.code(), Some(2));
@@ -478,4 +482,120 @@ fn with_a_profile_the_dots_are_drawn_in_the_photos_own_colours() {
     let median = de[de.len() / 2];
     eprintln!("corrected dot centres: median ΔE00 {median} to the model's dot");
     assert!(median < 1.0, "median ΔE00 {median} from {dot:?}");
+}
+
+/// Without `--region` or `--mask`, the treated area is found where the scalp shows through
+/// the hair: on a photo whose truth is set here (hair everywhere but a bare disc), the area is
+/// the disc, it is saved as a mask with `--save-area`, the dots stay inside it, and the output
+/// says the area was found. Where the reading of the photo is unsure (a real photo, no
+/// regions), the command refuses and asks for the area; `--save-area` never replaces an input.
+#[test]
+fn the_area_is_found_where_the_scalp_shows_and_refused_when_unsure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cx, cy, r) = (250.0f64, 200.0f64, 120.0f64);
+    let img = image::RgbImage::from_fn(500, 400, |x, y| {
+        let d = (f64::from(x) - cx).hypot(f64::from(y) - cy);
+        image::Rgb(if d < r { SKIN } else { HAIR })
+    });
+    let src = dir.path().join("crown.png");
+    img.save(&src).expect("png");
+    let (out, area) = (dir.path().join("p.png"), dir.path().join("area.png"));
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,60,60",
+        "--scalp-region",
+        "220,170,60,60",
+        "--scale",
+        "4",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--save-area",
+        area.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json_stdout(&o);
+    assert_eq!(v["area_source"], "found");
+    assert!(v["region"].is_null());
+    assert!(v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w["code"] == "area_found"));
+    let disc_mm2 = std::f64::consts::PI * r * r / 16.0;
+    let found = v["area_mm2"].as_f64().expect("area");
+    assert!(
+        (found / disc_mm2 - 1.0).abs() < 0.05,
+        "{found} mm² vs {disc_mm2}"
+    );
+    // The saved area is the disc, give or take its outline at 2 mm cells.
+    let mask = image::open(&area).expect("a mask PNG").to_luma8();
+    assert_eq!(mask.dimensions(), img.dimensions());
+    for (x, y, p) in mask.enumerate_pixels() {
+        let d = (f64::from(x) - cx).hypot(f64::from(y) - cy);
+        if d < r - 10.0 {
+            assert_eq!(p.0[0], 255, "({x}, {y}) inside the disc");
+        } else if d > r + 10.0 {
+            assert_eq!(p.0[0], 0, "({x}, {y}) outside the disc");
+        }
+    }
+    // Dots inside it only, and at the density asked.
+    let after = image::open(&out).expect("preview").to_rgb8();
+    for (x, y, p) in after.enumerate_pixels() {
+        if p != img.get_pixel(x, y) {
+            let d = (f64::from(x) - cx).hypot(f64::from(y) - cy);
+            assert!(d < r, "({x}, {y}) changed outside the bare disc");
+        }
+    }
+    let asked = v["density_per_cm2"].as_f64().expect("density");
+    let drawn = v["dots_per_cm2_drawn"].as_f64().expect("drawn");
+    assert!((drawn / asked - 1.0).abs() < 0.1, "{drawn} of {asked} /cm²");
+
+    // A real photo without regions: the separation is unsure, so the area is asked for.
+    let real = "tests/real/photos/train_1-Back_jpg.rf.27145bb778371ad2e7d1bdbd56f8dfe1.jpg";
+    let o = run(&[
+        "preview",
+        real,
+        "-c",
+        CATALOG,
+        "--out",
+        dir.path().join("q.png").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(5));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains(real)
+            && said.contains("cannot be found automatically")
+            && said.contains("--region"),
+        "{said}"
+    );
+    assert!(!dir.path().join("q.png").exists());
+
+    // --save-area cannot replace the photo.
+    let before = std::fs::read(&src).expect("photo");
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,60,60",
+        "--scalp-region",
+        "220,170,60,60",
+        "--out",
+        dir.path().join("r.png").to_str().expect("utf8"),
+        "--save-area",
+        src.to_str().expect("utf8"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&src).expect("photo"), before);
 }

@@ -59,3 +59,65 @@ fn sure_answers_are_right() {
         100.0 * s.reliability()
     );
 }
+
+/// The preview's thinning area (`preview` without `--region`) on the labelled real photos,
+/// read with the labelled hair and scalp regions (as after a technician shows them): the
+/// labelled bare-scalp rectangle must lie inside the area found and the labelled hair
+/// rectangle outside it. Scale: the photo's longer side as 200 mm, as `preview` assumes.
+/// Printed: the per-photo table (`-- --nocapture`).
+#[test]
+fn the_thinning_area_holds_the_labelled_scalp_and_not_the_hair() {
+    use smpmatch::analysis::{analyze, Selection};
+    use smpmatch::input::Region;
+    use smpmatch::preview::thinning::{find, reader_for};
+    let inside = |mask: &image::GrayImage, r: [u32; 4]| {
+        let [x, y, w, h] = r;
+        let n = (y..y + h)
+            .flat_map(|j| (x..x + w).map(move |i| (i, j)))
+            .filter(|&(i, j)| mask.get_pixel(i, j).0[0] == 255)
+            .count();
+        n as f64 / f64::from(w * h)
+    };
+    let (mut tried, mut right) = (0, 0);
+    println!("photo                              scalp in  hair in  area cm²  right");
+    for l in labels(Path::new(FOLDER)).expect("labels") {
+        let (Some(hr), Some(sr)) = (l.hair_region, l.scalp_region) else {
+            continue;
+        };
+        let path = Path::new(FOLDER).join(&l.photo);
+        let sel = Selection {
+            photo: Some(path.clone()),
+            hair_regions: vec![Region::from(hr)],
+            scalp_regions: vec![Region::from(sr)],
+            ..Selection::default()
+        };
+        let a = analyze(&sel, &AnalyzeOptions::default()).expect("analysis");
+        let rgb = smpmatch::input::Photo::load(&path, Default::default())
+            .expect("photo")
+            .image
+            .to_rgb8();
+        let reader = reader_for(&a, None, &rgb).expect("regions given");
+        let px_per_mm = f64::from(rgb.width().max(rgb.height())) / 200.0;
+        tried += 1;
+        let (s_in, h_in, cm2) = match find(&rgb, px_per_mm, &reader, &[]) {
+            Some(t) => (inside(&t.mask, sr), inside(&t.mask, hr), t.area_mm2 / 100.0),
+            None => (0.0, 0.0, 0.0),
+        };
+        let ok = s_in >= 0.8 && h_in <= 0.2;
+        right += usize::from(ok);
+        println!(
+            "{:34} {:7.2}  {:7.2}  {:8.1}  {}",
+            &l.photo[7..l.photo.len().min(41)],
+            s_in,
+            h_in,
+            cm2,
+            if ok { "yes" } else { "NO" }
+        );
+    }
+    println!("right on {right} of {tried}");
+    assert!(tried >= 15, "only {tried} photos have both regions");
+    assert!(
+        right as f64 >= 0.8 * tried as f64,
+        "the area held the labelled scalp and not the hair on {right} of {tried} photos"
+    );
+}

@@ -75,6 +75,10 @@ pub struct SegCluster {
     pub class: ClusterClass,
 }
 
+/// Confidence from which the separation is sure: calibrated on the labelled real photos
+/// (`tests/real_photos.rs` holds sure answers to being right).
+pub const SURE: f32 = 0.8;
+
 /// Result of the automatic separation.
 #[derive(Debug, Clone)]
 pub struct AutoSeparation {

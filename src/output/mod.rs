@@ -23,7 +23,7 @@ pub use build::*;
 pub use text::*;
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The command that printed a document (its `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -796,6 +796,9 @@ pub struct PreviewOut {
     pub scale_source: String,
     /// The treated area: `[x, y, w, h]` in pixels, or null for a mask.
     pub region: Option<[u32; 4]>,
+    /// Where the treated area came from: `region`, `mask`, or `found` (where the scalp shows
+    /// through the hair, with the warning `area_found`).
+    pub area_source: String,
     /// Treated area, mm².
     pub area_mm2: f64,
     /// Dots drawn.

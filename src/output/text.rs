@@ -408,7 +408,11 @@ pub fn render_answer(o: &Output, color: bool) -> Option<String> {
             )
         };
     }
-    if let Some(seg) = o.segmentation.as_ref().filter(|g| g.confidence < 0.8) {
+    if let Some(seg) = o
+        .segmentation
+        .as_ref()
+        .filter(|g| g.confidence < f64::from(crate::analysis::segment::SURE))
+    {
         let _ = writeln!(
             s,
             "  {} the hair/scalp separation of this photo is unsure (confidence {:.2}): check \
@@ -772,8 +776,19 @@ pub fn render_preview(p: &PreviewOut) -> String {
     );
     let _ = writeln!(
         s,
-        "  scale {:.2} px/mm ({}); dot colour on the scalp target L* {:.1} a* {:.1} b* {:.1}",
-        p.px_per_mm, p.scale_source, p.dot_lab[0], p.dot_lab[1], p.dot_lab[2]
+        "  area {}; scale {:.2} px/mm ({})",
+        match p.area_source.as_str() {
+            "found" => "found where the scalp shows (check it: see the warning)",
+            "mask" => "from the mask",
+            _ => "the region given",
+        },
+        p.px_per_mm,
+        p.scale_source
+    );
+    let _ = writeln!(
+        s,
+        "  dot colour on the scalp target L* {:.1} a* {:.1} b* {:.1}",
+        p.dot_lab[0], p.dot_lab[1], p.dot_lab[2]
     );
     for w in &p.warnings {
         let _ = writeln!(s, "warning: {w}");

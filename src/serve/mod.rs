@@ -789,7 +789,7 @@ fn previewed(
         cat,
         &p.catalog_path,
         &pipeline::PreviewRequest {
-            area: crate::preview::Area::Rect(Region::from(area)),
+            area: Some(crate::preview::Area::Rect(Region::from(area))),
             px_per_mm: a.px_per_mm,
             ink_id: a.ink.clone(),
             dilution: a.dilution,

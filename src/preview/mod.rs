@@ -10,6 +10,8 @@
 //! hair (nearer the hair target than the scalp target) are left alone, and every pixel
 //! outside the treated area is left byte for byte.
 
+pub mod thinning;
+
 use image::{GrayImage, RgbImage};
 
 use crate::color::{delta_e00, lab_to_linear, linear_to_lab, Lab, LinRgb};
@@ -121,6 +123,14 @@ pub struct Rendered {
 
 /// Distance from (x, y) to a polyline, in the polyline's units (infinite for none).
 fn distance_to_polyline(line: &[(f64, f64)], x: f64, y: f64) -> f64 {
+    nearest_on_polyline(line, x, y).0
+}
+
+/// The distance from (x, y) to a polyline (pixels), and the side it lies on: the sign of the
+/// cross product of the nearest segment's direction with the way to the point (image axes:
+/// positive is to the right of the direction of travel, seen on screen). Past an end the
+/// nearest segment is extended, so each side is a whole part of the photo.
+pub(crate) fn nearest_on_polyline(line: &[(f64, f64)], x: f64, y: f64) -> (f64, f64) {
     line.windows(2)
         .map(|w| {
             let ((ax, ay), (bx, by)) = (w[0], w[1]);
@@ -131,9 +141,10 @@ fn distance_to_polyline(line: &[(f64, f64)], x: f64, y: f64) -> f64 {
             } else {
                 0.0
             };
-            (x - ax - t * dx).hypot(y - ay - t * dy)
+            let d = (x - ax - t * dx).hypot(y - ay - t * dy);
+            (d, (dx * (y - ay) - dy * (x - ax)).signum())
         })
-        .fold(f64::INFINITY, f64::min)
+        .fold((f64::INFINITY, 0.0), |a, b| if b.0 < a.0 { b } else { a })
 }
 
 /// Where a point lies across the hairline zone: 0 on the line, 1 at its back edge and
