@@ -542,10 +542,16 @@ pub struct PreviewArgs {
     /// (white) are treated.
     #[arg(long, value_name = "MASK.png")]
     mask: Option<PathBuf>,
-    /// Photo scale, pixels per millimetre [default: the photo's longer side taken as 200 mm,
-    /// with a warning].
+    /// Photo scale, pixels per millimetre [default: from --card-pitch, else the photo's
+    /// longer side taken as 200 mm, with a warning].
     #[arg(long, value_name = "PX_PER_MM", value_parser = parse_positive("--scale", 0.5, 1000.0))]
     scale: Option<f64>,
+    /// Read the scale from the ColorChecker in the photo (held at the scalp's distance): the
+    /// distance between neighbouring patch centres on your card, mm, measured once with a
+    /// ruler.
+    #[arg(long, value_name = "MM", conflicts_with = "scale",
+          value_parser = parse_positive("--card-pitch", 1.0, 100.0))]
+    card_pitch: Option<f64>,
     /// A hairline to design: X1,Y1,X2,Y2,… in pixels (a polyline of two points or more),
     /// drawn from the patient's right temple to the left (on a face-on photo: left to right,
     /// the scalp above). Behind it the density rises from 30 % to full and the dots grow from
@@ -1118,6 +1124,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
         &pipeline::PreviewRequest {
             area,
             px_per_mm: p.scale,
+            card_pitch_mm: p.card_pitch,
             ink_id: p.ink.clone(),
             dilution: p.dilution,
             month: p.month,

@@ -420,8 +420,11 @@ pub struct PreviewRequest {
     /// The treated area (`None`: found where the scalp shows through the hair, see
     /// [`crate::preview::thinning`], when the separation is sure).
     pub area: Option<crate::preview::Area>,
-    /// Photo scale, pixels per mm (`None`: estimated, with a warning).
+    /// Photo scale, pixels per mm (`None`: from a card, or estimated with a warning).
     pub px_per_mm: Option<f64>,
+    /// The distance between neighbouring patch centres of the colour card in the photo, mm:
+    /// the scale is read from the card (`px_per_mm` must be `None`).
+    pub card_pitch_mm: Option<f64>,
     /// The ink to draw (`None`: the best of the ranking).
     pub ink_id: Option<String>,
     /// Its dilution, parts diluent per part ink (`None`: the ranking's best for it).
@@ -515,9 +518,21 @@ pub fn preview(
     let photo = crate::input::Photo::load(photo_path, opts.limits)?;
     let rgb = photo.image.to_rgb8();
     let (w, h) = rgb.dimensions();
-    let (px_per_mm, scale_source) = match req.px_per_mm {
-        Some(s) => (s, "given"),
-        None => {
+    let (px_per_mm, scale_source) = match (req.px_per_mm, req.card_pitch_mm) {
+        (Some(s), _) => (s, "given"),
+        (None, Some(pitch_mm)) => {
+            let det = crate::calibration::detect(&photo).map_err(|_| crate::Error::Analysis {
+                path: Some(photo_path.to_path_buf()),
+                message: format!(
+                    "{}: --card-pitch: no ColorChecker found in the photo to read the scale \
+                     from (the whole card must show, in focus and out of glare); give --scale \
+                     PX_PER_MM instead",
+                    photo_path.display()
+                ),
+            })?;
+            (det.pitch_px() / pitch_mm, "card")
+        }
+        (None, None) => {
             let s = f64::from(w.max(h)) / crate::preview::ASSUMED_LONG_SIDE_MM;
             warnings.push(crate::warning::Warning::new(
                 crate::warning::WarningCode::ScaleEstimated,

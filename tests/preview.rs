@@ -599,3 +599,89 @@ fn the_area_is_found_where_the_scalp_shows_and_refused_when_unsure() {
     );
     assert_eq!(std::fs::read(&src).expect("photo"), before);
 }
+
+/// `--card-pitch`: the scale is read from the ColorChecker in the photo. The truth is the
+/// scene's: a card of 36 px between patch centres, turned 15° with a mild perspective, beside
+/// a patch of skin and a band of hair; with a pitch of 9 mm the scale is 4 px/mm.
+#[test]
+fn the_scale_is_read_from_a_card_in_the_photo() {
+    use smpmatch::color::Lab;
+    use smpmatch::synth::CardScene;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut scene = CardScene::new();
+    scene.centre = [210.0, 350.0];
+    scene.pitch = 36.0;
+    scene.angle_deg = 15.0;
+    scene.perspective = [0.01, -0.005];
+    scene.swatches = vec![
+        ([440, 20, 440, 80], Lab::new(22.0, 2.0, 3.0)),
+        ([440, 120, 440, 560], lab_of(SKIN)),
+    ];
+    let src = dir.path().join("card_and_head.png");
+    scene.render().save(&src).expect("png");
+    let v = |extra: &[&str]| {
+        let out = dir.path().join("p.png");
+        let mut args = vec![
+            "preview",
+            src.to_str().expect("utf8"),
+            "-c",
+            CATALOG,
+            "--hair-region",
+            "460,30,300,60",
+            "--scalp-region",
+            "460,140,300,300",
+            "--region",
+            "500,200,300,300",
+            "--out",
+            out.to_str().expect("utf8"),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = v(&["--card-pitch", "9"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j = json_stdout(&o);
+    assert_eq!(j["scale_source"], "card");
+    let s = j["px_per_mm"].as_f64().expect("scale");
+    eprintln!("scale from the card: {s} px/mm (4 set)");
+    assert!((s / 4.0 - 1.0).abs() < 0.02, "{s} px/mm, 4 expected");
+    assert!(!j["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w["code"] == "scale_estimated"));
+    // --card-pitch with --scale is a usage error; a photo with no card says so (exit 5).
+    assert_eq!(
+        v(&["--card-pitch", "9", "--scale", "4"]).status.code(),
+        Some(2)
+    );
+    let plain = dir.path().join("plain.png");
+    image::RgbImage::from_fn(400, 300, |x, _| {
+        image::Rgb(if x < 100 { HAIR } else { SKIN })
+    })
+    .save(&plain)
+    .expect("png");
+    let o = run(&[
+        "preview",
+        plain.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "10,10,80,80",
+        "--region",
+        "150,20,200,200",
+        "--scalp-region",
+        "300,200,80,80",
+        "--card-pitch",
+        "9",
+        "--out",
+        dir.path().join("q.png").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(5));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("plain.png") && said.contains("--scale"),
+        "{said}"
+    );
+}

@@ -295,6 +295,32 @@ fn find_regions(img: &LinearImage) -> Vec<Region> {
     out
 }
 
+impl Detection {
+    /// The mean distance between neighbouring patch centres in the photo, pixels (over all
+    /// 38 neighbouring pairs, so a mild perspective averages out): with the card's pitch in
+    /// millimetres, the photo's scale where the card is.
+    pub fn pitch_px(&self) -> f64 {
+        let h = &self.homography;
+        let d = |a: Point, b: Point| (a[0] - b[0]).hypot(a[1] - b[1]);
+        let mut sum = 0.0;
+        let mut n = 0;
+        for r in 0..4 {
+            for c in 0..6 {
+                let p = h.apply([f64::from(c), f64::from(r)]);
+                if c < 5 {
+                    sum += d(p, h.apply([f64::from(c + 1), f64::from(r)]));
+                    n += 1;
+                }
+                if r < 3 {
+                    sum += d(p, h.apply([f64::from(c), f64::from(r + 1)]));
+                    n += 1;
+                }
+            }
+        }
+        sum / f64::from(n)
+    }
+}
+
 /// Find the card automatically.
 pub fn detect(photo: &Photo) -> Result<Detection> {
     detect_in(photo, &photo.linear_downsampled(DETECT_SIDE))

@@ -792,7 +792,8 @@ pub struct PreviewOut {
     pub dot_diameter_mm: f64,
     /// Photo scale, pixels per mm.
     pub px_per_mm: f64,
-    /// `given` (`--scale`) or `estimated` (the photo's longer side taken as 200 mm).
+    /// `given` (`--scale`), `card` (`--card-pitch`: read from the ColorChecker in the photo)
+    /// or `estimated` (the photo's longer side taken as 200 mm).
     pub scale_source: String,
     /// The treated area: `[x, y, w, h]` in pixels, or null for a mask.
     pub region: Option<[u32; 4]>,

@@ -791,6 +791,7 @@ fn previewed(
         &pipeline::PreviewRequest {
             area: Some(crate::preview::Area::Rect(Region::from(area))),
             px_per_mm: a.px_per_mm,
+            card_pitch_mm: None,
             ink_id: a.ink.clone(),
             dilution: a.dilution,
             month: 0.0,
