@@ -57,7 +57,7 @@ pub enum Command {
     Predict(PredictArgs),
     /// Draw the recommended ink's healed dots on the patient's own photo (a consultation
     /// preview, PNG).
-    Preview(PreviewArgs),
+    Preview(Box<PreviewArgs>),
     /// Fit a colour correction from a photo of a ColorChecker Classic 24; write a profile.
     Calibrate(CalibrateArgs),
     /// Catalog tools.
@@ -558,6 +558,10 @@ pub struct PreviewArgs {
     /// 70 % to full size over 10 mm; a found area stops at it (docs/model.md § 14).
     #[arg(long, value_name = "X1,Y1,X2,Y2,…", value_parser = parse_polyline)]
     hairline: Option<Polyline>,
+    /// The crown's whorl centre: X,Y in pixels. Around it, over 20 mm, the dots follow a
+    /// spiral and leave more scalp at the centre (assumptions, docs/model.md § 14).
+    #[arg(long, value_name = "X,Y", value_parser = parse_point)]
+    crown: Option<(f64, f64)>,
     /// Months after healing to show (0 = healed; dots fade and spread as the model says).
     #[arg(long, value_name = "MONTHS", default_value_t = 0.0,
           value_parser = parse_positive("--month", 0.0, 240.0))]
@@ -656,6 +660,24 @@ fn parse_polyline(s: &str) -> std::result::Result<Polyline, String> {
         ));
     }
     Ok(Polyline(v.chunks(2).map(|c| (c[0], c[1])).collect()))
+}
+
+/// A point, `X,Y` (pixels).
+fn parse_point(s: &str) -> std::result::Result<(f64, f64), String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("{s:?} is not a point X,Y in pixels"))?;
+    match v[..] {
+        [x, y] => Ok((x, y)),
+        _ => Err(format!("{s:?} is not a point X,Y in pixels")),
+    }
 }
 
 /// A calendar day, `YYYY-MM-DD`.
@@ -907,7 +929,7 @@ pub fn run(cli: Cli) -> Result<Printed> {
         Command::Batch(b) => batch::run(b, cli.quiet),
         Command::DeltaE(d) => run_delta_e(d),
         Command::Predict(p) => run_predict(p),
-        Command::Preview(p) => run_preview(p),
+        Command::Preview(p) => run_preview(*p),
         Command::Calibrate(c) => run_calibrate(c),
         Command::Serve(s) => serve::run_serve(s, cli.quiet),
         Command::Record(r) => serve::run_record(r),
@@ -1130,6 +1152,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             month: p.month,
             seed: p.photos.analysis.seed,
             hairline: p.hairline.clone().map(|h| h.0).unwrap_or_default(),
+            crown: p.crown,
             frame_months: if report_out.is_some() {
                 smpmatch::preview::REPORT_MONTHS.to_vec()
             } else {

@@ -435,6 +435,8 @@ pub struct PreviewRequest {
     pub seed: u64,
     /// A hairline polyline, pixels (empty: none).
     pub hairline: Vec<(f64, f64)>,
+    /// The crown's whorl centre, pixels (`None`: none).
+    pub crown: Option<(f64, f64)>,
     /// More months to draw as frames (for a report), besides `month`.
     pub frame_months: Vec<f64>,
 }
@@ -597,6 +599,7 @@ pub fn preview(
         hair: in_photo_colours(m.targets.hair),
         seed: req.seed,
         hairline: req.hairline.clone(),
+        crown: req.crown,
     };
     let in_photo = |e: crate::Error| match e {
         crate::Error::Usage { message } => {
@@ -648,6 +651,8 @@ pub fn preview(
         hair_pixels_kept: r.hair_pixels_kept,
         hairline_zone_mm: (!req.hairline.is_empty()).then_some(crate::preview::HAIRLINE_ZONE_MM),
         dots_in_hairline_zone: r.dots_in_hairline_zone,
+        crown_radius_mm: req.crown.map(|_| crate::preview::CROWN_RADIUS_MM),
+        dots_in_crown: r.dots_in_crown,
         warnings,
     };
     drop(setup);

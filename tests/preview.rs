@@ -64,6 +64,8 @@ struct Dot {
     pixels: usize,
     /// Mean row.
     mean_y: u64,
+    /// Mean column.
+    mean_x: u64,
 }
 
 /// The dots drawn: connected groups of pixels that differ between the photos.
@@ -84,6 +86,7 @@ fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<Dot> {
                 darkest: after.get_pixel(x, y).0,
                 pixels: 0,
                 mean_y: 0,
+                mean_x: 0,
             };
             while let Some((px, py)) = stack.pop() {
                 let p = after.get_pixel(px, py).0;
@@ -92,6 +95,7 @@ fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<Dot> {
                 }
                 dot.pixels += 1;
                 dot.mean_y += u64::from(py);
+                dot.mean_x += u64::from(px);
                 let n = [
                     (px.wrapping_sub(1), py),
                     (px + 1, py),
@@ -106,6 +110,7 @@ fn dots(before: &image::RgbImage, after: &image::RgbImage) -> Vec<Dot> {
                 }
             }
             dot.mean_y /= dot.pixels as u64;
+            dot.mean_x /= dot.pixels as u64;
             out.push(dot);
         }
     }
@@ -684,4 +689,74 @@ fn the_scale_is_read_from_a_card_in_the_photo() {
         said.contains("plain.png") && said.contains("--scale"),
         "{said}"
     );
+}
+
+/// `--crown X,Y`: around the whorl's centre the dots follow a spiral arm along which fewer are
+/// kept, most at the centre (docs/model.md § 14: a one-armed Archimedean spiral, 8 mm between
+/// turns, up to 60 % left out at the centre, none from 20 mm). Counted on the drawing: near
+/// the centre the sparse arm holds clearly fewer dots per cm² than the dense side, and past
+/// 20 mm the density is the one asked.
+#[test]
+fn a_crown_whorl_leaves_a_sparser_spiral_at_its_centre() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let img = image::RgbImage::from_fn(600, 600, |x, y| {
+        image::Rgb(if x < 60 && y < 60 { HAIR } else { SKIN })
+    });
+    let src = dir.path().join("crown.png");
+    img.save(&src).expect("png");
+    let out = dir.path().join("p.png");
+    let o = run(&[
+        "preview",
+        src.to_str().expect("utf8"),
+        "-c",
+        CATALOG,
+        "--hair-region",
+        "5,5,50,50",
+        "--scalp-region",
+        "300,50,200,40",
+        "--region",
+        "60,60,540,540",
+        "--scale",
+        "10",
+        "--density",
+        "80",
+        "--crown",
+        "330,330",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json_stdout(&o);
+    assert_eq!(v["crown_radius_mm"], 20.0);
+    let after = image::open(&out).expect("preview").to_rgb8();
+    // Arm value (1 on the sparse arm, 0 opposite) and radius (mm) of a pixel.
+    let at = |x: f64, y: f64| {
+        let (dx, dy) = (x - 330.0, y - 330.0);
+        let r = dx.hypot(dy) / 10.0;
+        let phase = dy.atan2(dx) - std::f64::consts::TAU * r / 8.0;
+        (0.5 + 0.5 * phase.cos(), r)
+    };
+    let sparse = |x: f64, y: f64| at(x, y).0 > 0.75 && at(x, y).1 < 10.0;
+    let dense = |x: f64, y: f64| at(x, y).0 < 0.25 && at(x, y).1 < 10.0;
+    let outside = |x: f64, y: f64| at(x, y).1 > 21.0;
+    let per_cm2 = |class: &dyn Fn(f64, f64) -> bool| {
+        let area_px = (60..600)
+            .flat_map(|y| (60..600).map(move |x| (x, y)))
+            .filter(|&(x, y)| class(f64::from(x) + 0.5, f64::from(y) + 0.5))
+            .count();
+        let n = dots(&img, &after)
+            .iter()
+            .filter(|d| class(d.mean_x as f64 + 0.5, d.mean_y as f64 + 0.5))
+            .count();
+        n as f64 / (area_px as f64 / 10_000.0)
+    };
+    let (s, d, f) = (per_cm2(&sparse), per_cm2(&dense), per_cm2(&outside));
+    eprintln!("dots/cm²: sparse arm {s:.1}, dense side {d:.1}, past the whorl {f:.1} (80 asked)");
+    assert!(s < 0.8 * d, "sparse arm {s:.1} vs dense side {d:.1} dots/cm²");
+    assert!((f / 80.0 - 1.0).abs() < 0.1, "{f:.1} dots/cm² past the whorl");
+    // The whorl leaves some out, and not most.
+    let disc = std::f64::consts::PI * 4.0 * 80.0;
+    let n = v["dots_in_crown"].as_f64().expect("count");
+    assert!(n < 0.95 * disc && n > 0.6 * disc, "{n} dots in the crown of {disc:.0}");
 }

@@ -819,6 +819,10 @@ pub struct PreviewOut {
     pub hairline_zone_mm: Option<f64>,
     /// Dots drawn in that zone (sparser and smaller toward the line).
     pub dots_in_hairline_zone: usize,
+    /// With `--crown`: the radius of the whorl drawn around it, mm; null without.
+    pub crown_radius_mm: Option<f64>,
+    /// Dots drawn within that radius.
+    pub dots_in_crown: usize,
     /// Warnings: the match's, and the scale's when estimated.
     pub warnings: Vec<crate::warning::Warning>,
 }

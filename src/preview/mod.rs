@@ -39,6 +39,19 @@ pub const HAIRLINE_DENSITY_AT_LINE: f64 = 0.3;
 /// linearly to 1 across the zone. **Assumption**.
 pub const HAIRLINE_DOT_AT_LINE: f64 = 0.7;
 
+/// Radius of the whorl drawn around `--crown`, mm. **Assumption**: the crown's whorl, where
+/// hair fans out from one point and the scalp shows more, spans 2–4 cm; no measured figure was
+/// found.
+pub const CROWN_RADIUS_MM: f64 = 20.0;
+
+/// Share of the dots left out at the whorl's centre along its sparse arm, falling to none at
+/// [`CROWN_RADIUS_MM`]. **Assumption**: practitioners leave the swirl irregular and lighter
+/// at its centre rather than fill the crown evenly.
+pub const CROWN_THINNING: f64 = 0.6;
+
+/// Radial distance between turns of the whorl's spiral arm, mm. **Assumption**.
+pub const CROWN_TURN_MM: f64 = 8.0;
+
 /// Months a consultation report shows the preview at (besides "before").
 pub const REPORT_MONTHS: [f64; 3] = [0.0, 12.0, 36.0];
 
@@ -102,6 +115,8 @@ pub struct Spec {
     /// A hairline, as a polyline in pixels (empty: none): density and dot size are graded
     /// over [`HAIRLINE_ZONE_MM`] from it.
     pub hairline: Vec<(f64, f64)>,
+    /// The crown's whorl centre, pixels (`None`: none): dots around it follow [`whorl_keep`].
+    pub crown: Option<(f64, f64)>,
 }
 
 /// What was rendered.
@@ -119,6 +134,8 @@ pub struct Rendered {
     pub hair_pixels_kept: usize,
     /// Dots drawn within [`HAIRLINE_ZONE_MM`] of the hairline (0 without one).
     pub dots_in_hairline_zone: usize,
+    /// Dots drawn within [`CROWN_RADIUS_MM`] of the crown's whorl centre (0 without one).
+    pub dots_in_crown: usize,
 }
 
 /// Distance from (x, y) to a polyline, in the polyline's units (infinite for none).
@@ -154,6 +171,26 @@ pub fn hairline_depth(spec: &Spec, x: f64, y: f64) -> f64 {
     (d_mm / HAIRLINE_ZONE_MM).clamp(0.0, 1.0)
 }
 
+/// The share of the density kept at (x, y) around a whorl centre: a one-armed spiral
+/// (Archimedean, [`CROWN_TURN_MM`] between turns, turning the way of most crowns, clockwise
+/// seen from above) along which up to [`CROWN_THINNING`] of the dots are left out, most at the
+/// centre and none from [`CROWN_RADIUS_MM`] out; 1 without a crown. So the crown reads as a
+/// swirl that shows more scalp at its centre, not as an even fill or as rings.
+pub fn whorl_keep(spec: &Spec, x: f64, y: f64) -> f64 {
+    let Some((cx, cy)) = spec.crown else {
+        return 1.0;
+    };
+    let (dx, dy) = (x - cx, y - cy);
+    let r_mm = dx.hypot(dy) / spec.px_per_mm;
+    if r_mm >= CROWN_RADIUS_MM {
+        return 1.0;
+    }
+    // Image y points down, so atan2(dy, dx) grows clockwise on screen.
+    let phase = dy.atan2(dx) - std::f64::consts::TAU * r_mm / CROWN_TURN_MM;
+    let arm = 0.5 + 0.5 * phase.cos();
+    1.0 - CROWN_THINNING * arm * (1.0 - r_mm / CROWN_RADIUS_MM)
+}
+
 /// A uniform number in [0, 1) from a cell and a seed (SplitMix64 of both).
 fn unit(seed: u64, i: u64, j: u64, k: u64) -> f64 {
     let z = crate::numeric::splitmix64(
@@ -173,7 +210,8 @@ pub const MIN_SEPARATION: f64 = 1.1;
 /// diameters from every neighbour (tried [`PLACEMENT_TRIES`] times; a cell where no place is
 /// clear stays empty, and the density drawn is reported). Behind a hairline the density and
 /// the dot size are graded ([`hairline_depth`]): each dot is kept with the zone's share of the
-/// density, and its size share is returned as the third value.
+/// density, and its size share is returned as the third value. Around a crown's whorl centre
+/// the share kept is [`whorl_keep`]'s as well.
 pub fn dot_centres(spec: &Spec) -> Vec<(f64, f64, f64)> {
     let (x0, y0, x1, y1) = spec.area.bounds();
     // Cell side so that one dot per cell gives the density: 100 mm² per cm².
@@ -210,7 +248,8 @@ pub fn dot_centres(spec: &Spec) -> Vec<(f64, f64, f64)> {
         .filter(|&(_, x, y)| spec.area.contains(x as u32, y as u32))
         .filter_map(|(k, x, y)| {
             let t = hairline_depth(spec, x, y);
-            let keep = HAIRLINE_DENSITY_AT_LINE + (1.0 - HAIRLINE_DENSITY_AT_LINE) * t;
+            let keep = (HAIRLINE_DENSITY_AT_LINE + (1.0 - HAIRLINE_DENSITY_AT_LINE) * t)
+                * whorl_keep(spec, x, y);
             (unit(spec.seed, k as u64, 0, 1 << 20) < keep).then_some((
                 x,
                 y,
@@ -323,6 +362,12 @@ pub fn render(photo: &RgbImage, spec: &Spec) -> Result<Rendered> {
         pixels_changed: changed,
         hair_pixels_kept: hair_kept,
         dots_in_hairline_zone: centres.iter().filter(|c| c.2 < 1.0).count(),
+        dots_in_crown: spec.crown.map_or(0, |(cx, cy)| {
+            centres
+                .iter()
+                .filter(|c| (c.0 - cx).hypot(c.1 - cy) < CROWN_RADIUS_MM * spec.px_per_mm)
+                .count()
+        }),
     })
 }
 

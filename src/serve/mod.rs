@@ -797,6 +797,7 @@ fn previewed(
             month: 0.0,
             seed: crate::analysis::tones::ToneOptions::default().seed,
             hairline: Vec::new(),
+            crown: None,
             frame_months,
         },
     )?;
