@@ -1048,23 +1048,6 @@ fn run_match(m: MatchArgs, quiet: bool) -> Result<Printed> {
     }))
 }
 
-/// The bounding box of the pixels a preview changed (for a mask's report crop).
-fn mask_bounds(before: &image::RgbImage, after: &image::RgbImage) -> (u32, u32, u32, u32) {
-    let (w, h) = before.dimensions();
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-    for (x, y, p) in after.enumerate_pixels() {
-        if p != before.get_pixel(x, y) {
-            (x0, y0) = (x0.min(x), y0.min(y));
-            (x1, y1) = (x1.max(x + 1), y1.max(y + 1));
-        }
-    }
-    if x1 <= x0 || y1 <= y0 {
-        (0, 0, w, h)
-    } else {
-        (x0, y0, x1, y1)
-    }
-}
-
 /// Largest mask file read, bytes.
 const MAX_MASK_BYTES: u64 = 256 << 20;
 
@@ -1183,12 +1166,8 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
     }
     if let Some(path) = &report_out {
         // The treated part with a quarter of its size around it, before and at each month.
-        let (x0, y0, x1, y1) = match &r.area {
-            smpmatch::preview::Area::Rect(reg) => (reg.x, reg.y, reg.x + reg.w, reg.y + reg.h),
-            smpmatch::preview::Area::Mask(_) => mask_bounds(&r.original, &r.image),
-        };
         let (w, h) = r.original.dimensions();
-        let [cx, cy, cw, ch] = smpmatch::preview::margin_box([x0, y0, x1 - x0, y1 - y0], w, h);
+        let [cx, cy, cw, ch] = smpmatch::preview::margin_box(r.area.bounding_box(), w, h);
         let previews = r.captioned(|img| image::imageops::crop_imm(img, cx, cy, cw, ch).to_image());
         let setup = r.matched.setup(&cat);
         visual::write(

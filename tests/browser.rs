@@ -357,14 +357,25 @@ fn the_whole_flow_in_headless_chromium() {
     let best_id = best_id.as_str().expect("an id").to_string();
     d.screenshot(&shots.join("desktop-ranking.png"));
 
-    // 4. The treated area and the preview; the slider moves by keyboard.
+    // 4. Without a drawn area the preview finds where the scalp shows (the skin band, read
+    // with the regions drawn) and says so; then the treated area drawn, and the preview; the
+    // slider moves by keyboard.
+    d.click("#preview-btn");
+    d.until(
+        "the preview of the area found",
+        "return !document.getElementById('preview-out').hidden && document.getElementById('preview-note').textContent.includes('Area found where the scalp shows');",
+    );
+    assert_eq!(
+        d.js("return state.frames.preview.area_source;"),
+        json!("found")
+    );
     d.click("input[name=tool][value=area]");
     d.drag((380.0, 60.0), (560.0, 240.0), 600.0);
     d.keys("#scale", "4");
     d.click("#preview-btn");
     d.until(
         "the preview",
-        "return !document.getElementById('preview-out').hidden && document.getElementById('after').src.startsWith('data:image/png');",
+        "return !document.getElementById('preview-out').hidden && document.getElementById('after').src.startsWith('data:image/png') && state.frames.preview.area_source === 'region';",
     );
     let healed = d.js("return document.getElementById('after').src;");
     d.keys("#month", "\u{E014}\u{E014}\u{E014}\u{E014}"); // four ArrowRight

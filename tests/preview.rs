@@ -753,10 +753,19 @@ fn a_crown_whorl_leaves_a_sparser_spiral_at_its_centre() {
     };
     let (s, d, f) = (per_cm2(&sparse), per_cm2(&dense), per_cm2(&outside));
     eprintln!("dots/cm²: sparse arm {s:.1}, dense side {d:.1}, past the whorl {f:.1} (80 asked)");
-    assert!(s < 0.8 * d, "sparse arm {s:.1} vs dense side {d:.1} dots/cm²");
-    assert!((f / 80.0 - 1.0).abs() < 0.1, "{f:.1} dots/cm² past the whorl");
+    assert!(
+        s < 0.8 * d,
+        "sparse arm {s:.1} vs dense side {d:.1} dots/cm²"
+    );
+    assert!(
+        (f / 80.0 - 1.0).abs() < 0.1,
+        "{f:.1} dots/cm² past the whorl"
+    );
     // The whorl leaves some out, and not most.
     let disc = std::f64::consts::PI * 4.0 * 80.0;
     let n = v["dots_in_crown"].as_f64().expect("count");
-    assert!(n < 0.95 * disc && n > 0.6 * disc, "{n} dots in the crown of {disc:.0}");
+    assert!(
+        n < 0.95 * disc && n > 0.6 * disc,
+        "{n} dots in the crown of {disc:.0}"
+    );
 }

@@ -231,8 +231,30 @@ fn the_preview_follows_ink_dilution_and_month() {
     // 50 mm × 33 mm at 100 dots/cm²: within a tenth of 1 667 dots.
     let dots = undiluted["preview"]["dots"].as_f64().expect("dots");
     assert!((dots - 1667.0).abs() < 167.0, "{dots}");
+    // No treated area drawn: found where the scalp shows (the separation of this sample is
+    // sure), and said.
     let r = s.post_json("/api/preview", &json!({ "photo": sha }));
-    assert_eq!(r.status, 400, "no treated area");
+    assert_eq!(r.status, 200, "no treated area: it is found");
+    let found = r.json();
+    assert_eq!(found["preview"]["area_source"], "found");
+    assert!(found["preview"]["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w["code"] == "area_found"));
+    // A real photo whose reading is unsure: the area is asked for in the page's words.
+    let real =
+        s.upload("tests/real/photos/train_1-Back_jpg.rf.27145bb778371ad2e7d1bdbd56f8dfe1.jpg");
+    let r = s.post_json("/api/preview", &json!({ "photo": real }));
+    assert_eq!(r.json()["error"]["kind"], "analysis");
+    let msg = r.json()["error"]["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        msg.contains("“Treated area” tool") && !msg.contains("--region"),
+        "{msg}"
+    );
     let r = s.post_json(
         "/api/preview",
         &json!({ "photo": sha, "area": [1100, 800, 300, 300] }),

@@ -84,6 +84,12 @@ impl Area {
         }
     }
 
+    /// The bounding box `[x, y, w, h]`, pixels (for a report's crop).
+    pub fn bounding_box(&self) -> [u32; 4] {
+        let (x0, y0, x1, y1) = self.bounds();
+        [x0, y0, x1 - x0, y1 - y0]
+    }
+
     /// Whether pixel (x, y) is in the treated area.
     fn contains(&self, x: u32, y: u32) -> bool {
         match self {

@@ -778,9 +778,6 @@ fn previewed(
     frame_months: Vec<f64>,
 ) -> Result<(Prepared, pipeline::Previewed)> {
     let p = prepare(s, a)?;
-    let area = a
-        .area
-        .ok_or_else(|| Error::usage("draw the treated area first"))?;
     let cat = &s.cfg.catalogs[p.catalog_index].1;
     let r = pipeline::preview(
         &p.sel,
@@ -789,7 +786,7 @@ fn previewed(
         cat,
         &p.catalog_path,
         &pipeline::PreviewRequest {
-            area: Some(crate::preview::Area::Rect(Region::from(area))),
+            area: a.area.map(|r| crate::preview::Area::Rect(Region::from(r))),
             px_per_mm: a.px_per_mm,
             card_pitch_mm: None,
             ink_id: a.ink.clone(),
@@ -800,7 +797,19 @@ fn previewed(
             crown: None,
             frame_months,
         },
-    )?;
+    )
+    .map_err(|e| match e {
+        // Not drawn and not found: the page's words, not the command line's.
+        Error::Analysis { path, message } if message.contains("cannot be found automatically") => {
+            Error::Analysis {
+                path,
+                message: "the treated area cannot be found automatically on this photo: draw \
+                          it with the “Treated area” tool, or draw hair and scalp regions first"
+                    .into(),
+            }
+        }
+        e => e,
+    })?;
     Ok((p, r))
 }
 
@@ -823,7 +832,7 @@ async fn do_preview(State(st): State<Shared>, Json(a): Json<Ask>) -> Response {
     match job(&st, move |s| {
         let (_, r) = previewed(s, &a, PREVIEW_MONTHS.to_vec())?;
         let (w, h) = r.original.dimensions();
-        let c = crate::preview::margin_box(a.area.unwrap_or_default(), w, h);
+        let c = crate::preview::margin_box(r.area.bounding_box(), w, h);
         let frames = r
             .frames
             .iter()

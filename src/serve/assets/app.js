@@ -323,8 +323,8 @@ function renderMatch(m, ms) {
 async function preview() {
   const p = photo();
   if (!p) return;
-  if (!p.area) { say("Draw the treated area first (the “Treated area” tool).", true); return; }
-  const extra = { area: p.area };
+  // No drawn area: the server looks for where the scalp shows through the hair.
+  const extra = p.area ? { area: p.area } : {};
   if ($("ink").value) extra.ink = $("ink").value;
   if (num("dilution") !== undefined) extra.dilution = num("dilution");
   if (num("scale") !== undefined) extra.px_per_mm = num("scale");
@@ -339,7 +339,8 @@ async function preview() {
     $("preview-out").hidden = false;
     const o = pv.preview;
     $("preview-note").textContent = `${o.name}, ${o.dilution === 0 ? "undiluted" : "1 part ink : " + o.dilution + " parts diluent"}, ${o.density_per_cm2} dots/cm², ${o.dots} dots drawn; a healed dot is ${pv.delta_e00_dot.toFixed(1)} ΔE00 from the hair` +
-      (o.scale_source === "estimated" ? " — scale estimated: give the scale (px/mm) for true dot sizes." : ".");
+      (o.scale_source === "estimated" ? " — scale estimated: give the scale (px/mm) for true dot sizes." : ".") +
+      (o.area_source === "found" ? " Area found where the scalp shows through the hair: check it, or draw it with the “Treated area” tool." : "");
     showFrame();
     say("Preview ready.");
   } catch (e) {
