@@ -642,10 +642,9 @@ pub enum ProgressArg {
 #[derive(Debug, Clone)]
 pub struct Polyline(Vec<(f64, f64)>);
 
-/// A polyline, `X1,Y1,X2,Y2,…` (pixels, two points or more).
-fn parse_polyline(s: &str) -> std::result::Result<Polyline, String> {
-    let v: Vec<f64> = s
-        .split(',')
+/// Comma-separated pixel coordinates (finite, not negative).
+fn pixel_coordinates(s: &str) -> std::result::Result<Vec<f64>, String> {
+    s.split(',')
         .map(|p| {
             p.trim()
                 .parse::<f64>()
@@ -653,7 +652,12 @@ fn parse_polyline(s: &str) -> std::result::Result<Polyline, String> {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| format!("{s:?}: {p:?} is not a pixel coordinate"))
         })
-        .collect::<std::result::Result<_, _>>()?;
+        .collect()
+}
+
+/// A polyline, `X1,Y1,X2,Y2,…` (pixels, two points or more).
+fn parse_polyline(s: &str) -> std::result::Result<Polyline, String> {
+    let v = pixel_coordinates(s)?;
     if v.len() < 4 || !v.len().is_multiple_of(2) {
         return Err(format!(
             "{s:?}: a hairline is X1,Y1,X2,Y2,… (pairs of pixel coordinates, two points or more)"
@@ -664,17 +668,7 @@ fn parse_polyline(s: &str) -> std::result::Result<Polyline, String> {
 
 /// A point, `X,Y` (pixels).
 fn parse_point(s: &str) -> std::result::Result<(f64, f64), String> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|p| {
-            p.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-        })
-        .collect::<Option<_>>()
-        .ok_or_else(|| format!("{s:?} is not a point X,Y in pixels"))?;
-    match v[..] {
+    match pixel_coordinates(s)?[..] {
         [x, y] => Ok((x, y)),
         _ => Err(format!("{s:?} is not a point X,Y in pixels")),
     }

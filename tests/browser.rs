@@ -173,17 +173,18 @@ impl Driver {
         }
     }
 
-    /// Drag on the drawing canvas from one photo pixel to another (a photo `w` px wide).
-    fn drag(&self, from: (f64, f64), to: (f64, f64), photo_w: f64) {
-        let canvas = self.find("#marks");
-        let b = self.js(
-            "const b = document.getElementById('marks').getBoundingClientRect(); return [b.width, b.height];",
-        );
-        let (bw, bh) = (b[0].as_f64().expect("w"), b[1].as_f64().expect("h"));
-        let k = bw / photo_w;
-        let at = |p: (f64, f64)| ((p.0 * k - bw / 2.0).round(), (p.1 * k - bh / 2.0).round());
-        let (a, z) = (at(from), at(to));
-        let origin = json!({ ELEMENT: canvas });
+    /// The size of the element `css` on the page, CSS pixels.
+    fn size(&self, css: &str) -> (f64, f64) {
+        let b = self.js(&format!(
+            "const b = document.querySelector({css:?}).getBoundingClientRect(); return [b.width, b.height];"
+        ));
+        (b[0].as_f64().expect("w"), b[1].as_f64().expect("h"))
+    }
+
+    /// Press the mouse at `a` and release it at `z`, both offsets from the centre of the
+    /// element `css` (WebDriver's pointer origin), moving over 150 ms.
+    fn press_drag(&self, css: &str, a: (f64, f64), z: (f64, f64)) {
+        let origin = json!({ ELEMENT: self.find(css) });
         self.call(
             "POST",
             "/actions",
@@ -199,29 +200,20 @@ impl Driver {
         );
     }
 
+    /// Drag on the drawing canvas from one photo pixel to another (a photo `w` px wide).
+    fn drag(&self, from: (f64, f64), to: (f64, f64), photo_w: f64) {
+        let (bw, bh) = self.size("#marks");
+        let k = bw / photo_w;
+        let at = |p: (f64, f64)| ((p.0 * k - bw / 2.0).round(), (p.1 * k - bh / 2.0).round());
+        self.press_drag("#marks", at(from), at(to));
+    }
+
     /// Drag the bottom-right corner of an element (a CSS `resize` handle) by `dx` px.
     fn drag_corner(&self, css: &str, dx: f64) {
-        let el = self.find(css);
-        let b = self.js(&format!(
-            "const b = document.querySelector({css:?}).getBoundingClientRect(); return [b.width, b.height];"
-        ));
-        let (bw, bh) = (b[0].as_f64().expect("w"), b[1].as_f64().expect("h"));
-        // Offsets are from the element's centre; the handle is in its last few pixels.
+        let (bw, bh) = self.size(css);
+        // The handle is in the element's last few pixels.
         let (x, y) = ((bw / 2.0 - 4.0).floor(), (bh / 2.0 - 4.0).floor());
-        let origin = json!({ ELEMENT: el });
-        self.call(
-            "POST",
-            "/actions",
-            Some(json!({ "actions": [{
-                "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
-                "actions": [
-                    { "type": "pointerMove", "duration": 0, "origin": origin, "x": x, "y": y },
-                    { "type": "pointerDown", "button": 0 },
-                    { "type": "pointerMove", "duration": 150, "origin": origin, "x": x + dx, "y": y },
-                    { "type": "pointerUp", "button": 0 }
-                ]
-            }]})),
-        );
+        self.press_drag(css, (x, y), (x + dx, y));
     }
 
     /// Nothing on the page is wider than the window; else name the elements reaching
