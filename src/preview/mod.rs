@@ -178,8 +178,8 @@ pub fn hairline_depth(spec: &Spec, x: f64, y: f64) -> f64 {
 }
 
 /// The share of the density kept at (x, y) around a whorl centre: a one-armed spiral
-/// (Archimedean, [`CROWN_TURN_MM`] between turns, turning the way of most crowns, clockwise
-/// seen from above) along which up to [`CROWN_THINNING`] of the dots are left out, most at the
+/// (Archimedean, [`CROWN_TURN_MM`] between turns, winding clockwise outward on the photo, as
+/// most crowns do seen from above: Klar, Genetics 165, 2003) along which up to [`CROWN_THINNING`] of the dots are left out, most at the
 /// centre and none from [`CROWN_RADIUS_MM`] out; 1 without a crown. So the crown reads as a
 /// swirl that shows more scalp at its centre, not as an even fill or as rings.
 pub fn whorl_keep(spec: &Spec, x: f64, y: f64) -> f64 {
