@@ -1135,6 +1135,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
             } else {
                 Vec::new()
             },
+            asker: pipeline::Asker::CommandLine,
         },
     )?;
     let mut buf = std::io::Cursor::new(Vec::new());
@@ -1145,13 +1146,7 @@ fn run_preview(p: PreviewArgs) -> Result<Printed> {
     r.output.written_to = out.given.display().to_string();
     if let Some(a) = &save_area {
         let (w, h) = r.original.dimensions();
-        let mask = match &r.area {
-            smpmatch::preview::Area::Mask(m) => m.clone(),
-            smpmatch::preview::Area::Rect(reg) => image::GrayImage::from_fn(w, h, |x, y| {
-                let inside = x >= reg.x && y >= reg.y && x < reg.x + reg.w && y < reg.y + reg.h;
-                image::Luma([if inside { 255 } else { 0 }])
-            }),
-        };
+        let mask = r.area.to_mask(w, h);
         let mut buf = std::io::Cursor::new(Vec::new());
         mask.write_to(&mut buf, image::ImageFormat::Png)
             .map_err(|e| Error::Internal(format!("PNG encoding: {e}")))?;

@@ -439,6 +439,18 @@ pub struct PreviewRequest {
     pub crown: Option<(f64, f64)>,
     /// More months to draw as frames (for a report), besides `month`.
     pub frame_months: Vec<f64>,
+    /// Whose words ask for the area when it cannot be found.
+    pub asker: Asker,
+}
+
+/// Who asks the technician for what the program cannot find: the command line (its options)
+/// or the web page (its tools).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// `smpmatch preview`: options, and the photo's path.
+    CommandLine,
+    /// `smpmatch serve`'s page: its drawing tools (the stored photo's path means nothing there).
+    Page,
 }
 
 /// A rendered preview and its description.
@@ -553,7 +565,7 @@ pub fn preview(
         Some(a @ crate::preview::Area::Rect(_)) => (a.clone(), "region"),
         Some(a @ crate::preview::Area::Mask(_)) => (a.clone(), "mask"),
         None => {
-            let t = find_thinning(&m, opts, photo_path, &rgb, px_per_mm, &req.hairline)?;
+            let t = find_thinning(&m, opts, photo_path, &rgb, px_per_mm, req)?;
             warnings.push(crate::warning::Warning::new(
                 crate::warning::WarningCode::AreaFound,
                 format!(
@@ -675,16 +687,22 @@ fn find_thinning(
     photo_path: &Path,
     rgb: &image::RgbImage,
     px_per_mm: f64,
-    hairline: &[(f64, f64)],
+    req: &PreviewRequest,
 ) -> Result<crate::preview::thinning::Thinning> {
     use crate::preview::thinning::{find, reader_for, MIN_AREA_MM2};
     let ask = |why: String, more: &str| crate::Error::Analysis {
         path: Some(photo_path.to_path_buf()),
-        message: format!(
-            "{}: the treated area cannot be found automatically: {why}; give it with \
-             --region X,Y,W,H or --mask MASK.png{more}",
-            photo_path.display()
-        ),
+        message: match req.asker {
+            Asker::CommandLine => format!(
+                "{}: the treated area cannot be found automatically: {why}; give it with \
+                 --region X,Y,W,H or --mask MASK.png{more}",
+                photo_path.display()
+            ),
+            Asker::Page => "the treated area cannot be found automatically on this photo: \
+                            draw it with the “Treated area” tool, or draw hair and scalp \
+                            regions first"
+                .into(),
+        },
     };
     let reader = reader_for(&m.analysis, opts.profile.as_ref(), rgb).map_err(|why| {
         ask(
@@ -692,7 +710,7 @@ fn find_thinning(
             ", or show the hair and the scalp with --hair-region and --scalp-region",
         )
     })?;
-    find(rgb, px_per_mm, &reader, hairline).ok_or_else(|| {
+    find(rgb, px_per_mm, &reader, &req.hairline).ok_or_else(|| {
         ask(
             format!(
                 "the scalp does not show through the hair over {} cm² or more",

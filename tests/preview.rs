@@ -34,10 +34,6 @@ fn lab_of(p: [u8; 3]) -> smpmatch::color::Lab {
 
 fn preview(photo: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
-        "preview",
-        photo.to_str().expect("utf8"),
-        "-c",
-        CATALOG,
         "--hair-region",
         "10,10,80,80",
         "--scalp-region",
@@ -46,12 +42,21 @@ fn preview(photo: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> se
         "150,20,200,200",
         "--scale",
         "10",
-        "--out",
-        out.to_str().expect("utf8"),
-        "--json",
     ];
     args.extend_from_slice(extra);
-    let o = run(&args);
+    preview_with(photo, out, &args)
+}
+
+/// `preview PHOTO -c CATALOG ARGS… --out OUT --json`, which must succeed: its JSON.
+fn preview_with(
+    photo: &std::path::Path,
+    out: &std::path::Path,
+    args: &[&str],
+) -> serde_json::Value {
+    let mut all = vec!["preview", photo.to_str().expect("utf8"), "-c", CATALOG];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().expect("utf8"), "--json"]);
+    let o = run(&all);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     json_stdout(&o)
 }
@@ -315,29 +320,24 @@ fn a_hairline_grades_density_and_dot_size_behind_it() {
     // The line along the top of the treated area (y = 110 px, below the hair band); at 10
     // px/mm the zone is 100 px deep: rows 110–210. The full-density band: rows 210–220 is
     // too thin, so the area runs 110–300.
-    let o = run(&[
-        "preview",
-        src.to_str().expect("utf8"),
-        "-c",
-        CATALOG,
-        "--hair-region",
-        "10,10,80,80",
-        "--scalp-region",
-        "300,200,80,80",
-        "--region",
-        "110,110,290,190",
-        "--scale",
-        "10",
-        "--density",
-        "80",
-        "--hairline",
-        "110,110,400,110",
-        "--out",
-        out.to_str().expect("utf8"),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let j = json_stdout(&o);
+    let j = preview_with(
+        &src,
+        &out,
+        &[
+            "--hair-region",
+            "10,10,80,80",
+            "--scalp-region",
+            "300,200,80,80",
+            "--region",
+            "110,110,290,190",
+            "--scale",
+            "10",
+            "--density",
+            "80",
+            "--hairline",
+            "110,110,400,110",
+        ],
+    );
     assert_eq!(j["hairline_zone_mm"], 10.0);
     let before = image::open(&src).expect("photo").to_rgb8();
     let after = image::open(&out).expect("preview").to_rgb8();
@@ -705,29 +705,24 @@ fn a_crown_whorl_leaves_a_sparser_spiral_at_its_centre() {
     let src = dir.path().join("crown.png");
     img.save(&src).expect("png");
     let out = dir.path().join("p.png");
-    let o = run(&[
-        "preview",
-        src.to_str().expect("utf8"),
-        "-c",
-        CATALOG,
-        "--hair-region",
-        "5,5,50,50",
-        "--scalp-region",
-        "300,50,200,40",
-        "--region",
-        "60,60,540,540",
-        "--scale",
-        "10",
-        "--density",
-        "80",
-        "--crown",
-        "330,330",
-        "--out",
-        out.to_str().expect("utf8"),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v = json_stdout(&o);
+    let v = preview_with(
+        &src,
+        &out,
+        &[
+            "--hair-region",
+            "5,5,50,50",
+            "--scalp-region",
+            "300,50,200,40",
+            "--region",
+            "60,60,540,540",
+            "--scale",
+            "10",
+            "--density",
+            "80",
+            "--crown",
+            "330,330",
+        ],
+    );
     assert_eq!(v["crown_radius_mm"], 20.0);
     let after = image::open(&out).expect("preview").to_rgb8();
     // Arm value (1 on the sparse arm, 0 opposite) and radius (mm) of a pixel.

@@ -90,6 +90,16 @@ impl Area {
         [x0, y0, x1 - x0, y1 - y0]
     }
 
+    /// The area as a `w` × `h` mask: 255 inside, 0 outside (`preview --save-area`).
+    pub fn to_mask(&self, w: u32, h: u32) -> GrayImage {
+        match self {
+            Area::Mask(m) => m.clone(),
+            Area::Rect(_) => GrayImage::from_fn(w, h, |x, y| {
+                image::Luma([if self.contains(x, y) { 255 } else { 0 }])
+            }),
+        }
+    }
+
     /// Whether pixel (x, y) is in the treated area.
     fn contains(&self, x: u32, y: u32) -> bool {
         match self {

@@ -258,18 +258,19 @@ pub fn find(
         })
         .collect();
     let share = |n: &[u32; 3], k: usize| n[k] as f32 / (n[0] + n[1] + n[2]).max(1) as f32;
-    // With a hairline, the scalp is on its left as drawn (see [`find`]).
+    // With a hairline, the scalp is on its left as drawn (see [`find`]): each cell's side,
+    // once.
     let c = f64::from(cell);
-    let side = |i: usize| {
-        let (x, y) = (((i % gw) as f64 + 0.5) * c, ((i / gw) as f64 + 0.5) * c);
-        super::nearest_on_polyline(hairline, x, y).1
-    };
-    let behind = (hairline.len() >= 2).then_some(SCALP_SIDE);
-    let treatable = |i: usize| behind.is_none_or(|b| side(i) == b);
+    let treatable: Vec<bool> = (0..counts.len())
+        .map(|i| {
+            let (x, y) = (((i % gw) as f64 + 0.5) * c, ((i / gw) as f64 + 0.5) * c);
+            hairline.len() < 2 || super::nearest_on_polyline(hairline, x, y).1 == SCALP_SIDE
+        })
+        .collect();
     let thin: Vec<bool> = (0..counts.len())
         .map(|i| {
             let n = &counts[i];
-            share(n, 1) >= SCALP_SHOWS && share(n, 2) <= OTHER_MAX && treatable(i)
+            share(n, 1) >= SCALP_SHOWS && share(n, 2) <= OTHER_MAX && treatable[i]
         })
         .collect();
     let head = counts.iter().filter(|n| share(n, 2) <= OTHER_MAX).count();
@@ -277,7 +278,7 @@ pub fn find(
     fill_holes(&mut area, gw, gh);
     area = erode(&dilate(&area, gw, gh), gw, gh);
     for (i, a) in area.iter_mut().enumerate() {
-        *a = *a && treatable(i);
+        *a = *a && treatable[i];
     }
     // Back to pixels: the cell values at the cell centres, interpolated, cut at one half.
     let at = |cx: isize, cy: isize| {
@@ -288,7 +289,6 @@ pub fn find(
             0.0
         }
     };
-    let c = f64::from(cell);
     let mut mask = GrayImage::new(w, h);
     mask.par_chunks_mut(w as usize)
         .enumerate()

@@ -796,20 +796,9 @@ fn previewed(
             hairline: Vec::new(),
             crown: None,
             frame_months,
+            asker: pipeline::Asker::Page,
         },
-    )
-    .map_err(|e| match e {
-        // Not drawn and not found: the page's words, not the command line's.
-        Error::Analysis { path, message } if message.contains("cannot be found automatically") => {
-            Error::Analysis {
-                path,
-                message: "the treated area cannot be found automatically on this photo: draw \
-                          it with the “Treated area” tool, or draw hair and scalp regions first"
-                    .into(),
-            }
-        }
-        e => e,
-    })?;
+    )?;
     Ok((p, r))
 }
 
