@@ -438,6 +438,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             scalp_px = sep.scalp.clone();
             auto = Some(sep);
         }
+        photo.release();
         inputs.push(usage);
     }
     for (role, photos, pool) in [

@@ -11,6 +11,7 @@
 //! it is clearly better than the next, so a wrong patch order is never used silently.
 
 use nalgebra::{DMatrix, Matrix3, Vector3};
+use rayon::prelude::*;
 
 use super::*;
 use crate::color::{linear_to_lab, LinRgb};
@@ -198,9 +199,11 @@ struct Region {
 /// Uniform, compact regions of the downsampled image.
 fn find_regions(img: &LinearImage) -> Vec<Region> {
     let (w, h) = (img.width, img.height);
+    // Rows in parallel (each pixel on its own: the same on any number of threads); the card
+    // check runs beside the separation, and a long serial task there would leave a core idle.
     let lab: Vec<[f32; 3]> = img
         .data
-        .iter()
+        .par_iter()
         .map(|p| {
             let l = linear_to_lab(LinRgb::new(p[0], p[1], p[2]));
             [l.l, l.a, l.b]

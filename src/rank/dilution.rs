@@ -66,6 +66,29 @@ pub(super) fn best_step(score: impl Fn(f64) -> f64, steps: &[f64]) -> (f64, f64)
         })
 }
 
+/// [`best_step`] for a search that only needs the best step exactly when it scores at most
+/// `bound()` (re-read per step; it may only fall). `score(d, limit)` is `None` once the step
+/// is sure to score above `limit`; a step is abandoned above the best step so far or above
+/// the bound. When the best step scores at most the final bound, it and its score are exactly
+/// [`best_step`]'s; otherwise the score returned is above that bound (infinite when every step
+/// was abandoned).
+pub(super) fn best_step_below(
+    score: impl Fn(f64, f64) -> Option<f64>,
+    steps: &[f64],
+    bound: impl Fn() -> f64,
+) -> (f64, f64) {
+    let mut best = (f64::NAN, f64::INFINITY);
+    for &d in steps {
+        let Some(s) = score(d, best.1.min(bound())) else {
+            continue;
+        };
+        if s < best.1 || (s == best.1 && d > best.0) {
+            best = (d, s);
+        }
+    }
+    best
+}
+
 impl Setup<'_> {
     /// The clinic's dilution steps, or [`DEFAULT_DILUTION_STEPS`].
     pub fn steps(&self) -> Vec<f64> {

@@ -23,6 +23,7 @@ pub use dilution::*;
 pub use uncertainty::*;
 
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::catalog::{Catalog, Pigment};
 use crate::color::{delta_e00, mix_linear, Lab};
@@ -318,9 +319,24 @@ impl<'a> Setup<'a> {
 
     /// The score of a recipe (see the module documentation).
     pub fn score(&self, parts: &[Part], dilution: f64) -> f64 {
+        self.score_below(parts, dilution, f64::INFINITY)
+            .unwrap_or(f64::INFINITY)
+    }
+
+    /// [`Setup::score`], or `None` as soon as it is sure to exceed `bound`. Every term is a
+    /// non-negative ΔE00 added in month order, and rounding is monotone, so the score of the
+    /// months evaluated so far never exceeds the whole score: what is abandoned would have
+    /// scored above `bound`, and what is returned is exactly [`Setup::score`].
+    pub fn score_below(&self, parts: &[Part], dilution: f64, bound: f64) -> Option<f64> {
         let n = (SCORE_HORIZON_MONTHS / SCORE_STEP_MONTHS).round() as usize; // even
         let (mut healed_dot, mut healed_area) = (0.0, 0.0);
         let (mut sum_dot, mut sum_area) = (0.0, 0.0);
+        let combine = |healed_dot: f64, healed_area: f64, sum_dot: f64, sum_area: f64| {
+            let (avg_dot, avg_area) = (sum_dot / (3.0 * n as f64), sum_area / (3.0 * n as f64));
+            let s_dot = W_HEALED * healed_dot + (1.0 - W_HEALED) * avg_dot;
+            let s_area = W_HEALED * healed_area + (1.0 - W_HEALED) * avg_area;
+            W_DOT * s_dot + (1.0 - W_DOT) * s_area
+        };
         for i in 0..=n {
             let (d, a) = self.delta_e00(self.look(parts, dilution, i as f64 * SCORE_STEP_MONTHS));
             let (d, a) = (f64::from(d), f64::from(a));
@@ -336,11 +352,11 @@ impl<'a> Setup<'a> {
             };
             sum_dot += w * d;
             sum_area += w * a;
+            if i < n && combine(healed_dot, healed_area, sum_dot, sum_area) > bound {
+                return None;
+            }
         }
-        let (avg_dot, avg_area) = (sum_dot / (3.0 * n as f64), sum_area / (3.0 * n as f64));
-        let s_dot = W_HEALED * healed_dot + (1.0 - W_HEALED) * avg_dot;
-        let s_area = W_HEALED * healed_area + (1.0 - W_HEALED) * avg_area;
-        W_DOT * s_dot + (1.0 - W_DOT) * s_area
+        Some(combine(healed_dot, healed_area, sum_dot, sum_area))
     }
 
     /// Months until the dot drifts past [`TOUCH_UP_DE00`] from its healed look.
@@ -544,11 +560,21 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         }
     }
     // Blends are judged on the score at their clinic step; the continuous optimum (three
-    // quarters of the solver's work) is found below only for the few that are kept.
+    // quarters of the solver's work) is found below only for the few that are kept. Only
+    // blends that could be kept (within the margin) or be the best blend need their exact
+    // score; the others are abandoned as soon as they are sure to score worse than both (the
+    // best blend so far is shared between threads; what is found does not depend on it).
+    let keep_below = best_single - BLEND_MARGIN_DE00;
+    let best_blend = AtomicU64::new(f64::INFINITY.to_bits());
     let blends: Vec<(Vec<Part>, f64, f64)> = recipes
         .into_par_iter()
         .map(|parts| {
-            let (step, s) = best_step(|d| setup.score(&parts, d), &steps);
+            let bound = || keep_below.max(f64::from_bits(best_blend.load(Ordering::Relaxed)));
+            let (step, s) = best_step_below(|d, b| setup.score_below(&parts, d, b), &steps, bound);
+            if s >= 0.0 {
+                // Non-negative floats order as their bits do.
+                best_blend.fetch_min(s.to_bits(), Ordering::Relaxed);
+            }
             (parts, step, s)
         })
         .collect();
@@ -586,7 +612,7 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         })
         .collect();
     let mut candidates: Vec<Candidate> = singles
-        .into_iter()
+        .into_par_iter()
         .chain(kept)
         .map(|(parts, d, _)| setup.evaluate(&parts, d, &opts.months))
         .collect();
@@ -610,6 +636,47 @@ mod tests {
         let t = touch_up(|m| (m / 10.0) as f32).expect("crosses");
         assert!((t - 30.0).abs() <= 0.1, "{t}");
         assert_eq!(touch_up(|_| 1.0), None);
+    }
+
+    #[test]
+    fn the_pruned_step_search_finds_what_the_full_one_finds() {
+        // Scores built as the real one is: non-negative terms added in order, the partial sum
+        // a lower bound. Pseudo-random terms (a fixed LCG), ties included.
+        let mut x: u64 = 7;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 40) % 7) as f64 * 0.25
+        };
+        let steps = [0.0, 1.0, 2.0, 4.0, 6.0, 10.0, 15.0, 20.0];
+        for _ in 0..300 {
+            let terms: Vec<[f64; 4]> = steps
+                .iter()
+                .map(|_| [next(), next(), next(), next()])
+                .collect();
+            let at = |d: f64| steps.iter().position(|&s| s == d).unwrap_or(0);
+            let full = |d: f64| terms[at(d)].iter().sum::<f64>();
+            let below = |d: f64, limit: f64| {
+                let mut sum = 0.0;
+                for t in terms[at(d)] {
+                    sum += t;
+                    if sum > limit {
+                        return None;
+                    }
+                }
+                Some(sum)
+            };
+            let exact = best_step(full, &steps);
+            for bound in [f64::INFINITY, exact.1, exact.1 + 0.5, exact.1 - 0.25, 0.0] {
+                let pruned = best_step_below(below, &steps, || bound);
+                if exact.1 <= bound {
+                    assert_eq!(pruned, exact, "bound {bound}");
+                } else {
+                    assert!(pruned.1 > bound, "{pruned:?} above {bound}");
+                }
+            }
+        }
     }
 
     #[test]
