@@ -407,6 +407,15 @@ pub struct PhotoArgs {
     /// the automatic separation leaves it out (repeatable).
     #[arg(long = "exclude-region", value_name = "X,Y,W,H", value_parser = Region::parse)]
     pub exclude_region: Vec<Region>,
+    /// A rectangle X,Y,W,H of PHOTO showing the person's untreated skin (forehead or temple),
+    /// lit as the scalp is: a scalp much redder than it (sunburnt, freshly treated) is warned
+    /// about (repeatable).
+    #[arg(
+        long = "skin-reference-region",
+        value_name = "X,Y,W,H",
+        value_parser = Region::parse
+    )]
+    pub skin_reference_region: Vec<Region>,
     /// Analysis settings.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
@@ -870,6 +879,7 @@ fn analysis_inputs(p: &PhotoArgs) -> Result<(Selection, AnalyzeOptions)> {
             hair_regions: p.hair_region.clone(),
             scalp_regions: p.scalp_region.clone(),
             exclude_regions: p.exclude_region.clone(),
+            reference_regions: p.skin_reference_region.clone(),
         },
         analyze_options(&p.analysis)?,
     ))

@@ -24,7 +24,7 @@
 use std::path::Path;
 
 use crate::analysis::tones::KChoice;
-use crate::analysis::{self, Analysis, AnalyzeOptions, Selection};
+use crate::analysis::{self, Analysis, AnalyzeOptions, BestIfNotRed, Selection};
 use crate::calibration::Profile;
 use crate::catalog::Catalog;
 use crate::error::Result;
@@ -33,7 +33,7 @@ use crate::output::{
     self, BuildContext, CalibrationOut, CatalogOut, DotsOut, MatchResult, Output, SettingsOut,
 };
 use crate::plan::{self, PlanOptions, DEFAULT_SESSIONS, DEFAULT_SPACING_WEEKS};
-use crate::rank::{self, RankOptions, Ranking, Setup, Targets};
+use crate::rank::{self, Candidate, RankOptions, Ranking, Setup, Targets};
 
 /// Area coverage from which the dots read as a solid tattoo rather than stubble.
 pub const SOLID_COVERAGE: f64 = 0.9;
@@ -213,7 +213,7 @@ pub fn match_patient(
     catalog: &Catalog,
     catalog_path: &Path,
 ) -> Result<Matched> {
-    let analysis = analysis::analyze(sel, opts)?;
+    let mut analysis = analysis::analyze(sel, opts)?;
     let targets = targets(&analysis)?;
     let dots = treatment.dots;
     // The hair target's standard error: its spread over the square root of its pixels.
@@ -252,6 +252,34 @@ pub fn match_patient(
         .candidates
         .first()
         .map(|best| plan::plan(&setup, best, &ranking.steps, &popts));
+    if let (Some(r), Some(best)) = (analysis.skin_reference.as_mut(), ranking.candidates.first()) {
+        r.best_if_not_red = r
+            .red_excess()
+            .and_then(|da| best_if_not_red(&analysis.stubble, targets, da, catalog, &rank_options))
+            .map(|alt| BestIfNotRed {
+                changes_recommendation: alt.id != best.id
+                    || alt.dilution.step != best.dilution.step,
+                id: alt.id.clone(),
+                name: output::candidate_name(&alt),
+                dilution: alt.dilution.step,
+            });
+        if let Some(alt) = &r.best_if_not_red {
+            let effect = if alt.changes_recommendation {
+                format!(
+                    "measured at the reference's redness, the best would be {} at {} instead",
+                    alt.name,
+                    output::dilution_words(alt.dilution)
+                )
+            } else {
+                "measured at the reference's redness, the recommendation stays the same".into()
+            };
+            for w in &mut analysis.warnings {
+                if w.code == crate::warning::WarningCode::ScalpRedderThanReference {
+                    w.message = format!("{}; {effect}", w.message);
+                }
+            }
+        }
+    }
     let mut st = settings(opts);
     st.sun = Some(treatment.sun);
     st.months = Some(treatment.months.clone());
@@ -303,6 +331,27 @@ pub fn match_patient(
         targets,
         rank_options,
     })
+}
+
+/// The best recipe with a red scalp's a* lowered by `excess` to its reference skin's: the
+/// scalp target, and the stubble look by the scalp's share of it (all of it when the stubble
+/// was measured on hair pixels alone: none).
+fn best_if_not_red(
+    stubble: &Option<analysis::Stubble>,
+    targets: Targets,
+    excess: f32,
+    catalog: &Catalog,
+    rank_options: &RankOptions,
+) -> Option<Candidate> {
+    let mut t = targets;
+    t.scalp.a -= excess;
+    if let Some(f) = stubble.and_then(|s| s.hair_area_fraction) {
+        t.stubble.a -= excess * (1.0 - f);
+    }
+    rank::rank(catalog, t, rank_options)
+        .candidates
+        .into_iter()
+        .next()
 }
 
 /// What `predict` is asked: one ink, in one skin, over time.

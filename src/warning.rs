@@ -70,6 +70,9 @@ pub enum WarningCode {
     SaturatedDarkNotHair,
     /// A role's pixels show a strong lighting gradient across the photo.
     LightingGradient,
+    /// The scalp is redder than the person's untreated skin given as a reference (sunburnt,
+    /// or freshly treated): it measures the wrong skin.
+    ScalpRedderThanReference,
 }
 
 /// One warning: its code and a message for people.

@@ -19,7 +19,7 @@ fn match_json_has_the_documented_keys() {
         String::from_utf8_lossy(&o.stderr)
     );
     let v = json_stdout(&o);
-    assert_eq!(v["schema_version"], 7);
+    assert_eq!(v["schema_version"], 8);
     let input = &v["inputs"][0];
     for k in ["path", "width", "height", "color_space"] {
         assert!(!input[k].is_null(), "inputs[0].{k}");
@@ -880,7 +880,7 @@ fn predict_gives_the_healed_dot_and_its_timeline() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = json_stdout(&o);
     assert_eq!(v["command"], "predict");
-    assert_eq!(v["schema_version"], 7);
+    assert_eq!(v["schema_version"], 8);
     let t = v["timeline"].as_array().expect("timeline");
     let months: Vec<f64> = t.iter().map(|p| p["month"].as_f64().expect("m")).collect();
     assert_eq!(months, [0.0, 12.0, 60.0, 120.0]);

@@ -42,6 +42,9 @@ pub struct Selection {
     /// automatic separation leaves their pixels out, as if they were not in the photo.
     /// Drawn hair and scalp regions are read as drawn.
     pub exclude_regions: Vec<Region>,
+    /// Rectangles on `photo` of the person's untreated skin (forehead, temple, neck), lit as
+    /// the scalp is: a scalp much redder than this skin is sunburnt or freshly treated.
+    pub reference_regions: Vec<Region>,
 }
 
 /// Settings of the analysis.
@@ -211,9 +214,53 @@ pub struct Analysis {
     pub stubble: Option<Stubble>,
     /// The automatic separation, when used.
     pub auto: Option<AutoSeparation>,
+    /// The untreated skin given as a reference, when given.
+    pub skin_reference: Option<SkinReference>,
     /// Everything the user should know.
     pub warnings: Vec<crate::warning::Warning>,
 }
+
+/// The person's untreated skin measured in the same photo (`--skin-reference-region`), to
+/// tell a red (sunburnt or freshly treated) scalp from the skin it will heal to.
+#[derive(Debug, Clone)]
+pub struct SkinReference {
+    /// Mean colour (in linear light) of its pixels inside the Tukey fences on L*.
+    pub lab: Lab,
+    /// Pixels sampled.
+    pub pixels: usize,
+    /// Scalp target a* minus the reference's a* (None without a scalp target).
+    pub scalp_delta_a: Option<f32>,
+    /// `match` only, when the scalp is red ([`SCALP_RED_DELTA_A`]): the best recipe with the
+    /// scalp measured at the reference's redness.
+    pub best_if_not_red: Option<BestIfNotRed>,
+}
+
+/// The ranking's answer with a red scalp's a* brought down to its reference skin's.
+#[derive(Debug, Clone)]
+pub struct BestIfNotRed {
+    /// Recipe id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Clinic dilution step (parts diluent per part ink).
+    pub dilution: f64,
+    /// Whether it differs (recipe or dilution) from the recommendation on the red scalp.
+    pub changes_recommendation: bool,
+}
+
+impl SkinReference {
+    /// The scalp's excess redness over the reference when above [`SCALP_RED_DELTA_A`].
+    pub fn red_excess(&self) -> Option<f32> {
+        self.scalp_delta_a.filter(|&d| d > SCALP_RED_DELTA_A)
+    }
+}
+
+/// How much redder (Δa*) than the reference skin a scalp may be before it is called red:
+/// 2.5, the colorimetric threshold for a minimal erythema (COLIPA's Δa* = 2.5; measured at the
+/// visually judged minimal erythema dose: Δa* = 1.88 ± 0.8, Lee et al., Biomedicines 12(11)
+/// 2544, 2024). Body sites differ too (forearm a* ≈ 6, forehead and cheek ≈ 11.5: Xiao et al.,
+/// Skin Res Technol 23(1), 2017), so the reference should be the forehead or temple.
+pub const SCALP_RED_DELTA_A: f32 = 2.5;
 
 impl Analysis {
     /// Hair target and scalp target, or an error naming what is missing.
@@ -293,6 +340,12 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     let mut hair_px: Vec<Lab> = Vec::new();
     let mut scalp_px: Vec<Lab> = Vec::new();
     let mut auto = None;
+    let mut reference: Option<SkinReference> = None;
+    if !sel.reference_regions.is_empty() && sel.photo.is_none() {
+        return Err(Error::usage(
+            "--skin-reference-region needs the photo it refers to, given as PHOTO",
+        ));
+    }
 
     if let Some(path) = &sel.photo {
         let photo = opts.load(path, &mut warnings)?;
@@ -438,6 +491,28 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             scalp_px = sep.scalp.clone();
             auto = Some(sep);
         }
+        if !sel.reference_regions.is_empty() {
+            let mut px = Vec::new();
+            for &r in &sel.reference_regions {
+                let mut s = photo.sample_lab(Some(r), opts.max_samples)?;
+                if s.lab.is_empty() {
+                    return Err(Error::photo(
+                        path,
+                        format!("skin reference region {r} holds no opaque pixel"),
+                    ));
+                }
+                s.lab = opts.correct(s.lab);
+                px.extend(s.lab);
+            }
+            let pixels = px.len();
+            let (kept, _) = tones::trim_lightness(px);
+            reference = mean_linear(&kept).map(|lab| SkinReference {
+                lab,
+                pixels,
+                scalp_delta_a: None,
+                best_if_not_red: None,
+            });
+        }
         photo.release();
         inputs.push(usage);
     }
@@ -565,6 +640,22 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         }
         (ita, SkinCategory::from_ita(ita))
     });
+    if let (Some(r), Some(s)) = (reference.as_mut(), scalp.as_ref()) {
+        let da = s.target.a - r.lab.a;
+        r.scalp_delta_a = Some(da);
+        if r.red_excess().is_some() {
+            warnings.push(crate::warning::Warning::new(
+                crate::warning::WarningCode::ScalpRedderThanReference,
+                format!(
+                    "the scalp is redder than the reference skin by Δa* {da:.1} (scalp a* {:.1}, \
+                     reference a* {:.1}; {SCALP_RED_DELTA_A} marks a just-visible erythema): a \
+                     sunburnt or freshly treated scalp measures the wrong skin; measure again \
+                     when the redness has gone (a few days after a session, longer after sun)",
+                    s.target.a, r.lab.a
+                ),
+            ));
+        }
+    }
     Ok(Analysis {
         inputs,
         hair_source,
@@ -574,6 +665,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         ita,
         stubble,
         auto,
+        skin_reference: reference,
         warnings,
     })
 }

@@ -199,6 +199,22 @@ pub fn build(a: &Analysis, m: Option<MatchResult<'_>>, ctx: BuildContext) -> Out
                 tones: role_out(t, a.scalp_source.unwrap_or(PixelSource::Photos)),
                 ita_deg: round(ita, 2),
                 skin_category: cat,
+                skin_reference: a.skin_reference.as_ref().and_then(|r| {
+                    let da = r.scalp_delta_a?;
+                    Some(SkinReferenceOut {
+                        lab: arr(r.lab),
+                        hex: lab_to_hex(r.lab),
+                        pixels_sampled: r.pixels,
+                        scalp_delta_a: round(da, 2),
+                        scalp_red: r.red_excess().is_some(),
+                        best_if_not_red: r.best_if_not_red.as_ref().map(|b| BestIfNotRedOut {
+                            pigment_id: b.id.clone(),
+                            name: b.name.clone(),
+                            dilution: b.dilution,
+                            changes_recommendation: b.changes_recommendation,
+                        }),
+                    })
+                }),
             }
         }),
         stubble: a.stubble.map(|st| StubbleOut {

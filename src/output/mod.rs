@@ -23,7 +23,7 @@ pub use build::*;
 pub use text::*;
 
 /// Version of the output format.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The command that printed a document (its `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -299,6 +299,41 @@ pub struct ScalpOut {
     pub ita_deg: f64,
     /// ITA class: `very_light`, `light`, `intermediate`, `tan`, `brown`, `dark`.
     pub skin_category: crate::color::SkinCategory,
+    /// The untreated skin given with `--skin-reference-region`; absent when none was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skin_reference: Option<SkinReferenceOut>,
+}
+
+/// The person's untreated skin in the same photo, against which a red scalp is judged.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SkinReferenceOut {
+    /// Mean colour [L*, a*, b*] (linear-light mean inside the Tukey fences on L*).
+    pub lab: [f64; 3],
+    /// sRGB hex.
+    pub hex: String,
+    /// Pixels sampled.
+    pub pixels_sampled: usize,
+    /// Scalp target a* minus the reference's a*.
+    pub scalp_delta_a: f64,
+    /// Whether the scalp is red: `scalp_delta_a` above 2.5 (a just-visible erythema).
+    pub scalp_red: bool,
+    /// `match` only, when the scalp is red: the best recipe with the scalp at the
+    /// reference's redness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_if_not_red: Option<BestIfNotRedOut>,
+}
+
+/// The ranking's answer for a red scalp brought to its reference's redness.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BestIfNotRedOut {
+    /// Recipe id.
+    pub pigment_id: String,
+    /// Display name.
+    pub name: String,
+    /// Parts diluent per part ink.
+    pub dilution: f64,
+    /// Whether recipe or dilution differ from the recommendation (`ranking[0]`).
+    pub changes_recommendation: bool,
 }
 
 /// The calibration profile applied to the photos.
