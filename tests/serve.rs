@@ -168,6 +168,26 @@ fn a_region_edit_moves_the_hair_target_and_the_ranking() {
 }
 
 #[test]
+fn reference_skin_drawn_on_the_page_reaches_the_analysis() {
+    let dir = tmp();
+    let photo = dir.path().join("bands.png");
+    bands_photo(&photo);
+    let s = start(&dir.path().join("data"), &[]);
+    let sha = s.upload(photo.to_str().expect("utf-8"));
+    // Scalp and reference on the same painted skin: no redness between them.
+    let r = s.post_json(
+        "/api/match",
+        &json!({ "photo": sha, "hair": [[20, 20, 160, 260]], "scalp": [[420, 20, 70, 260]],
+                 "reference": [[510, 20, 70, 260]] }),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let reference = &r.json()["result"]["scalp"]["skin_reference"];
+    let da = reference["scalp_delta_a"].as_f64().expect("Δa*");
+    assert!(da.abs() < 0.5, "{reference}");
+    assert_eq!(reference["scalp_red"], false);
+}
+
+#[test]
 fn the_preview_follows_ink_dilution_and_month() {
     let dir = tmp();
     let s = start(dir.path(), &["samples/shaved_light.jpg"]);

@@ -600,6 +600,9 @@ struct Ask {
     /// Rectangles that are neither hair nor scalp, left out of the automatic separation.
     #[serde(default)]
     exclude: Vec<[u32; 4]>,
+    /// Rectangles of the person's untreated skin (forehead, temple), to tell a red scalp.
+    #[serde(default)]
+    reference: Vec<[u32; 4]>,
     #[serde(default)]
     sun: Option<Sun>,
     #[serde(default)]
@@ -685,6 +688,7 @@ fn prepare(st: &AppState, a: &Ask) -> Result<Prepared> {
         hair_regions: a.hair.iter().copied().map(Region::from).collect(),
         scalp_regions: a.scalp.iter().copied().map(Region::from).collect(),
         exclude_regions: a.exclude.iter().copied().map(Region::from).collect(),
+        reference_regions: a.reference.iter().copied().map(Region::from).collect(),
         ..Selection::default()
     };
     let opts = AnalyzeOptions {

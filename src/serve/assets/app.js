@@ -3,7 +3,7 @@
 
 const $ = (id) => document.getElementById(id);
 const state = { setup: null, photos: [], current: -1, seq: 0, match: null, frames: null };
-const COLOURS = { hair: "#2846c8", scalp: "#2e8b2e", exclude: "#6b21a8", area: "#c2410c" };
+const COLOURS = { hair: "#2846c8", scalp: "#2e8b2e", exclude: "#6b21a8", reference: "#0e7490", area: "#c2410c" };
 
 function say(text, warn) {
   const s = $("status");
@@ -43,9 +43,9 @@ async function init() {
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); openFiles(e.dataTransfer.files); });
   drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("files").click(); } });
-  $("clear").addEventListener("click", () => { const p = photo(); if (!p) return; p.hair = []; p.scalp = []; p.exclude = []; p.area = null; edited(); });
+  $("clear").addEventListener("click", () => { const p = photo(); if (!p) return; p.hair = []; p.scalp = []; p.exclude = []; p.reference = []; p.area = null; edited(); });
   $("show-auto").addEventListener("change", showAuto);
-  ["hair", "scalp", "exclude", "area"].forEach((role) => $(role + "-text").addEventListener("change", (e) => {
+  ["hair", "scalp", "exclude", "reference", "area"].forEach((role) => $(role + "-text").addEventListener("change", (e) => {
     const p = photo(); if (!p) return;
     const rects = parseRects(e.target.value, p);
     if (rects === null) { say(`${role}: write rectangles as X,Y,W,H inside the photo, separated by ";"`, true); return; }
@@ -53,7 +53,7 @@ async function init() {
     edited();
   }));
   setupDrawing();
-  for (const p of state.setup.photos) state.photos.push({ ...p, hair: [], scalp: [], exclude: [], area: null });
+  for (const p of state.setup.photos) state.photos.push({ ...p, hair: [], scalp: [], exclude: [], reference: [], area: null });
   if (state.photos.length) { renderPhotoList(); select(0); }
   $("preview-btn").addEventListener("click", preview);
   $("month").addEventListener("input", showFrame);
@@ -84,7 +84,7 @@ async function openFiles(files) {
       const up = await (await api("/api/photos", f, true)).json();
       const known = state.photos.findIndex((p) => p.sha256 === up.sha256);
       if (known >= 0) { select(known); continue; }
-      state.photos.push({ ...up, name: f.name, hair: [], scalp: [], exclude: [], area: null });
+      state.photos.push({ ...up, name: f.name, hair: [], scalp: [], exclude: [], reference: [], area: null });
       renderPhotoList();
       select(state.photos.length - 1);
     } catch (e) {
@@ -144,6 +144,7 @@ function syncText() {
   $("hair-text").value = p ? p.hair.map(rectText).join("; ") : "";
   $("scalp-text").value = p ? p.scalp.map(rectText).join("; ") : "";
   $("exclude-text").value = p ? p.exclude.map(rectText).join("; ") : "";
+  $("reference-text").value = p ? p.reference.map(rectText).join("; ") : "";
   $("area-text").value = p && p.area ? rectText(p.area) : "";
 }
 
@@ -164,6 +165,7 @@ function draw(live) {
     g.fillStyle = "rgba(107, 33, 168, 0.25)";
     g.fillRect(r[0] * k, r[1] * k, r[2] * k, r[3] * k);
   });
+  p.reference.forEach((r) => box(r, COLOURS.reference, true));
   if (p.area) box(p.area, COLOURS.area, true);
   if (p.card) {
     // Where the card was found: its outline and patch centres.
@@ -216,6 +218,7 @@ function setupDrawing() {
       p.hair = p.hair.filter((q) => !inside(q));
       p.scalp = p.scalp.filter((q) => !inside(q));
       p.exclude = p.exclude.filter((q) => !inside(q));
+      p.reference = p.reference.filter((q) => !inside(q));
       if (p.area && inside(p.area)) p.area = null;
     } else if (r[2] >= 2 && r[3] >= 2) {
       r[2] = Math.min(r[2], p.width - r[0]); r[3] = Math.min(r[3], p.height - r[1]);
@@ -241,7 +244,7 @@ function num(id) { const v = $(id).value; return v === "" ? undefined : Number(v
 
 function ask(extra) {
   const p = photo();
-  const a = { photo: p.sha256, catalog: Number($("catalog").value || 0), hair: p.hair, scalp: p.scalp, exclude: p.exclude, sun: $("sun").value };
+  const a = { photo: p.sha256, catalog: Number($("catalog").value || 0), hair: p.hair, scalp: p.scalp, exclude: p.exclude, reference: p.reference, sun: $("sun").value };
   if ($("profile").value !== "") a.profile = Number($("profile").value);
   if (num("density") !== undefined) a.density_per_cm2 = num("density");
   if (num("dot") !== undefined) a.dot_mm = num("dot");
