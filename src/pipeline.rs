@@ -334,8 +334,8 @@ pub fn match_patient(
 }
 
 /// The best recipe with a red scalp's a* lowered by `excess` to its reference skin's: the
-/// scalp target, and the stubble look by the scalp's share of it (all of it when the stubble
-/// was measured on hair pixels alone: none).
+/// scalp target by all of it, the stubble look by the scalp's share of it (not at all when the
+/// stubble was measured on hair pixels alone).
 fn best_if_not_red(
     stubble: &Option<analysis::Stubble>,
     targets: Targets,
