@@ -26,6 +26,7 @@
 use palette::Mix;
 use serde::Serialize;
 
+use bytemuck::TransparentWrapper;
 use rayon::prelude::*;
 
 use crate::analysis::classify;
@@ -201,6 +202,39 @@ pub(crate) fn nearest(p: Lab, centroids: &[Lab]) -> (usize, f32) {
     best
 }
 
+/// [`nearest`] for every point of `points`, in order: `f(point, index, squared distance)`.
+/// Eight points at a time, centroid by centroid, so that the comparisons vectorise; each
+/// point still meets the centroids in order and keeps the first of the closest, so the
+/// result is [`nearest`]'s (and kmeans_colors' own, whose distance is the same sum).
+#[inline]
+pub(crate) fn for_each_nearest(
+    points: &[Lab],
+    centroids: &[Lab],
+    mut f: impl FnMut(Lab, usize, f32),
+) {
+    let mut chunks = points.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut min = [f32::MAX; 8];
+        let mut index = [0usize; 8];
+        for (i, &c) in centroids.iter().enumerate() {
+            for j in 0..8 {
+                let d = dist2(chunk[j], c);
+                if d < min[j] {
+                    min[j] = d;
+                    index[j] = i;
+                }
+            }
+        }
+        for j in 0..8 {
+            f(chunk[j], index[j], min[j]);
+        }
+    }
+    for &p in chunks.remainder() {
+        let (i, d) = nearest(p, centroids);
+        f(p, i, d);
+    }
+}
+
 /// Trim by Tukey fences on L* plus sensor clipping. Returns the kept pixels.
 pub fn trim_lightness(mut lab: Vec<Lab>) -> (Vec<Lab>, Trim) {
     if lab.is_empty() {
@@ -256,6 +290,65 @@ pub struct Fit {
     pub sse: f64,
 }
 
+/// A Lab point for kmeans_colors whose centroid update takes one pass over the points: the
+/// crate's own update for Lab passes over all of them once per centroid (k passes). Each
+/// centroid's sum is built from the same points in the same order, in `f32` as the crate
+/// does, so the fit is bit for bit the crate's (k = 6 on 20 000 points: 0.9 of its 4.2 ms
+/// were the k passes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, bytemuck::TransparentWrapper)]
+#[repr(transparent)]
+struct OnePass(Lab);
+
+impl kmeans_colors::Calculate for OnePass {
+    fn get_closest_centroid(buffer: &[Self], centroids: &[Self], indices: &mut Vec<u8>) {
+        let centroids = OnePass::peel_slice(centroids);
+        // Indices are bytes: k ≤ K_LIMIT.
+        for_each_nearest(OnePass::peel_slice(buffer), centroids, |_, i, _| {
+            indices.push(i as u8)
+        });
+    }
+
+    fn recalculate_centroids(
+        rng: &mut impl rand::Rng,
+        buffer: &[Self],
+        centroids: &mut [Self],
+        indices: &[u8],
+    ) {
+        let mut sums = vec![[0f32; 3]; centroids.len()];
+        let mut counts = vec![0u64; centroids.len()];
+        for (&i, p) in indices.iter().zip(buffer) {
+            let (s, i) = (&mut sums[usize::from(i)], usize::from(i));
+            s[0] += p.0.l;
+            s[1] += p.0.a;
+            s[2] += p.0.b;
+            counts[i] += 1;
+        }
+        for ((c, s), &n) in centroids.iter_mut().zip(&sums).zip(&counts) {
+            *c = if n == 0 {
+                Self::create_random(rng)
+            } else {
+                let n = n as f64 as f32;
+                OnePass(Lab::new(s[0] / n, s[1] / n, s[2] / n))
+            };
+        }
+    }
+
+    fn check_loop(centroids: &[Self], old_centroids: &[Self]) -> f32 {
+        <Lab as kmeans_colors::Calculate>::check_loop(
+            OnePass::peel_slice(centroids),
+            OnePass::peel_slice(old_centroids),
+        )
+    }
+
+    fn create_random(rng: &mut impl rand::Rng) -> Self {
+        OnePass(<Lab as kmeans_colors::Calculate>::create_random(rng))
+    }
+
+    fn difference(c1: &Self, c2: &Self) -> f32 {
+        <Lab as kmeans_colors::Calculate>::difference(&c1.0, &c2.0)
+    }
+}
+
 /// Best-of-[`RESTARTS`] k-means on `fit_points`, refined by Lloyd iterations on `all`.
 pub fn fit_k(fit_points: &[Lab], all: &[Lab], k: usize, seed: u64) -> Fit {
     let distinct = count_distinct_up_to(fit_points, k);
@@ -286,15 +379,15 @@ pub fn fit_k(fit_points: &[Lab], all: &[Lab], k: usize, seed: u64) -> Fit {
                 KMEANS_MAX_ITER,
                 KMEANS_CONVERGE,
                 false,
-                fit_points,
+                OnePass::wrap_slice(fit_points),
                 s,
             );
             let sse: f64 = fit_points
                 .iter()
                 .zip(&km.indices)
-                .map(|(&p, &i)| f64::from(dist2(p, km.centroids[i as usize])))
+                .map(|(&p, &i)| f64::from(dist2(p, km.centroids[i as usize].0)))
                 .sum();
-            (km.centroids, sse)
+            (km.centroids.into_iter().map(|c| c.0).collect(), sse)
         })
         .collect();
     let mut best: Option<(Vec<Lab>, f64)> = None;
@@ -322,14 +415,13 @@ fn refine(mut centroids: Vec<Lab>, all: &[Lab]) -> Fit {
                 let mut sums = vec![[0f64; 3]; k];
                 let mut counts = vec![0usize; k];
                 let mut sse = 0.0;
-                for &p in chunk {
-                    let (i, d) = nearest(p, &centroids);
+                for_each_nearest(chunk, &centroids, |p, i, d| {
                     sums[i][0] += f64::from(p.l);
                     sums[i][1] += f64::from(p.a);
                     sums[i][2] += f64::from(p.b);
                     counts[i] += 1;
                     sse += f64::from(d);
-                }
+                });
                 (sums, counts, sse)
             })
             .collect();
@@ -650,6 +742,74 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
 mod tests {
     use super::*;
     use crate::test_support::blob;
+
+    /// The one-pass centroid update and the eight-at-a-time nearest search give kmeans_colors'
+    /// own fit bit for bit: on blobs, on quantised points full of exact ties, and with more
+    /// centroids than the points fill (empty clusters re-seeded at random).
+    #[test]
+    fn one_pass_kmeans_is_the_crates_kmeans_bit_for_bit() {
+        let mut cases: Vec<(Vec<Lab>, usize)> = Vec::new();
+        let mut px = blob(Lab::new(60.0, 10.0, 15.0), 5_003, 4.0, 1);
+        px.extend(blob(Lab::new(25.0, 2.0, 3.0), 3_001, 3.0, 2));
+        px.extend(blob(Lab::new(40.0, 20.0, -5.0), 1_999, 6.0, 3));
+        cases.push((px.clone(), 6));
+        cases.push((px.clone(), 2));
+        let ties: Vec<Lab> = px
+            .iter()
+            .map(|p| {
+                Lab::new(
+                    p.l.round(),
+                    (p.a / 4.0).round() * 4.0,
+                    (p.b / 4.0).round() * 4.0,
+                )
+            })
+            .collect();
+        cases.push((ties, 5));
+        // Three distinct colours, sixteen centroids: most clusters are empty at some point.
+        let few: Vec<Lab> = (0..203)
+            .map(|i| {
+                [
+                    Lab::new(10.0, 0.0, 0.0),
+                    Lab::new(50.0, 5.0, 5.0),
+                    Lab::new(90.0, 0.0, 9.0),
+                ][i % 3]
+            })
+            .collect();
+        cases.push((few, K_LIMIT));
+        for (points, k) in &cases {
+            for seed in [0u64, 7, 1_000_003] {
+                let crate_fit = kmeans_colors::get_kmeans(*k, 30, 0.0, false, points, seed);
+                let ours = kmeans_colors::get_kmeans(
+                    *k,
+                    30,
+                    0.0,
+                    false,
+                    OnePass::wrap_slice(points),
+                    seed,
+                );
+                assert_eq!(crate_fit.indices, ours.indices, "k = {k}, seed {seed}");
+                assert_eq!(crate_fit.score.to_bits(), ours.score.to_bits());
+                for (a, b) in crate_fit.centroids.iter().zip(&ours.centroids) {
+                    for (x, y) in [(a.l, b.0.l), (a.a, b.0.a), (a.b, b.0.b)] {
+                        assert_eq!(x.to_bits(), y.to_bits(), "k = {k}, seed {seed}");
+                    }
+                }
+            }
+        }
+        // And the search that refine uses is nearest()'s, point by point.
+        let centroids = [
+            Lab::new(50.0, 5.0, 5.0),
+            Lab::new(50.0, 5.0, 5.0),
+            Lab::new(20.0, 0.0, 0.0),
+        ];
+        let mut seen = Vec::new();
+        for_each_nearest(&cases[2].0, &centroids, |p, i, d| seen.push((p, i, d)));
+        assert_eq!(seen.len(), cases[2].0.len());
+        for (&p, (q, i, d)) in cases[2].0.iter().zip(seen) {
+            let (ni, nd) = nearest(p, &centroids);
+            assert_eq!((p, ni, nd.to_bits()), (q, i, d.to_bits()));
+        }
+    }
 
     #[test]
     fn a_skipped_heavy_hair_tone_is_named_and_red_hair_is_not_capped() {
