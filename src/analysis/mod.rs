@@ -387,55 +387,63 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 photo.check_region(r)?;
             }
             let (pw, ph) = (photo.info.width, photo.info.height);
-            let mut s = photo.sample_lab(None, opts.max_samples)?;
-            s.lab = opts.correct(s.lab);
-            if !sel.exclude_regions.is_empty() {
-                // Samples whose place is unknown (a photo with transparency) are kept.
-                if let Some(mask) = s
-                    .layout
-                    .map(|l| excluded_cells(l, pw, ph, &sel.exclude_regions))
-                {
-                    let mut k = mask.iter();
-                    s.lab.retain(|_| !k.next().copied().unwrap_or(false));
-                }
-                usage.excluded = sel.exclude_regions.clone();
-            }
-            usage.pixels_sampled = s.lab.len();
-            usage.pixels_transparent = s.transparent;
-            usage.used_for.push(PhotoUse::Auto);
             // A colour card in the photo would be read as hair and scalp: its patches include
             // black and two skin colours that the colour rules accept. The automatic
             // separation is not attempted; regions (or a crop) make the photo usable, and a
-            // photo of the card alone belongs to `calibrate`. The check and the separation
-            // are independent, so they run side by side (the separation's result is dropped
-            // when a card is found).
+            // photo of the card alone belongs to `calibrate`. The check and the sampling and
+            // separation are independent, so they run side by side (the separation's result
+            // is dropped when a card is found; errors are reported in the order of a serial
+            // run: sampling, card, separation).
             // The separation is fitted on a fixed grid of the photo, the same whatever
             // --max-samples is, so the sampling density cannot move the hair/scalp split.
-            let (card, separated) = rayon::join(
+            type Separated = Option<(segment::AutoSeparation, crate::input::Samples)>;
+            let (card, sampled) = rayon::join(
                 || crate::calibration::card_share(&photo),
-                || -> Result<Option<(segment::AutoSeparation, crate::input::Samples)>> {
-                    if s.lab.is_empty() {
-                        return Ok(None);
-                    }
-                    let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
-                    grid.lab = opts.correct(grid.lab);
-                    let lab = std::mem::take(&mut s.lab);
-                    let left_out = match grid.layout {
-                        Some(l) if !sel.exclude_regions.is_empty() => {
-                            excluded_cells(l, pw, ph, &sel.exclude_regions)
+                || -> Result<((usize, usize), Result<Separated>)> {
+                    let mut s = photo.sample_lab(None, opts.max_samples)?;
+                    s.lab = opts.correct(s.lab);
+                    if !sel.exclude_regions.is_empty() {
+                        // Samples whose place is unknown (a photo with transparency) are kept.
+                        if let Some(mask) = s
+                            .layout
+                            .map(|l| excluded_cells(l, pw, ph, &sel.exclude_regions))
+                        {
+                            let mut k = mask.iter();
+                            s.lab.retain(|_| !k.next().copied().unwrap_or(false));
                         }
-                        _ => Vec::new(),
+                    }
+                    let counts = (s.lab.len(), s.transparent);
+                    if s.lab.is_empty() {
+                        return Ok((counts, Ok(None)));
+                    }
+                    let separate = || -> Result<Separated> {
+                        let mut grid = photo.sample_lab(None, tones::FIT_SAMPLES)?;
+                        grid.lab = opts.correct(grid.lab);
+                        let left_out = match grid.layout {
+                            Some(l) if !sel.exclude_regions.is_empty() => {
+                                excluded_cells(l, pw, ph, &sel.exclude_regions)
+                            }
+                            _ => Vec::new(),
+                        };
+                        let sep = segment::auto_separate_excluding(
+                            s.lab,
+                            &grid.lab,
+                            grid.layout,
+                            &left_out,
+                            opts.tones.seed,
+                        );
+                        Ok(Some((sep, grid)))
                     };
-                    let sep = segment::auto_separate_excluding(
-                        lab,
-                        &grid.lab,
-                        grid.layout,
-                        &left_out,
-                        opts.tones.seed,
-                    );
-                    Ok(Some((sep, grid)))
+                    Ok((counts, separate()))
                 },
             );
+            let ((pixels_sampled, pixels_transparent), separated) = sampled?;
+            if !sel.exclude_regions.is_empty() {
+                usage.excluded = sel.exclude_regions.clone();
+            }
+            usage.pixels_sampled = pixels_sampled;
+            usage.pixels_transparent = pixels_transparent;
+            usage.used_for.push(PhotoUse::Auto);
             if let Some(share) = card {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
@@ -455,7 +463,7 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                     message: format!(
                         "{}: no opaque pixel was sampled ({} fully transparent)",
                         path.display(),
-                        s.transparent
+                        pixels_transparent
                     ),
                 });
             };
@@ -555,7 +563,9 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         )
     };
 
-    let stubble = if let Some(sep) = &auto {
+    // The stubble look of the automatic separation is computed beside the tone fits below;
+    // with regions or close-ups it is the hair pixels' mean.
+    let auto_stubble = |sep: &segment::AutoSeparation| {
         // The treated area: hair, scalp, and the edges where strands blend into skin (which
         // count towards the hair area by their hair share).
         let n = sep.hair.len() + sep.scalp.len() + sep.edge.len();
@@ -571,12 +581,15 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 hair_area_fraction: Some(hair_area / n.max(1) as f32),
                 source: StubbleSource::Auto,
             })
-    } else {
+    };
+    let hair_stubble = if auto.is_none() {
         mean_linear(&hair_px).map(|lab| Stubble {
             lab,
             hair_area_fraction: None,
             source: StubbleSource::HairPixels,
         })
+    } else {
+        None
     };
 
     if hair_px.is_empty() && auto.is_some() {
@@ -619,7 +632,10 @@ pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             tones::fit_role(role, px, opts.tones)
         }
     };
-    let (scalp, hair) = rayon::join(|| fit(Role::Scalp, scalp_px), || fit(Role::Hair, hair_px));
+    let (stubble, (scalp, hair)) = rayon::join(
+        || auto.as_ref().map_or(hair_stubble, auto_stubble),
+        || rayon::join(|| fit(Role::Scalp, scalp_px), || fit(Role::Hair, hair_px)),
+    );
     let scalp = scalp.map(|f| tones::choose_target(f, None));
     let hair = hair.map(|f| tones::choose_target(f, scalp.as_ref().map(|s| s.target)));
     for t in [&scalp, &hair].into_iter().flatten() {

@@ -14,7 +14,7 @@ use nalgebra::{DMatrix, Matrix3, Vector3};
 use rayon::prelude::*;
 
 use super::*;
-use crate::color::{linear_to_lab, LinRgb};
+use crate::color::{linear_to_lab_into, LinRgb};
 use crate::error::{Error, Result};
 use crate::input::{LinearImage, Photo};
 
@@ -199,14 +199,19 @@ struct Region {
 /// Uniform, compact regions of the downsampled image.
 fn find_regions(img: &LinearImage) -> Vec<Region> {
     let (w, h) = (img.width, img.height);
-    // Rows in parallel (each pixel on its own: the same on any number of threads); the card
+    // Chunks in parallel (each pixel on its own: the same on any number of threads); the card
     // check runs beside the separation, and a long serial task there would leave a core idle.
     let lab: Vec<[f32; 3]> = img
         .data
-        .par_iter()
-        .map(|p| {
-            let l = linear_to_lab(LinRgb::new(p[0], p[1], p[2]));
-            [l.l, l.a, l.b]
+        .par_chunks(4_096)
+        .flat_map_iter(|chunk| {
+            let rgb: Vec<LinRgb> = chunk
+                .iter()
+                .map(|p| LinRgb::new(p[0], p[1], p[2]))
+                .collect();
+            let mut lab = Vec::with_capacity(rgb.len());
+            linear_to_lab_into(&rgb, &mut lab);
+            lab.into_iter().map(|l| [l.l, l.a, l.b])
         })
         .collect();
     let d2 = |a: &[f32; 3], b: &[f32; 3]| {

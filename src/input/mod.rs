@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use serde::Serialize;
 
-use crate::color::{lab_from_srgb16, lab_from_srgb8, Lab};
+use crate::color::{linear_from_srgb16, linear_from_srgb8, linear_to_lab_into, Lab};
 use crate::error::{Error, Result};
 
 /// Default upper bound on width × height: 100 megapixels (the largest phone sensors of 2026
@@ -542,16 +542,18 @@ impl Photo {
                     .into_par_iter()
                     .map(|cy| {
                         let y = row_of(cy);
-                        let mut lab = Vec::with_capacity(cols as usize);
+                        let mut linear = Vec::with_capacity(cols as usize);
                         let mut transparent = 0;
                         for cx in 0..cols {
                             let $p = buf.get_pixel(col_of(cx, cy), y).0;
                             if $alpha {
                                 transparent += 1;
                             } else {
-                                lab.push($lab);
+                                linear.push($lab);
                             }
                         }
+                        let mut lab = Vec::with_capacity(linear.len());
+                        linear_to_lab_into(&linear, &mut lab);
                         (lab, transparent)
                     })
                     .collect();
@@ -562,32 +564,32 @@ impl Photo {
             }};
         }
         match &self.image {
-            DynamicImage::ImageRgb8(b) => walk!(b, |p| false, lab_from_srgb8(p[0], p[1], p[2])),
+            DynamicImage::ImageRgb8(b) => walk!(b, |p| false, linear_from_srgb8(p[0], p[1], p[2])),
             DynamicImage::ImageRgba8(b) => {
-                walk!(b, |p| p[3] == 0, lab_from_srgb8(p[0], p[1], p[2]))
+                walk!(b, |p| p[3] == 0, linear_from_srgb8(p[0], p[1], p[2]))
             }
-            DynamicImage::ImageLuma8(b) => walk!(b, |p| false, lab_from_srgb8(p[0], p[0], p[0])),
+            DynamicImage::ImageLuma8(b) => walk!(b, |p| false, linear_from_srgb8(p[0], p[0], p[0])),
             DynamicImage::ImageLumaA8(b) => {
-                walk!(b, |p| p[1] == 0, lab_from_srgb8(p[0], p[0], p[0]))
+                walk!(b, |p| p[1] == 0, linear_from_srgb8(p[0], p[0], p[0]))
             }
             DynamicImage::ImageRgb16(b) => {
-                walk!(b, |p| false, lab_from_srgb16(p[0], p[1], p[2]))
+                walk!(b, |p| false, linear_from_srgb16(p[0], p[1], p[2]))
             }
             DynamicImage::ImageRgba16(b) => {
-                walk!(b, |p| p[3] == 0, lab_from_srgb16(p[0], p[1], p[2]))
+                walk!(b, |p| p[3] == 0, linear_from_srgb16(p[0], p[1], p[2]))
             }
             DynamicImage::ImageLuma16(b) => {
-                walk!(b, |p| false, lab_from_srgb16(p[0], p[0], p[0]))
+                walk!(b, |p| false, linear_from_srgb16(p[0], p[0], p[0]))
             }
             DynamicImage::ImageLumaA16(b) => {
-                walk!(b, |p| p[1] == 0, lab_from_srgb16(p[0], p[0], p[0]))
+                walk!(b, |p| p[1] == 0, linear_from_srgb16(p[0], p[0], p[0]))
             }
             other => {
                 // Float layouts (32-bit TIFF): read as sRGB-encoded values in [0, 1].
                 let b = other.to_rgba32f();
                 walk!(b, |p| p[3] <= 0.0, {
                     let q = |v: f32| (v.clamp(0.0, 1.0) * 65535.0).round() as u16;
-                    lab_from_srgb16(q(p[0]), q(p[1]), q(p[2]))
+                    linear_from_srgb16(q(p[0]), q(p[1]), q(p[2]))
                 })
             }
         }
