@@ -28,6 +28,7 @@ pub mod io;
 pub mod model;
 pub mod numeric;
 pub mod output;
+pub mod parallel;
 pub mod pipeline;
 pub mod plan;
 pub mod preview;

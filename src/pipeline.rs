@@ -213,6 +213,16 @@ pub fn match_patient(
     catalog: &Catalog,
     catalog_path: &Path,
 ) -> Result<Matched> {
+    crate::parallel::on_pool(|| match_on_pool(sel, opts, treatment, catalog, catalog_path))
+}
+
+fn match_on_pool(
+    sel: &Selection,
+    opts: &AnalyzeOptions,
+    treatment: &Treatment,
+    catalog: &Catalog,
+    catalog_path: &Path,
+) -> Result<Matched> {
     let mut analysis = analysis::analyze(sel, opts)?;
     let targets = targets(&analysis)?;
     let dots = treatment.dots;

@@ -296,8 +296,12 @@ fn source_name(photos: bool, regions: bool) -> Option<PixelSource> {
     }
 }
 
-/// Run the analysis.
+/// Run the analysis (on rayon's pool, see [`crate::parallel::on_pool`]).
 pub fn analyze(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
+    crate::parallel::on_pool(|| analyze_on_pool(sel, opts))
+}
+
+fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     let has_regions = !sel.hair_regions.is_empty() || !sel.scalp_regions.is_empty();
     let has_role_photos = !sel.hair_photos.is_empty() || !sel.scalp_photos.is_empty();
     if !sel.exclude_regions.is_empty() && sel.photo.is_none() {

@@ -508,6 +508,29 @@ pub struct Ranking {
 /// Rank every ink of `catalog` at its best dilution, then blends. Ties in score are broken by
 /// id, so the order is deterministic.
 pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking {
+    // The uncertainty's varied setups do not depend on the candidates: they are built beside
+    // the search, where their skin re-fits fill the gaps between its parallel parts.
+    let (prepared, (setup, steps, candidates, search)) = rayon::join(
+        || Uncertainty::prepare(catalog, targets, opts),
+        || search(catalog, targets, opts),
+    );
+    let mut candidates = candidates;
+    let uncertainty = Uncertainty::analyse(prepared, &setup, &mut candidates);
+    Ranking {
+        candidates,
+        blends: search,
+        uncertainty,
+        steps,
+    }
+}
+
+/// The search of [`rank`]: its setup, the dilution steps, the candidates (sorted, best
+/// first, without their uncertainty) and the blend search's summary.
+fn search<'a>(
+    catalog: &'a Catalog,
+    targets: Targets,
+    opts: &RankOptions,
+) -> (Setup<'a>, Vec<f64>, Vec<Candidate>, BlendSearch) {
     let setup = Setup::new(
         catalog,
         targets,
@@ -617,13 +640,7 @@ pub fn rank(catalog: &Catalog, targets: Targets, opts: &RankOptions) -> Ranking 
         .map(|(parts, d, _)| setup.evaluate(&parts, d, &opts.months))
         .collect();
     candidates.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| a.id.cmp(&b.id)));
-    let uncertainty = Uncertainty::analyse(catalog, targets, opts, &mut candidates);
-    Ranking {
-        candidates,
-        blends: search,
-        uncertainty,
-        steps,
-    }
+    (setup, steps, candidates, search)
 }
 
 #[cfg(test)]

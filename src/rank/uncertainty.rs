@@ -85,12 +85,13 @@ pub struct Uncertainty {
 }
 
 impl Uncertainty {
-    pub(super) fn analyse(
-        catalog: &Catalog,
+    /// The varied setups, built before the candidates are known (the ones that re-fit the
+    /// skin take milliseconds, so [`super::rank`] builds them beside its search).
+    pub(super) fn prepare<'a>(
+        catalog: &'a Catalog,
         targets: Targets,
         opts: &RankOptions,
-        candidates: &mut [Candidate],
-    ) -> Uncertainty {
+    ) -> Prepared<'a> {
         let p = opts.params;
         let u = opts.measurement_de00.max(0.0);
         let sources = vec![
@@ -201,22 +202,46 @@ impl Uncertainty {
         let mut tasks: Vec<(usize, usize)> =
             (0..sources.len()).flat_map(|i| [(i, 0), (i, 1)]).collect();
         tasks.sort_by_key(|&(i, _)| !refits(sources[i].name));
-        let hl = opts.half_life_scale;
-        let base = Setup::new(catalog, targets, p, opts.dots, opts.sun, hl);
+        let setups = tasks
+            .par_iter()
+            .map(|&(i, end)| {
+                let src = &sources[i];
+                let (q, f, t) = setup_for(src, if end == 0 { src.low } else { src.high });
+                ((i, end), Setup::new(catalog, t, q, opts.dots, opts.sun, f))
+            })
+            .collect();
+        Prepared {
+            sources,
+            setups,
+            target_shift: u,
+        }
+    }
+
+    /// Each candidate's uncertainty and whether it is tied with the best (`candidates` sorted
+    /// best first), from the setups of [`Uncertainty::prepare`].
+    pub(super) fn analyse(
+        prepared: Prepared<'_>,
+        base: &Setup<'_>,
+        candidates: &mut [Candidate],
+    ) -> Uncertainty {
+        let Prepared {
+            sources,
+            setups,
+            target_shift,
+        } = prepared;
+        let catalog = base.catalog;
+        let hl = base.fading_scale;
         let candidates_now: &[Candidate] = candidates;
         let (scored, own) = rayon::join(
             || -> Vec<((usize, usize), Vec<f64>)> {
-                tasks
+                setups
                     .par_iter()
-                    .map(|&(i, end)| {
-                        let src = &sources[i];
-                        let (q, f, t) = setup_for(src, if end == 0 { src.low } else { src.high });
-                        let s = Setup::new(catalog, t, q, opts.dots, opts.sun, f);
+                    .map(|(at, s)| {
                         let v = candidates_now
                             .iter()
                             .map(|c| s.score(&c.parts, c.dilution.step))
                             .collect();
-                        ((i, end), v)
+                        (*at, v)
                     })
                     .collect()
             },
@@ -275,9 +300,17 @@ impl Uncertainty {
         }
         Uncertainty {
             sources,
-            target_shift: u,
+            target_shift,
         }
     }
+}
+
+/// The sources of uncertainty and a setup at each end of each, before scoring.
+pub(super) struct Prepared<'a> {
+    sources: Vec<Source>,
+    /// ((source, end), setup), in the order they were built.
+    setups: Vec<((usize, usize), Setup<'a>)>,
+    target_shift: f64,
 }
 
 /// Plain-words summary of the ties.
