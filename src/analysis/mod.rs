@@ -472,7 +472,6 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 });
             };
 
-            warnings.extend(sep.warnings.iter().cloned());
             if sep.scalp.is_empty() {
                 return Err(Error::Analysis {
                     path: Some(path.clone()),
@@ -484,6 +483,7 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 });
             }
             let centroids: Vec<Lab> = sep.clusters.iter().map(|c| c.lab).collect();
+            let mut gradients = Vec::new();
             for (role, class) in [
                 (Role::Hair, segment::ClusterClass::Hair),
                 (Role::Scalp, segment::ClusterClass::Scalp),
@@ -495,10 +495,12 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 // Halves of one role that differ this much mean no single target is within
                 // the 3 ΔE00 the confidence promises for every part of it.
                 if g.is_some_and(|g| g.de00 > shading::GRADIENT_DE00) {
-                    sep.confidence *= 0.7;
+                    sep.lower_confidence(0.7);
                 }
-                warnings.extend(gradient_warning(role, g, None));
+                gradients.extend(gradient_warning(role, g, None));
             }
+            warnings.extend(sep.warnings.iter().cloned());
+            warnings.extend(gradients);
             hair_px = sep.hair.clone();
             scalp_px = sep.scalp.clone();
             auto = Some(sep);

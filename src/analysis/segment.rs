@@ -101,6 +101,31 @@ pub struct AutoSeparation {
     pub warnings: Vec<crate::warning::Warning>,
 }
 
+/// The warning for a confidence below [`WARN_CONFIDENCE`].
+fn uncertain_warning(confidence: f32) -> Option<crate::warning::Warning> {
+    (confidence < WARN_CONFIDENCE).then(|| {
+        crate::warning::Warning::new(
+            crate::warning::WarningCode::SeparationUncertain,
+            format!(
+                "automatic hair/scalp separation is uncertain (confidence {confidence:.2}); \
+                 consider --hair-region/--scalp-region"
+            ),
+        )
+    })
+}
+
+impl AutoSeparation {
+    /// Lower the confidence by `factor` for a reason found after the separation (lighting
+    /// that differs across a role), keeping the uncertain-separation warning in step with the
+    /// confidence reported: one number, the final one, everywhere.
+    pub fn lower_confidence(&mut self, factor: f32) {
+        self.confidence *= factor;
+        self.warnings
+            .retain(|w| w.code != crate::warning::WarningCode::SeparationUncertain);
+        self.warnings.extend(uncertain_warning(self.confidence));
+    }
+}
+
 /// Separate hair from scalp in one photo's sample by colour.
 pub fn auto_separate(samples: Vec<Lab>, seed: u64) -> AutoSeparation {
     let fit_points = tones::subsample(&samples, tones::FIT_SAMPLES);
@@ -419,15 +444,7 @@ pub fn auto_separate_excluding(
         }
     }
     let edge_hair_share = (edge_hair / edge.len().max(1) as f64) as f32;
-    if confidence < WARN_CONFIDENCE {
-        warnings.push(crate::warning::Warning::new(
-            crate::warning::WarningCode::SeparationUncertain,
-            format!(
-                "automatic hair/scalp separation is uncertain (confidence {confidence:.2}); \
-             consider --hair-region/--scalp-region"
-            ),
-        ));
-    }
+    warnings.extend(uncertain_warning(confidence));
     AutoSeparation {
         hair,
         scalp,
