@@ -558,9 +558,22 @@ pub fn render_text(o: &Output, color: bool, width: usize, verbose: bool) -> Stri
     }
     if let Some(r) = &o.ranking {
         if let Some(d) = &o.settings.dots {
+            // Inks are compared at one density; when the plan then recommends another, say
+            // so here, so that two densities never stand side by side unexplained.
+            let plan_sets = o
+                .plan
+                .as_ref()
+                .filter(|p| p.suggested_density_per_cm2 != d.density_per_cm2)
+                .map(|p| {
+                    format!(
+                        "; inks compared at this density, the plan below sets {}/cm²",
+                        p.suggested_density_per_cm2
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "\nevery recipe at its best dilution ({} mm dots at {}/cm², {:.0} % coverage; \
+                "\nevery recipe at its best dilution ({} mm dots at {}/cm², {:.0} % coverage{plan_sets}; \
                  ΔE00 dot = close up vs hair, area = at a distance vs stubble):",
                 d.diameter_mm,
                 d.density_per_cm2,
