@@ -1237,11 +1237,16 @@ fn verbose_adds_the_details_after_the_answer() {
     // Two densities never stand side by side unexplained: the table names the one the inks
     // are compared at and the one the plan sets (read from the JSON, not assumed).
     let j = json_stdout(&run(&["match", SHAVED, "--catalog", CATALOG, "--json"]));
-    let compared = j["settings"]["dots"]["density_per_cm2"].as_f64().expect("dots");
+    let compared = j["settings"]["dots"]["density_per_cm2"]
+        .as_f64()
+        .expect("dots");
     let planned = j["plan"]["suggested_density_per_cm2"]
         .as_f64()
         .expect("plan density");
-    assert_ne!(compared, planned, "the sample no longer shows two densities");
+    assert_ne!(
+        compared, planned,
+        "the sample no longer shows two densities"
+    );
     let header = brief
         .lines()
         .find(|l| l.starts_with("every recipe at its best dilution"))

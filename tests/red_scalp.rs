@@ -136,3 +136,38 @@ fn a_reference_region_outside_the_photo_is_an_error_naming_it() {
     let msg = e.to_string();
     assert!(msg.contains("small.png"), "{msg}");
 }
+
+/// The technician reads the red-scalp warning beside the answer, before the details: it
+/// says the measured skin is the wrong one.
+#[test]
+fn the_red_scalp_warning_stands_beside_the_answer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let photo = painted(dir.path(), "red.png", [60.0, 19.0, 17.0]);
+    let o = common::run(&[
+        "match",
+        &photo,
+        "-c",
+        "pigments/smp_sample.json",
+        "--hair-region",
+        HAIR_BOX,
+        "--scalp-region",
+        SCALP_BOX,
+        "--skin-reference-region",
+        REFERENCE_BOX,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let answer_end = text
+        .lines()
+        .position(|l| l.contains("warnings below") || l.contains("warning below"))
+        .expect("the answer's last line");
+    let answer: Vec<&str> = text.lines().take(answer_end).collect();
+    assert!(answer[0].starts_with("Recommended: "), "{text}");
+    assert!(
+        answer
+            .iter()
+            .any(|l| l.contains("check:") && l.contains("redder than the reference skin")),
+        "{}",
+        answer.join("\n")
+    );
+}

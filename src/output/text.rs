@@ -421,6 +421,15 @@ pub fn render_answer(o: &Output, color: bool) -> Option<String> {
             seg.confidence
         );
     }
+    // A warning that says the measured skin is the wrong one changes the answer's footing:
+    // it belongs beside the answer, not only in the list below.
+    for w in o
+        .warnings
+        .iter()
+        .filter(|w| w.code == crate::warning::WarningCode::ScalpRedderThanReference)
+    {
+        let _ = writeln!(s, "  {} {}", bold("check:"), w.message);
+    }
     if !o.warnings.is_empty() {
         let _ = writeln!(
             s,
