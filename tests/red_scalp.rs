@@ -27,8 +27,9 @@ fn painted(dir: &std::path::Path, name: &str, scalp: [f64; 3]) -> String {
     path.display().to_string()
 }
 
-fn matched(photo: &str) -> serde_json::Value {
-    let o = common::run(&[
+/// `match` on a painted photo with its three regions, plus `extra` arguments.
+fn run_match(photo: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "match",
         photo,
         "-c",
@@ -39,10 +40,15 @@ fn matched(photo: &str) -> serde_json::Value {
         SCALP_BOX,
         "--skin-reference-region",
         REFERENCE_BOX,
-        "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let o = common::run(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    common::json_stdout(&o)
+    o
+}
+
+fn matched(photo: &str) -> serde_json::Value {
+    common::json_stdout(&run_match(photo, &["--json"]))
 }
 
 fn red_warnings(v: &serde_json::Value) -> Vec<String> {
@@ -143,19 +149,7 @@ fn a_reference_region_outside_the_photo_is_an_error_naming_it() {
 fn the_red_scalp_warning_stands_beside_the_answer() {
     let dir = tempfile::tempdir().expect("tmp");
     let photo = painted(dir.path(), "red.png", [60.0, 19.0, 17.0]);
-    let o = common::run(&[
-        "match",
-        &photo,
-        "-c",
-        "pigments/smp_sample.json",
-        "--hair-region",
-        HAIR_BOX,
-        "--scalp-region",
-        SCALP_BOX,
-        "--skin-reference-region",
-        REFERENCE_BOX,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_match(&photo, &[]);
     let text = String::from_utf8_lossy(&o.stdout);
     let answer_end = text
         .lines()
