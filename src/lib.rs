@@ -11,9 +11,9 @@
 //!
 //! `pipeline` runs a whole job (`analyze`, `match_patient`); `catalog` reads, validates,
 //! writes, imports and measures pigment catalogs; `color` holds the colour science,
-//! `numeric` the small numerical tools, `io` the file rules (atomic writes, locks, strict
-//! JSON). The command line is the binary's (src/main.rs). See `docs/model.md` and
-//! `docs/json.md`.
+//! `numeric` the small numerical tools, `mask` the cell masks (connected regions), `io` the
+//! file rules (atomic writes, locks, strict JSON). The command line is the binary's
+//! (src/main.rs). See `docs/model.md` and `docs/json.md`.
 
 #![warn(missing_docs)]
 
@@ -25,6 +25,7 @@ pub mod error;
 pub mod evaluation;
 pub mod input;
 pub mod io;
+pub mod mask;
 pub mod model;
 pub mod numeric;
 pub mod output;

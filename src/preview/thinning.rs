@@ -15,6 +15,7 @@ use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 
 use crate::color::{delta_e00, lab_from_srgb8, Lab};
+use crate::mask::{dilate, erode, fill_holes, largest_component};
 
 /// Side of a cell, mm: a few dots at follicle densities (about 4 at 100/cm²), and fine
 /// enough to follow a hairline.
@@ -317,88 +318,6 @@ pub fn find(
         bounds: [x0, y0, x1 - x0, y1 - y0],
         share_of_head: area.iter().filter(|&&a| a).count() as f64 / head.max(1) as f64,
     })
-}
-
-/// The 8-neighbours of cell `i` in a `gw` × `gh` grid.
-fn neighbours(i: usize, gw: usize, gh: usize) -> impl Iterator<Item = usize> {
-    let (x, y) = ((i % gw) as isize, (i / gw) as isize);
-    (-1..=1)
-        .flat_map(move |dy| (-1..=1).map(move |dx| (x + dx, y + dy)))
-        .filter(move |&(nx, ny)| {
-            (nx, ny) != (x, y) && nx >= 0 && ny >= 0 && (nx as usize) < gw && (ny as usize) < gh
-        })
-        .map(move |(nx, ny)| ny as usize * gw + nx as usize)
-}
-
-/// The largest 8-connected group of set cells (the first found among equals), or `None`.
-fn largest_component(set: &[bool], gw: usize, gh: usize) -> Option<Vec<bool>> {
-    let mut label = vec![usize::MAX; set.len()];
-    let mut best: Option<(usize, usize)> = None; // (size, label)
-    for start in 0..set.len() {
-        if !set[start] || label[start] != usize::MAX {
-            continue;
-        }
-        let (mut stack, mut size) = (vec![start], 0);
-        label[start] = start;
-        while let Some(i) = stack.pop() {
-            size += 1;
-            for j in neighbours(i, gw, gh) {
-                if set[j] && label[j] == usize::MAX {
-                    label[j] = start;
-                    stack.push(j);
-                }
-            }
-        }
-        if best.is_none_or(|(s, _)| size > s) {
-            best = Some((size, start));
-        }
-    }
-    best.map(|(_, l)| label.iter().map(|&x| x == l).collect())
-}
-
-/// Set every unset cell that cannot reach the grid's edge through unset cells (4-connected).
-fn fill_holes(set: &mut [bool], gw: usize, gh: usize) {
-    let mut outside = vec![false; set.len()];
-    let mut stack: Vec<usize> = (0..set.len())
-        .filter(|&i| {
-            let (x, y) = (i % gw, i / gw);
-            !set[i] && (x == 0 || y == 0 || x + 1 == gw || y + 1 == gh)
-        })
-        .collect();
-    for &i in &stack {
-        outside[i] = true;
-    }
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % gw, i / gw);
-        let next = [
-            (x > 0).then(|| i - 1),
-            (x + 1 < gw).then(|| i + 1),
-            (y > 0).then(|| i - gw),
-            (y + 1 < gh).then(|| i + gw),
-        ];
-        for j in next.into_iter().flatten() {
-            if !set[j] && !outside[j] {
-                outside[j] = true;
-                stack.push(j);
-            }
-        }
-    }
-    for (s, o) in set.iter_mut().zip(&outside) {
-        *s = !*o;
-    }
-}
-
-fn dilate(set: &[bool], gw: usize, gh: usize) -> Vec<bool> {
-    (0..set.len())
-        .map(|i| set[i] || neighbours(i, gw, gh).any(|j| set[j]))
-        .collect()
-}
-
-fn erode(set: &[bool], gw: usize, gh: usize) -> Vec<bool> {
-    // Cells on the grid's edge keep their value there (the photo's edge is not the area's).
-    (0..set.len())
-        .map(|i| set[i] && neighbours(i, gw, gh).all(|j| set[j]))
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,149 @@
+//! Boolean masks on a row-major grid of cells (`gw` × `gh`): connected components, holes,
+//! dilation and erosion. The separation judges regions of the photo by where they lie
+//! ([`crate::analysis::segment`]); the preview finds the thinning area
+//! ([`crate::preview::thinning`]). Grids here are small (≤ 20 000 cells for the separation,
+//! a few thousand for the preview), so plain flood fills are fast enough.
+
+/// The 8-neighbours of cell `i` in a `gw` × `gh` grid.
+pub fn neighbours(i: usize, gw: usize, gh: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = ((i % gw) as isize, (i / gw) as isize);
+    (-1..=1)
+        .flat_map(move |dy| (-1..=1).map(move |dx| (x + dx, y + dy)))
+        .filter(move |&(nx, ny)| {
+            (nx, ny) != (x, y) && nx >= 0 && ny >= 0 && (nx as usize) < gw && (ny as usize) < gh
+        })
+        .map(move |(nx, ny)| ny as usize * gw + nx as usize)
+}
+
+/// The 8-connected components of the set cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Components {
+    /// Per cell: the index of its component in [`Components::sizes`], `None` when unset.
+    pub label: Vec<Option<u32>>,
+    /// Cells per component, in the order the components are first met scanning row by row.
+    pub sizes: Vec<usize>,
+}
+
+/// Label the 8-connected components of `set`.
+pub fn components(set: &[bool], gw: usize, gh: usize) -> Components {
+    let mut label: Vec<Option<u32>> = vec![None; set.len()];
+    let mut sizes = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..set.len() {
+        if !set[start] || label[start].is_some() {
+            continue;
+        }
+        let id = sizes.len() as u32;
+        let mut size = 0;
+        label[start] = Some(id);
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            size += 1;
+            for j in neighbours(i, gw, gh) {
+                if set[j] && label[j].is_none() {
+                    label[j] = Some(id);
+                    stack.push(j);
+                }
+            }
+        }
+        sizes.push(size);
+    }
+    Components { label, sizes }
+}
+
+/// The largest 8-connected group of set cells (the first found among equals), or `None`.
+pub fn largest_component(set: &[bool], gw: usize, gh: usize) -> Option<Vec<bool>> {
+    let c = components(set, gw, gh);
+    let mut best: Option<(usize, u32)> = None; // (size, label)
+    for (id, &size) in c.sizes.iter().enumerate() {
+        if best.is_none_or(|(s, _)| size > s) {
+            best = Some((size, id as u32));
+        }
+    }
+    best.map(|(_, id)| c.label.iter().map(|&l| l == Some(id)).collect())
+}
+
+/// Set every unset cell that cannot reach the grid's edge through unset cells (4-connected).
+pub fn fill_holes(set: &mut [bool], gw: usize, gh: usize) {
+    let mut outside = vec![false; set.len()];
+    let mut stack: Vec<usize> = (0..set.len())
+        .filter(|&i| {
+            let (x, y) = (i % gw, i / gw);
+            !set[i] && (x == 0 || y == 0 || x + 1 == gw || y + 1 == gh)
+        })
+        .collect();
+    for &i in &stack {
+        outside[i] = true;
+    }
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % gw, i / gw);
+        let next = [
+            (x > 0).then(|| i - 1),
+            (x + 1 < gw).then(|| i + 1),
+            (y > 0).then(|| i - gw),
+            (y + 1 < gh).then(|| i + gw),
+        ];
+        for j in next.into_iter().flatten() {
+            if !set[j] && !outside[j] {
+                outside[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    for (s, o) in set.iter_mut().zip(&outside) {
+        *s = !*o;
+    }
+}
+
+/// Set cells and their 8-neighbours.
+pub fn dilate(set: &[bool], gw: usize, gh: usize) -> Vec<bool> {
+    (0..set.len())
+        .map(|i| set[i] || neighbours(i, gw, gh).any(|j| set[j]))
+        .collect()
+}
+
+/// Set cells all of whose 8-neighbours are set. Cells on the grid's edge keep their value
+/// there (the photo's edge is not the area's).
+pub fn erode(set: &[bool], gw: usize, gh: usize) -> Vec<bool> {
+    (0..set.len())
+        .map(|i| set[i] && neighbours(i, gw, gh).all(|j| set[j]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[&str]) -> (Vec<bool>, usize, usize) {
+        let gw = rows[0].len();
+        let set = rows
+            .iter()
+            .flat_map(|r| r.chars().map(|c| c == '#'))
+            .collect();
+        (set, gw, rows.len())
+    }
+
+    #[test]
+    fn diagonal_cells_join_and_separate_groups_are_counted_apart() {
+        let (set, gw, gh) = grid(&["#..##", ".#..#", ".....", "##..."]);
+        let c = components(&set, gw, gh);
+        // {(0,0),(1,1)} diagonal, {(3,0),(4,0),(4,1)}, {(0,3),(1,3)}.
+        assert_eq!(c.sizes, vec![2, 3, 2]);
+        assert_eq!(c.label[0], Some(0));
+        assert_eq!(c.label[gw + 1], Some(0));
+        assert_eq!(c.label[3], Some(1));
+        assert_eq!(c.label[3 * gw], Some(2));
+        assert_eq!(c.label[2], None);
+        let big = largest_component(&set, gw, gh).unwrap();
+        assert_eq!(big.iter().filter(|&&b| b).count(), 3);
+        assert!(big[4] && !big[0]);
+    }
+
+    #[test]
+    fn a_hole_is_filled_and_a_bay_open_to_the_edge_is_not() {
+        let (mut set, gw, gh) = grid(&["#####", "#.#..", "#####"]);
+        fill_holes(&mut set, gw, gh);
+        assert!(set[gw + 1], "the enclosed cell is a hole");
+        assert!(!set[gw + 3] && !set[gw + 4], "the bay reaches the edge");
+    }
+}
