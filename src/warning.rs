@@ -68,6 +68,9 @@ pub enum WarningCode {
     /// A dark but saturated colour covering part of the photo was not taken as hair (hair
     /// chroma limit): red or auburn hair, or clothing.
     SaturatedDarkNotHair,
+    /// A skin-hued colour heavier than the scalp but darker was read as brown hair (or
+    /// shadow), and a lighter skin colour as the scalp.
+    SkinHuedDarkNotScalp,
     /// A role's pixels show a strong lighting gradient across the photo.
     LightingGradient,
     /// The scalp is redder than the person's untreated skin given as a reference (sunburnt,

@@ -406,15 +406,18 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                 || -> Result<((usize, usize), Result<Separated>)> {
                     let mut s = photo.sample_lab(None, opts.max_samples)?;
                     s.lab = opts.correct(s.lab);
-                    if !sel.exclude_regions.is_empty() {
-                        // Samples whose place is unknown (a photo with transparency) are kept.
-                        if let Some(mask) = s
-                            .layout
-                            .map(|l| excluded_cells(l, pw, ph, &sel.exclude_regions))
-                        {
-                            let mut k = mask.iter();
-                            s.lab.retain(|_| !k.next().copied().unwrap_or(false));
+                    // Cells of the sample grid inside excluded regions (none when no region
+                    // is excluded, or when the samples' places are unknown: a photo with
+                    // transparency, whose samples are all kept).
+                    let excluded = match s.layout {
+                        Some(l) if !sel.exclude_regions.is_empty() => {
+                            excluded_cells(l, pw, ph, &sel.exclude_regions)
                         }
+                        _ => Vec::new(),
+                    };
+                    if !excluded.is_empty() {
+                        let mut k = excluded.iter();
+                        s.lab.retain(|_| !k.next().copied().unwrap_or(false));
                     }
                     let counts = (s.lab.len(), s.transparent);
                     if s.lab.is_empty() {
@@ -429,8 +432,20 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                             }
                             _ => Vec::new(),
                         };
+                        // Where each sample lies on the fit grid, so regions can be judged
+                        // by place.
+                        let cells: Option<Vec<u32>> = match (s.layout, grid.layout) {
+                            (Some(sl), Some(gl)) => Some(
+                                (0..sl.cols as usize * sl.rows as usize)
+                                    .filter(|&k| !excluded.get(k).copied().unwrap_or(false))
+                                    .map(|k| segment::cell_in(k, sl, gl))
+                                    .collect(),
+                            ),
+                            _ => None,
+                        };
                         let sep = segment::auto_separate_excluding(
                             s.lab,
+                            cells.as_deref(),
                             &grid.lab,
                             grid.layout,
                             &left_out,

@@ -99,6 +99,10 @@ pub struct AutoSeparation {
     pub confidence: f32,
     /// Why the confidence is below 1.
     pub warnings: Vec<crate::warning::Warning>,
+    /// The fit grid and its cells whose hair or scalp was left out by place (regions lying
+    /// on the photo's border, [`background_regions`]); `None` when the separation was not
+    /// told where its samples lie.
+    pub background_cells: Option<(GridLayout, Vec<bool>)>,
 }
 
 /// The warning for a confidence below [`WARN_CONFIDENCE`].
@@ -115,6 +119,19 @@ fn uncertain_warning(confidence: f32) -> Option<crate::warning::Warning> {
 }
 
 impl AutoSeparation {
+    /// Whether the point at (`fx`, `fy`), fractions of the photo's width and height, lies in
+    /// a region left out by place.
+    pub fn background_at(&self, fx: f32, fy: f32) -> bool {
+        self.background_cells.as_ref().is_some_and(|(l, cells)| {
+            let x = ((fx * l.cols as f32) as u32).min(l.cols.saturating_sub(1));
+            let y = ((fy * l.rows as f32) as u32).min(l.rows.saturating_sub(1));
+            cells
+                .get((y * l.cols + x) as usize)
+                .copied()
+                .unwrap_or(false)
+        })
+    }
+
     /// Lower the confidence by `factor` for a reason found after the separation (lighting
     /// that differs across a role), keeping the uncertain-separation warning in step with the
     /// confidence reported: one number, the final one, everywhere.
@@ -177,6 +194,117 @@ fn border_shares(
         .collect()
 }
 
+/// A skin-hued cluster darker than this (L*) may be brown hair, not skin: brown hair is
+/// skin-hued (h_ab 30–70°, C*ab 10–30). Labelled hair in tests/real measures L* 4–30
+/// (dark brown), 19–41 (brown), 33–51 (light brown); dark-skin scalps there measure L* 18–54,
+/// so the two overlap and the rule can mistake a shine on dark skin for the scalp (the
+/// warning says so).
+pub const BROWN_HAIR_MAX_L: f32 = 45.0;
+/// ... and it is read as hair when a skin-like cluster at least
+/// [`HAIR_MIN_DARKER_L`] lighter holds at least this share of its weight (on tests/real the
+/// result is the same for shares 0.1–0.5).
+pub const LIGHTER_SKIN_MIN_SHARE: f32 = 0.25;
+
+/// The main scalp cluster, and the heavier skin-hued clusters passed over as hair.
+///
+/// The heaviest skin-like cluster that is not background, unless it is darker than
+/// [`BROWN_HAIR_MAX_L`] and a skin-like cluster at least [`HAIR_MIN_DARKER_L`] lighter
+/// holds at least [`LIGHTER_SKIN_MIN_SHARE`] of its weight: then it is brown hair (or skin in
+/// shadow) and the lighter one is the candidate, and so on. Taking the heaviest alone read
+/// brown hair as the scalp whenever the hair outweighed the bare skin (on tests/real, scalp
+/// targets 47–53 ΔE00 from the labelled scalp on three photos).
+fn main_scalp_cluster(clusters: &[SegCluster], background: &[bool]) -> (Option<usize>, Vec<usize>) {
+    let skin = |i: usize| is_skin_like(clusters[i].lab) && !background[i];
+    let mut main = (0..clusters.len()).find(|&i| skin(i));
+    let mut passed = Vec::new();
+    while let Some(m) = main {
+        if clusters[m].lab.l >= BROWN_HAIR_MAX_L {
+            break;
+        }
+        // Clusters are heaviest first: the heaviest lighter skin.
+        let Some(lighter) = (0..clusters.len()).find(|&i| {
+            skin(i)
+                && clusters[i].lab.l >= clusters[m].lab.l + HAIR_MIN_DARKER_L
+                && clusters[i].weight >= LIGHTER_SKIN_MIN_SHARE * clusters[m].weight
+        }) else {
+            break;
+        };
+        passed.push(m);
+        main = Some(lighter);
+    }
+    (main, passed)
+}
+
+/// A connected region of one role smaller than this share of the grid is not judged by its
+/// place: scalp showing between strands and stippled dots of hair are many small regions
+/// that may touch the border without being background.
+pub const REGION_MIN_SHARE: f32 = 0.01;
+
+/// Fit-grid cells to leave out of both roles because of where they lie: the 8-connected
+/// regions of cells read as hair, and of cells read as scalp (by the nearest cluster's
+/// class), that hold at least [`REGION_MIN_SHARE`] of the grid and have more than
+/// [`BORDER_BACKGROUND`] of their cells in the border band. The per-cluster rule
+/// ([`border_shares`]) cannot split a colour: a beige wall in the same cluster as the scalp,
+/// or a black shirt in the same cluster as the hair, count with the head. Regions split them
+/// when they do not touch (hair, an ear or a collar between them).
+fn background_regions(
+    fit_points: &[Lab],
+    layout: GridLayout,
+    centroids: &[Lab],
+    classes: &[ClusterClass],
+    left_out: &[bool],
+) -> Vec<bool> {
+    let (gw, gh) = (layout.cols.max(1) as usize, layout.rows.max(1) as usize);
+    let bw = ((gw as f32 * BORDER_BAND).round() as usize).max(1);
+    let bh = ((gh as f32 * BORDER_BAND).round() as usize).max(1);
+    let in_band = |k: usize| {
+        let (x, y) = (k % gw, k / gw);
+        x < bw || y < bh || x + bw >= gw || y + bh >= gh
+    };
+    let class: Vec<Option<ClusterClass>> = fit_points
+        .iter()
+        .enumerate()
+        .map(|(k, &p)| {
+            (!left_out.get(k).copied().unwrap_or(false))
+                .then(|| classes[tones::nearest(p, centroids).0])
+        })
+        .collect();
+    let min_cells = (REGION_MIN_SHARE * fit_points.len() as f32).ceil() as usize;
+    let mut out = vec![false; fit_points.len()];
+    for role in [ClusterClass::Hair, ClusterClass::Scalp] {
+        let set: Vec<bool> = class.iter().map(|&c| c == Some(role)).collect();
+        let regions = crate::mask::components(&set, gw, gh);
+        let mut band = vec![0usize; regions.sizes.len()];
+        for (k, l) in regions.label.iter().enumerate() {
+            if let Some(l) = l {
+                band[*l as usize] += usize::from(in_band(k));
+            }
+        }
+        let background: Vec<bool> = regions
+            .sizes
+            .iter()
+            .zip(&band)
+            .map(|(&n, &b)| n >= min_cells && b as f32 > BORDER_BACKGROUND * n as f32)
+            .collect();
+        for (o, l) in out.iter_mut().zip(&regions.label) {
+            if let Some(l) = l {
+                *o |= background[*l as usize];
+            }
+        }
+    }
+    out
+}
+
+/// The cell of a `to` grid that holds the centre of cell `k` of a `from` grid, both laid
+/// evenly over the same photo.
+pub fn cell_in(k: usize, from: GridLayout, to: GridLayout) -> u32 {
+    let (fc, fr) = (u64::from(from.cols.max(1)), u64::from(from.rows.max(1)));
+    let (x, y) = (k as u64 % fc, k as u64 / fc);
+    let tx = ((2 * x + 1) * u64::from(to.cols) / (2 * fc)).min(u64::from(to.cols.max(1)) - 1);
+    let ty = ((2 * y + 1) * u64::from(to.rows) / (2 * fr)).min(u64::from(to.rows.max(1)) - 1);
+    (ty * u64::from(to.cols) + tx) as u32
+}
+
 /// [`auto_separate_with`], told where the fit points lie (`layout`, when they are a whole
 /// grid of the photo, see [`crate::input::Samples::layout`]): clusters that sit mostly on the
 /// photo's border are background.
@@ -186,14 +314,19 @@ pub fn auto_separate_placed(
     layout: Option<GridLayout>,
     seed: u64,
 ) -> AutoSeparation {
-    auto_separate_excluding(samples, fit_points, layout, &[], seed)
+    auto_separate_excluding(samples, None, fit_points, layout, &[], seed)
 }
 
 /// [`auto_separate_placed`] with some of the grid's fit points `left_out` (cells inside
 /// regions the user excluded; `samples` must already be without them): the separation is
 /// made as if those pixels were not in the photo. An empty `left_out` leaves out nothing.
+///
+/// With `sample_cells` (each sample's cell of the fit grid, see [`cell_in`]) and a `layout`,
+/// hair and scalp are also judged by region: samples in a [`background_regions`] cell leave
+/// both roles.
 pub fn auto_separate_excluding(
     samples: Vec<Lab>,
+    sample_cells: Option<&[u32]>,
     fit_points: &[Lab],
     layout: Option<GridLayout>,
     left_out: &[bool],
@@ -241,10 +374,7 @@ pub fn auto_separate_excluding(
         _ => vec![false; clusters.len()],
     };
 
-    let main_skin = clusters
-        .iter()
-        .zip(&background)
-        .position(|(c, &bg)| is_skin_like(c.lab) && !bg);
+    let (main_skin, read_as_hair) = main_scalp_cluster(&clusters, &background);
     let Some(main) = main_skin else {
         warnings.push(crate::warning::Warning::new(
             crate::warning::WarningCode::NoSkinColour,
@@ -260,6 +390,7 @@ pub fn auto_separate_excluding(
             clusters,
             confidence: 0.0,
             warnings,
+            background_cells: None,
         };
     };
     let s0 = clusters[main].lab;
@@ -267,6 +398,30 @@ pub fn auto_separate_excluding(
         if !bg && is_skin_like(c.lab) && delta_e00(c.lab, s0) <= SCALP_GROUP_DE00 {
             c.class = ClusterClass::Scalp;
         }
+    }
+    // No silent rules: a heavier skin-hued colour passed over for the scalp is named (unless
+    // it is near enough to the scalp to be its shading, and joins it).
+    for &i in read_as_hair
+        .iter()
+        .filter(|&&i| clusters[i].class != ClusterClass::Scalp)
+    {
+        let c = clusters[i];
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::SkinHuedDarkNotScalp,
+            format!(
+                "a skin-hued colour (L* {:.1} a* {:.1} b* {:.1}) covering {:.0} % of the photo \
+                 is darker than L* {BROWN_HAIR_MAX_L} and a lighter skin colour (L* {:.1}) \
+                 covers {:.0} %: the lighter one was taken as the scalp and the darker read as \
+                 brown hair or shadow; if the scalp is the darker one (dark skin with a shine), \
+                 give a --scalp-region",
+                c.lab.l,
+                c.lab.a,
+                c.lab.b,
+                100.0 * c.weight,
+                s0.l,
+                100.0 * clusters[main].weight,
+            ),
+        ));
     }
     let scalp_ref = weighted_mean(&clusters, ClusterClass::Scalp);
     let darkest_l = clusters
@@ -355,11 +510,45 @@ pub fn auto_separate_excluding(
             .map(|(c, _)| c.weight)
             .sum()
     };
+    // Regions lying on the border leave both roles (their samples become other).
+    let nearest: Vec<u8> = samples
+        .par_iter()
+        .map(|&p| tones::nearest(p, &centroids).0 as u8)
+        .collect();
+    let background_cells = match (layout, sample_cells) {
+        (Some(l), Some(cells))
+            if fit_points.len() == (l.cols as usize) * (l.rows as usize)
+                && cells.len() == samples.len() =>
+        {
+            let classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
+            Some((
+                l,
+                background_regions(fit_points, l, &centroids, &classes, left_out),
+            ))
+        }
+        _ => None,
+    };
+    let by_place = |k: usize| -> bool {
+        background_cells
+            .as_ref()
+            .zip(sample_cells)
+            .is_some_and(|((_, bg), cells)| bg[cells[k] as usize])
+    };
+    let (mut placed_hair, mut placed_scalp) = (0usize, 0usize);
+    if background_cells.is_some() {
+        for (k, &i) in nearest.iter().enumerate() {
+            match clusters[usize::from(i)].class {
+                ClusterClass::Hair if by_place(k) => placed_hair += 1,
+                ClusterClass::Scalp if by_place(k) => placed_scalp += 1,
+                _ => {}
+            }
+        }
+    }
     // `other_share` leaves the edges out: they are part of the treated area.
     let (hair_share, scalp_share, other_share) = (
-        share(ClusterClass::Hair),
-        share(ClusterClass::Scalp),
-        share(ClusterClass::Other),
+        share(ClusterClass::Hair) - placed_hair as f32 / total,
+        share(ClusterClass::Scalp) - placed_scalp as f32 / total,
+        share(ClusterClass::Other) + (placed_hair + placed_scalp) as f32 / total,
     );
     if hair_share < 0.02 {
         confidence *= 0.5;
@@ -422,16 +611,12 @@ pub fn auto_separate_excluding(
     let mut hair = Vec::new();
     let mut scalp = Vec::new();
     let mut other = 0;
-    let centroids: Vec<Lab> = clusters.iter().map(|c| c.lab).collect();
-    let nearest: Vec<u8> = samples
-        .par_iter()
-        .map(|&p| tones::nearest(p, &centroids).0 as u8)
-        .collect();
     let mut edge = Vec::new();
     let mut edge_hair = 0.0f64;
-    for (&p, &i) in samples.iter().zip(&nearest) {
+    for (k, (&p, &i)) in samples.iter().zip(&nearest).enumerate() {
         let i = usize::from(i);
         match clusters[i].class {
+            ClusterClass::Hair | ClusterClass::Scalp if by_place(k) => other += 1,
             ClusterClass::Hair => hair.push(p),
             ClusterClass::Scalp => scalp.push(p),
             ClusterClass::Other => {
@@ -454,6 +639,7 @@ pub fn auto_separate_excluding(
         clusters,
         confidence,
         warnings,
+        background_cells,
     }
 }
 
@@ -530,6 +716,88 @@ mod tests {
             "{:?}",
             mean(&placed.hair)
         );
+    }
+
+    #[test]
+    fn brown_hair_heavier_than_the_scalp_is_not_taken_for_it() {
+        // Painted: 75 % brown hair (skin-hued: h_ab 60°, C*ab 20, L* 30), 20 % light scalp,
+        // 5 % grey wall. By weight alone the hair is the heaviest skin-like colour (k-means
+        // splits it into several clusters, each still heavier than the scalp's).
+        let brown = Lab::new(30.0, 10.0, 17.0);
+        let scalp = Lab::new(72.0, 13.0, 18.0);
+        assert!(crate::analysis::classify::is_skin_like(brown));
+        let mut px = blob(brown, 15_000, 1.5, 1);
+        px.extend(blob(scalp, 4_000, 1.5, 2));
+        px.extend(blob(Lab::new(55.0, 0.0, 0.0), 1_000, 1.5, 3));
+        let sep = auto_separate(px, 7);
+        let heaviest = sep.clusters[0];
+        assert!(delta_e00(heaviest.lab, brown) < 3.0, "{:?}", sep.clusters);
+        let mean = |v: &[Lab]| crate::color::mean_linear(v).expect("pixels");
+        assert!(
+            delta_e00(mean(&sep.scalp), scalp) < 1.0,
+            "{:?}",
+            mean(&sep.scalp)
+        );
+        assert!(
+            delta_e00(mean(&sep.hair), brown) < 1.0,
+            "{:?}",
+            mean(&sep.hair)
+        );
+        assert!(
+            sep.warnings
+                .iter()
+                .any(|w| w.code == crate::warning::WarningCode::SkinHuedDarkNotScalp),
+            "{:?}",
+            sep.warnings
+        );
+        // A dark scalp with no lighter skin beside it stays the scalp, with no warning.
+        let dark_skin = Lab::new(38.0, 12.0, 16.0);
+        let mut px = blob(dark_skin, 12_000, 1.5, 4);
+        px.extend(blob(Lab::new(12.0, 1.0, 1.0), 5_000, 1.5, 5));
+        let sep = auto_separate(px, 7);
+        assert!(delta_e00(mean(&sep.scalp), dark_skin) < 1.0);
+        assert!(sep
+            .warnings
+            .iter()
+            .all(|w| w.code != crate::warning::WarningCode::SkinHuedDarkNotScalp));
+    }
+
+    #[test]
+    fn a_wall_region_of_the_scalps_colour_on_the_border_leaves_both_roles() {
+        // A 100 × 100 grid: the head (skin with black stubble) in the middle, a strip of wall of
+        // the skin's colour along the right edge (x ≥ 88), separated from the head by a dark
+        // gap. Wall and skin are one cluster; only where the wall lies says it is not scalp.
+        let skin = Lab::new(62.0, 12.0, 16.0);
+        let hair = Lab::new(18.0, 0.5, 1.0);
+        let gap = Lab::new(50.0, -20.0, -20.0);
+        let (cols, rows) = (100u32, 100u32);
+        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, 1.0, 9);
+        let px: Vec<Lab> = (0..cols * rows)
+            .map(|k| {
+                let (x, y) = (k % cols, k / cols);
+                let base = if x >= 88 {
+                    skin
+                } else if x >= 80 || !(10..90).contains(&y) || x < 10 {
+                    gap
+                } else if x % 3 == 0 && y % 3 == 0 {
+                    hair
+                } else {
+                    skin
+                };
+                let n = noise[k as usize];
+                Lab::new(base.l + n.l, base.a + n.a, base.b + n.b)
+            })
+            .collect();
+        let layout = GridLayout { cols, rows };
+        let cells: Vec<u32> = (0..px.len() as u32).collect();
+        let placed = auto_separate_placed(px.clone(), &px, Some(layout), 7);
+        let regions = auto_separate_excluding(px.clone(), Some(&cells), &px, Some(layout), &[], 7);
+        // The wall is 12 % of the photo, the head's skin about 57 %.
+        let wall_cells = 12 * 100;
+        assert_eq!(regions.scalp.len() + wall_cells, placed.scalp.len());
+        assert!(regions.background_at(0.95, 0.5), "the wall is background");
+        assert!(!regions.background_at(0.5, 0.5), "the head is not");
+        assert!(regions.other >= placed.other + wall_cells);
     }
 
     #[test]

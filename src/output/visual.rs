@@ -61,13 +61,15 @@ fn esc(s: &str) -> String {
 }
 
 /// The role each pixel of `thumb` played in an automatic separation (the class of its
-/// nearest cluster by CIEDE2000): hair blue, scalp green, neither grey.
+/// nearest cluster by CIEDE2000, unless its region was left out by place): hair blue, scalp
+/// green, neither grey.
 pub fn role_map(
     thumb: &RgbImage,
     sep: &crate::analysis::segment::AutoSeparation,
     profile: Option<&crate::calibration::Profile>,
 ) -> RgbImage {
     let mut map = thumb.clone();
+    let (w, h) = (thumb.width().max(1) as f32, thumb.height().max(1) as f32);
     for (x, y, px) in map.enumerate_pixels_mut() {
         let p = thumb.get_pixel(x, y).0;
         let mut lab = crate::color::lab_from_srgb8(p[0], p[1], p[2]);
@@ -81,7 +83,8 @@ pub fn role_map(
                 crate::color::delta_e00(lab, c1.lab)
                     .total_cmp(&crate::color::delta_e00(lab, c2.lab))
             })
-            .map(|c| c.class);
+            .map(|c| c.class)
+            .filter(|_| !sep.background_at((x as f32 + 0.5) / w, (y as f32 + 0.5) / h));
         *px = match nearest {
             Some(ClusterClass::Hair) => Rgb([40, 70, 200]),
             Some(ClusterClass::Scalp) => Rgb([120, 200, 120]),
