@@ -269,11 +269,23 @@ impl Analysis {
         let path = self.inputs.first().map(|u| PathBuf::from(&u.info.path));
         let hair = self.hair.as_ref().ok_or_else(|| Error::Analysis {
             path: path.clone(),
-            message: format!(
-                "{}: no hair pixels: give --hair PHOTO or --hair-region, or one photo for \
-                 automatic separation that shows hair",
-                names.join(", ")
-            ),
+            message: match (&self.auto, &self.scalp) {
+                // Say why: the automatic separation only takes hair darker than the scalp.
+                (Some(_), Some(scalp)) => format!(
+                    "{}: no hair pixels: the automatic separation takes as hair only colours \
+                     at least {} L* darker than the scalp (L* {:.0} here), so blond, grey or \
+                     white hair, or hair as light as the skin, is not found; give \
+                     --hair-region X,Y,W,H on the hair (or --hair CLOSE-UP)",
+                    names.join(", "),
+                    crate::analysis::classify::HAIR_MIN_DARKER_L,
+                    scalp.target.l
+                ),
+                _ => format!(
+                    "{}: no hair pixels: give --hair PHOTO or --hair-region, or one photo for \
+                     automatic separation that shows hair",
+                    names.join(", ")
+                ),
+            },
         })?;
         let scalp = self.scalp.as_ref().ok_or_else(|| Error::Analysis {
             path: path.clone(),
@@ -616,7 +628,12 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     if hair_px.is_empty() && auto.is_some() {
         warnings.push(crate::warning::Warning::new(
             crate::warning::WarningCode::NoHairPixels,
-            "no hair pixels were found in the photo",
+            format!(
+                "no hair pixels were found in the photo (the automatic separation takes as hair \
+                 only colours at least {} L* darker than the scalp: blond, grey or white hair \
+                 needs a --hair-region)",
+                crate::analysis::classify::HAIR_MIN_DARKER_L
+            ),
         ));
     }
     for (role, px, photos) in [
