@@ -194,6 +194,14 @@ fn border_shares(
         .collect()
 }
 
+/// Hues (h_ab, degrees) that saturated hair can have: hair above the chroma limit is red,
+/// auburn or copper (pheomelanin is yellow-red), so red-violet through red and orange to
+/// yellow, with a margin for dyed red. A dark, saturated blue, green or violet is clothing.
+pub fn is_hair_hue(lab: Lab) -> bool {
+    let h = crate::color::hue_deg(lab);
+    h <= 90.0 || h >= 330.0
+}
+
 /// A skin-hued cluster darker than this (L*) may be brown hair, not skin: brown hair is
 /// skin-hued (h_ab 30–70°, C*ab 10–30). Labelled hair in tests/real measures L* 4–30
 /// (dark brown), 19–41 (brown), 33–51 (light brown); dark-skin scalps there measure L* 18–54,
@@ -439,12 +447,14 @@ pub fn auto_separate_excluding(
             c.class = ClusterClass::Hair;
         }
     }
-    // No silent caps: a dark cluster left out of the hair only by the chroma limit is named.
+    // No silent caps: a dark cluster of a hair hue left out of the hair only by the chroma
+    // limit is named (a blue, green or violet one is clothing, not red hair).
     for c in clusters.iter().filter(|c| {
         c.class == ClusterClass::Other
             && c.weight >= SATURATED_DARK_SHARE
             && c.lab.l <= scalp_ref.l - HAIR_MIN_DARKER_L
             && crate::color::chroma(c.lab) > HAIR_MAX_CHROMA
+            && is_hair_hue(c.lab)
     }) {
         warnings.push(crate::warning::Warning::new(
             crate::warning::WarningCode::SaturatedDarkNotHair,
@@ -820,6 +830,15 @@ mod tests {
         );
         let mean = crate::color::mean_linear(&sep.hair).expect("hair");
         assert!(delta_e00(mean, hair) < 1.0, "{mean:?}");
+        // A dark blue shirt of the same chroma is clothing: nothing to name.
+        let mut px = blob(skin, 12_000, 1.5, 1);
+        px.extend(blob(hair, 4_000, 1.5, 2));
+        px.extend(blob(Lab::new(30.0, 8.0, -38.0), 2_000, 1.5, 3));
+        let sep = auto_separate(px, 7);
+        assert!(sep
+            .warnings
+            .iter()
+            .all(|w| w.code != crate::warning::WarningCode::SaturatedDarkNotHair));
     }
 
     #[test]
