@@ -274,7 +274,8 @@ impl Analysis {
                 (Some(_), Some(scalp)) => format!(
                     "{}: no hair pixels: the automatic separation takes as hair only colours \
                      at least {} L* darker than the scalp (L* {:.0} here), so blond, grey or \
-                     white hair, or hair as light as the skin, is not found; give \
+                     white hair, hair as light as the skin, or stubble too fine to see, is not \
+                     found; give \
                      --hair-region X,Y,W,H on the hair (or --hair CLOSE-UP)",
                     names.join(", "),
                     crate::analysis::classify::HAIR_MIN_DARKER_L,
