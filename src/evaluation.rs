@@ -171,6 +171,52 @@ pub struct Summary {
     pub sure: usize,
     /// See `sure`.
     pub sure_right: usize,
+    /// How far the hair targets are from the labels.
+    pub hair: RoleSummary,
+    /// How far the scalp targets are from the labels.
+    pub scalp: RoleSummary,
+}
+
+/// ΔE00 of one role's automatic targets to the labelled regions', over the photos analysed
+/// (not refused) that label that role; a role labelled but not found counts as gross.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoleSummary {
+    /// Photos analysed with this role labelled.
+    pub labelled: usize,
+    /// Within [`RIGHT_DE00`].
+    pub within_3: usize,
+    /// Within twice that (near misses included).
+    pub within_6: usize,
+    /// Over [`GROSS_DE00`], or not found: another thing taken for this role.
+    pub gross: usize,
+    /// Median ΔE00 (not found counted as infinite); `None` when nothing is labelled.
+    pub median: Option<f32>,
+}
+
+/// A target this far (ΔE00) from the label is another thing taken for the role (a wall, a
+/// face, the hair), not the role measured in other light.
+pub const GROSS_DE00: f32 = 20.0;
+
+impl RoleSummary {
+    fn of(d: impl Iterator<Item = f32>) -> RoleSummary {
+        let mut d: Vec<f32> = d.collect();
+        d.sort_by(f32::total_cmp);
+        let count = |f: &dyn Fn(f32) -> bool| d.iter().filter(|&&x| f(x)).count();
+        RoleSummary {
+            labelled: d.len(),
+            within_3: count(&|x| x <= RIGHT_DE00),
+            within_6: count(&|x| x <= 2.0 * RIGHT_DE00),
+            gross: count(&|x| x > GROSS_DE00),
+            median: (!d.is_empty()).then(|| {
+                let n = d.len();
+                if n % 2 == 1 {
+                    d[n / 2]
+                } else {
+                    0.5 * (d[n / 2 - 1] + d[n / 2])
+                }
+            }),
+        }
+    }
 }
 
 impl Summary {
@@ -184,6 +230,18 @@ impl Summary {
             wrong: scored(&|o| o.right() == Some(false)),
             sure: scored(&|o| o.sure() && o.right().is_some()),
             sure_right: scored(&|o| o.sure() && o.right() == Some(true)),
+            hair: RoleSummary::of(
+                outcomes
+                    .iter()
+                    .filter(|o| o.confidence.is_some())
+                    .filter_map(|o| o.hair_de00),
+            ),
+            scalp: RoleSummary::of(
+                outcomes
+                    .iter()
+                    .filter(|o| o.confidence.is_some())
+                    .filter_map(|o| o.scalp_de00),
+            ),
         }
     }
 
@@ -249,5 +307,21 @@ pub fn table(outcomes: &[Outcome]) -> String {
         100.0 * m.reliability(),
         100.0 * RELIABILITY_TARGET
     ));
+    for (role, r) in [("hair", m.hair), ("scalp", m.scalp)] {
+        s.push_str(&format!(
+            "{role} targets (of {} labelled): {} within {RIGHT_DE00} ΔE00, {} within {}, {} over \
+             {GROSS_DE00} or not found; median {}.\n",
+            r.labelled,
+            r.within_3,
+            r.within_6,
+            2.0 * RIGHT_DE00,
+            r.gross,
+            r.median.map_or("—".into(), |d| if d.is_infinite() {
+                "not found".into()
+            } else {
+                format!("{d:.1}")
+            }),
+        ));
+    }
     s
 }

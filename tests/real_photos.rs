@@ -205,21 +205,11 @@ fn light_hair_that_is_not_found_is_explained() {
 #[test]
 fn the_separation_keeps_its_measured_accuracy() {
     let outcomes = evaluate(Path::new(FOLDER), &AnalyzeOptions::default()).expect("evaluation");
-    let scalp: Vec<f32> = outcomes.iter().filter_map(|o| o.scalp_de00).collect();
-    let within = |d: f32| scalp.iter().filter(|&&x| x <= d).count();
-    let gross = scalp.iter().filter(|&&x| x > 20.0).count();
-    let right = outcomes.iter().filter(|o| o.right() == Some(true)).count();
+    let s = Summary::of(&outcomes);
     let table = smpmatch::evaluation::table(&outcomes);
-    assert!(right >= 6, "right on {right} photos (was 6)\n{table}");
-    assert!(
-        within(3.0) >= 5,
-        "scalp ≤ 3 ΔE00 on {} (was 5)\n{table}",
-        within(3.0)
-    );
-    assert!(
-        within(6.0) >= 10,
-        "scalp ≤ 6 ΔE00 on {} (was 10)\n{table}",
-        within(6.0)
-    );
-    assert!(gross <= 2, "scalp > 20 ΔE00 on {gross} (was 2)\n{table}");
+    assert!(s.right >= 6, "right on {} photos (was 6)\n{table}", s.right);
+    assert!(s.scalp.within_3 >= 5, "scalp (was 5 within 3)\n{table}");
+    assert!(s.scalp.within_6 >= 10, "scalp (was 10 within 6)\n{table}");
+    assert!(s.scalp.gross <= 2, "scalp (was 2 gross)\n{table}");
+    assert!(s.hair.within_3 >= 7, "hair (was 7 within 3)\n{table}");
 }
