@@ -325,3 +325,17 @@ pub fn table(outcomes: &[Outcome]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_summary_counts_near_misses_and_gross_errors() {
+        let r = RoleSummary::of([25.0, 1.0, f32::INFINITY, 4.0].into_iter());
+        assert_eq!((r.labelled, r.within_3, r.within_6, r.gross), (4, 1, 2, 2));
+        assert_eq!(r.median, Some(14.5));
+        assert_eq!(RoleSummary::of([7.0].into_iter()).median, Some(7.0));
+        assert_eq!(RoleSummary::of(std::iter::empty()).median, None);
+    }
+}
