@@ -215,15 +215,27 @@ pub const LIGHTER_SKIN_MIN_SHARE: f32 = 0.25;
 
 /// The main scalp cluster, and the heavier skin-hued clusters passed over as hair.
 ///
-/// The heaviest skin-like cluster that is not background, unless it is darker than
+/// The skin-like cluster that is not background and forms the largest 8-connected region
+/// on the grid (`largest_region`, cells per cluster; without a grid, the heaviest), unless it is darker than
 /// [`BROWN_HAIR_MAX_L`] and a skin-like cluster at least [`HAIR_MIN_DARKER_L`] lighter
 /// holds at least [`LIGHTER_SKIN_MIN_SHARE`] of its weight: then it is brown hair (or skin in
 /// shadow) and the lighter one is the candidate, and so on. Taking the heaviest alone read
 /// brown hair as the scalp whenever the hair outweighed the bare skin (on tests/real, scalp
 /// targets 47–53 ΔE00 from the labelled scalp on three photos).
-fn main_scalp_cluster(clusters: &[SegCluster], background: &[bool]) -> (Option<usize>, Vec<usize>) {
+fn main_scalp_cluster(
+    clusters: &[SegCluster],
+    background: &[bool],
+    largest_region: Option<&[usize]>,
+) -> (Option<usize>, Vec<usize>) {
     let skin = |i: usize| is_skin_like(clusters[i].lab) && !background[i];
-    let mut main = (0..clusters.len()).find(|&i| skin(i));
+    // The head is one connected region: with the grid known, the skin colour that forms the
+    // largest one (the heavier among equals), not the one scattered most widely.
+    let mut main = match largest_region {
+        Some(r) => (0..clusters.len())
+            .filter(|&i| skin(i))
+            .max_by_key(|&i| (r[i], std::cmp::Reverse(i))),
+        None => (0..clusters.len()).find(|&i| skin(i)),
+    };
     let mut passed = Vec::new();
     while let Some(m) = main {
         if clusters[m].lab.l >= BROWN_HAIR_MAX_L {
@@ -301,6 +313,31 @@ fn background_regions(
         }
     }
     out
+}
+
+/// Per cluster, the cells of its largest 8-connected region on the grid (each fit point
+/// read as its nearest cluster; points `left_out` belong to none).
+fn largest_regions(
+    fit_points: &[Lab],
+    layout: GridLayout,
+    centroids: &[Lab],
+    left_out: &[bool],
+) -> Vec<usize> {
+    let (gw, gh) = (layout.cols.max(1) as usize, layout.rows.max(1) as usize);
+    let near: Vec<Option<usize>> = fit_points
+        .iter()
+        .enumerate()
+        .map(|(k, &p)| {
+            (!left_out.get(k).copied().unwrap_or(false)).then(|| tones::nearest(p, centroids).0)
+        })
+        .collect();
+    (0..centroids.len())
+        .map(|i| {
+            let set: Vec<bool> = near.iter().map(|&n| n == Some(i)).collect();
+            let regions = crate::mask::components(&set, gw, gh);
+            regions.sizes.into_iter().max().unwrap_or(0)
+        })
+        .collect()
 }
 
 /// The cell of a `to` grid that holds the centre of cell `k` of a `from` grid, both laid
@@ -382,7 +419,14 @@ pub fn auto_separate_excluding(
         _ => vec![false; clusters.len()],
     };
 
-    let (main_skin, read_as_hair) = main_scalp_cluster(&clusters, &background);
+    let largest_region: Option<Vec<usize>> = match layout {
+        Some(l) if fit_points.len() == (l.cols as usize) * (l.rows as usize) => {
+            Some(largest_regions(fit_points, l, &centroids, left_out))
+        }
+        _ => None,
+    };
+    let (main_skin, read_as_hair) =
+        main_scalp_cluster(&clusters, &background, largest_region.as_deref());
     let Some(main) = main_skin else {
         warnings.push(crate::warning::Warning::new(
             crate::warning::WarningCode::NoSkinColour,
@@ -770,6 +814,47 @@ mod tests {
             .warnings
             .iter()
             .all(|w| w.code != crate::warning::WarningCode::SkinHuedDarkNotScalp));
+    }
+
+    #[test]
+    fn the_scalp_is_the_skin_colour_of_the_largest_region_not_the_most_scattered() {
+        // A 100 × 100 grid: the scalp, one central band (40 ≤ x < 58, 18 % of the photo); on
+        // both sides a grey wall holding dots of a lighter skin-like colour in every other
+        // cell of every other row (19.5 %, no two touching). By weight the dots win; by place
+        // the band is the head.
+        let scalp = Lab::new(60.0, 13.0, 16.0);
+        let dots = Lab::new(80.0, 8.0, 22.0);
+        let wall = Lab::new(50.0, 0.0, 0.0);
+        assert!(crate::analysis::classify::is_skin_like(dots));
+        assert!(delta_e00(scalp, dots) > SCALP_GROUP_DE00);
+        let (cols, rows) = (100u32, 100u32);
+        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, 0.5, 9);
+        let px: Vec<Lab> = (0..cols * rows)
+            .map(|k| {
+                let (x, y) = (k % cols, k / cols);
+                let base = if (40..58).contains(&x) {
+                    scalp
+                } else if !(38..60).contains(&x) && x % 2 == 0 && y % 2 == 0 {
+                    dots
+                } else {
+                    wall
+                };
+                let n = noise[k as usize];
+                Lab::new(base.l + n.l, base.a + n.a, base.b + n.b)
+            })
+            .collect();
+        let mean = |v: &[Lab]| crate::color::mean_linear(v).expect("pixels");
+        let by_weight = auto_separate_with(px.clone(), &px, 7);
+        assert!(
+            delta_e00(mean(&by_weight.scalp), dots) < 1.0,
+            "weight alone takes the dots"
+        );
+        let placed = auto_separate_placed(px.clone(), &px, Some(GridLayout { cols, rows }), 7);
+        assert!(
+            delta_e00(mean(&placed.scalp), scalp) < 1.0,
+            "{:?}",
+            mean(&placed.scalp)
+        );
     }
 
     #[test]
