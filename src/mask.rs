@@ -26,11 +26,35 @@ pub struct Components {
 
 /// Label the 8-connected components of `set`.
 pub fn components(set: &[bool], gw: usize, gh: usize) -> Components {
-    let mut label: Vec<Option<u32>> = vec![None; set.len()];
-    let mut sizes = Vec::new();
+    let values: Vec<Option<u8>> = set.iter().map(|&s| s.then_some(0)).collect();
+    let r = regions(&values, gw, gh);
+    Components {
+        label: r.label,
+        sizes: r.sizes,
+    }
+}
+
+/// The 8-connected regions of a map of values: neighbouring cells of equal value join;
+/// `None` cells belong to none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regions<T> {
+    /// Per cell: the index of its region, `None` for a `None` cell.
+    pub label: Vec<Option<u32>>,
+    /// Cells per region, in the order the regions are first met scanning row by row.
+    pub sizes: Vec<usize>,
+    /// The value of each region.
+    pub value: Vec<T>,
+}
+
+/// Label the 8-connected regions of equal values of `values` in one pass (one flood fill
+/// per region, every cell visited once, whatever the number of values).
+pub fn regions<T: Copy + PartialEq>(values: &[Option<T>], gw: usize, gh: usize) -> Regions<T> {
+    let mut label: Vec<Option<u32>> = vec![None; values.len()];
+    let (mut sizes, mut value) = (Vec::new(), Vec::new());
     let mut stack = Vec::new();
-    for start in 0..set.len() {
-        if !set[start] || label[start].is_some() {
+    for start in 0..values.len() {
+        let Some(v) = values[start] else { continue };
+        if label[start].is_some() {
             continue;
         }
         let id = sizes.len() as u32;
@@ -39,16 +63,26 @@ pub fn components(set: &[bool], gw: usize, gh: usize) -> Components {
         stack.push(start);
         while let Some(i) = stack.pop() {
             size += 1;
-            for j in neighbours(i, gw, gh) {
-                if set[j] && label[j].is_none() {
-                    label[j] = Some(id);
-                    stack.push(j);
+            // The 8 neighbours, written out: the separation labels 20 000 cells per photo.
+            let (x, y) = (i % gw, i / gw);
+            for ny in y.saturating_sub(1)..(y + 2).min(gh) {
+                for nx in x.saturating_sub(1)..(x + 2).min(gw) {
+                    let j = ny * gw + nx;
+                    if label[j].is_none() && values[j] == Some(v) {
+                        label[j] = Some(id);
+                        stack.push(j);
+                    }
                 }
             }
         }
         sizes.push(size);
+        value.push(v);
     }
-    Components { label, sizes }
+    Regions {
+        label,
+        sizes,
+        value,
+    }
 }
 
 /// The largest 8-connected group of set cells (the first found among equals), or `None`.
@@ -137,6 +171,33 @@ mod tests {
         let big = largest_component(&set, gw, gh).unwrap();
         assert_eq!(big.iter().filter(|&&b| b).count(), 3);
         assert!(big[4] && !big[0]);
+    }
+
+    #[test]
+    fn regions_of_different_values_touch_without_joining() {
+        // a a b
+        // a b b
+        // . . a
+        let v = [
+            Some('a'),
+            Some('a'),
+            Some('b'),
+            Some('a'),
+            Some('b'),
+            Some('b'),
+        ]
+        .into_iter()
+        .chain([None, None, Some('a')])
+        .collect::<Vec<_>>();
+        let r = regions(&v, 3, 3);
+        assert_eq!(r.sizes, vec![3, 3, 1]);
+        assert_eq!(r.value, vec!['a', 'b', 'a']);
+        assert_eq!(
+            r.label[8],
+            Some(2),
+            "a diagonal 'b' does not join the two 'a's"
+        );
+        assert_eq!(r.label[6], None);
     }
 
     #[test]

@@ -165,28 +165,54 @@ pub const BORDER_BAND: f32 = 0.1;
 /// clusters 0.03–0.55.
 pub const BORDER_BACKGROUND: f32 = 0.6;
 
-/// Share of each cluster's fit points (by nearest centroid) in the border band.
-fn border_shares(
-    fit_points: &[Lab],
+/// Where each fit point of a whole grid lies and which cluster it reads as: the nearest
+/// centroid, `None` for a point left out. Computed once, read by the rules that judge
+/// clusters and regions by place.
+struct GridReading {
     layout: GridLayout,
-    centroids: &[Lab],
-    left_out: &[bool],
-) -> Vec<f32> {
-    let (cols, rows) = (layout.cols.max(1), layout.rows.max(1));
-    let bw = ((cols as f32 * BORDER_BAND).round() as u32).max(1);
-    let bh = ((rows as f32 * BORDER_BAND).round() as u32).max(1);
-    let mut n = vec![0usize; centroids.len()];
-    let mut b = vec![0usize; centroids.len()];
-    for (k, &p) in fit_points.iter().enumerate() {
-        if left_out.get(k).copied().unwrap_or(false) {
-            continue;
+    cluster: Vec<Option<usize>>,
+}
+
+impl GridReading {
+    fn new(fit_points: &[Lab], layout: GridLayout, centroids: &[Lab], left_out: &[bool]) -> Self {
+        let cluster = fit_points
+            .par_iter()
+            .enumerate()
+            .map(|(k, &p)| {
+                (!left_out.get(k).copied().unwrap_or(false)).then(|| tones::nearest(p, centroids).0)
+            })
+            .collect();
+        GridReading { layout, cluster }
+    }
+
+    fn size(&self) -> (usize, usize) {
+        (
+            self.layout.cols.max(1) as usize,
+            self.layout.rows.max(1) as usize,
+        )
+    }
+
+    /// Whether cell `k` lies in the border band ([`BORDER_BAND`] of each side).
+    fn in_band(&self) -> impl Fn(usize) -> bool {
+        let (gw, gh) = self.size();
+        let bw = ((gw as f32 * BORDER_BAND).round() as usize).max(1);
+        let bh = ((gh as f32 * BORDER_BAND).round() as usize).max(1);
+        move |k| {
+            let (x, y) = (k % gw, k / gw);
+            x < bw || y < bh || x + bw >= gw || y + bh >= gh
         }
-        let (x, y) = (k as u32 % cols, k as u32 / cols);
-        let i = tones::nearest(p, centroids).0;
+    }
+}
+
+/// Share of each cluster's fit points in the border band.
+fn border_shares(grid: &GridReading, clusters: usize) -> Vec<f32> {
+    let in_band = grid.in_band();
+    let mut n = vec![0usize; clusters];
+    let mut b = vec![0usize; clusters];
+    for (k, i) in grid.cluster.iter().enumerate() {
+        let Some(i) = *i else { continue };
         n[i] += 1;
-        if x < bw || y < bh || x + bw >= cols || y + bh >= rows {
-            b[i] += 1;
-        }
+        b[i] += usize::from(in_band(k));
     }
     n.iter()
         .zip(&b)
@@ -267,77 +293,46 @@ pub const REGION_MIN_SHARE: f32 = 0.01;
 /// ([`border_shares`]) cannot split a colour: a beige wall in the same cluster as the scalp,
 /// or a black shirt in the same cluster as the hair, count with the head. Regions split them
 /// when they do not touch (hair, an ear or a collar between them).
-fn background_regions(
-    fit_points: &[Lab],
-    layout: GridLayout,
-    centroids: &[Lab],
-    classes: &[ClusterClass],
-    left_out: &[bool],
-) -> Vec<bool> {
-    let (gw, gh) = (layout.cols.max(1) as usize, layout.rows.max(1) as usize);
-    let bw = ((gw as f32 * BORDER_BAND).round() as usize).max(1);
-    let bh = ((gh as f32 * BORDER_BAND).round() as usize).max(1);
-    let in_band = |k: usize| {
-        let (x, y) = (k % gw, k / gw);
-        x < bw || y < bh || x + bw >= gw || y + bh >= gh
-    };
-    let class: Vec<Option<ClusterClass>> = fit_points
+fn background_regions(grid: &GridReading, classes: &[ClusterClass]) -> Vec<bool> {
+    let (gw, gh) = grid.size();
+    let in_band = grid.in_band();
+    let min_cells = (REGION_MIN_SHARE * grid.cluster.len() as f32).ceil() as usize;
+    // Hair and scalp regions in one labelling (cells read as neither belong to none).
+    let role: Vec<Option<ClusterClass>> = grid
+        .cluster
         .iter()
-        .enumerate()
-        .map(|(k, &p)| {
-            (!left_out.get(k).copied().unwrap_or(false))
-                .then(|| classes[tones::nearest(p, centroids).0])
-        })
+        .map(|&i| i.map(|i| classes[i]).filter(|&c| c != ClusterClass::Other))
         .collect();
-    let min_cells = (REGION_MIN_SHARE * fit_points.len() as f32).ceil() as usize;
-    let mut out = vec![false; fit_points.len()];
-    for role in [ClusterClass::Hair, ClusterClass::Scalp] {
-        let set: Vec<bool> = class.iter().map(|&c| c == Some(role)).collect();
-        let regions = crate::mask::components(&set, gw, gh);
-        let mut band = vec![0usize; regions.sizes.len()];
-        for (k, l) in regions.label.iter().enumerate() {
-            if let Some(l) = l {
-                band[*l as usize] += usize::from(in_band(k));
-            }
-        }
-        let background: Vec<bool> = regions
-            .sizes
-            .iter()
-            .zip(&band)
-            .map(|(&n, &b)| n >= min_cells && b as f32 > BORDER_BACKGROUND * n as f32)
-            .collect();
-        for (o, l) in out.iter_mut().zip(&regions.label) {
-            if let Some(l) = l {
-                *o |= background[*l as usize];
-            }
+    let regions = crate::mask::regions(&role, gw, gh);
+    let mut band = vec![0usize; regions.sizes.len()];
+    for (k, l) in regions.label.iter().enumerate() {
+        if let Some(l) = l {
+            band[*l as usize] += usize::from(in_band(k));
         }
     }
-    out
+    let background: Vec<bool> = regions
+        .sizes
+        .iter()
+        .zip(&band)
+        .map(|(&n, &b)| n >= min_cells && b as f32 > BORDER_BACKGROUND * n as f32)
+        .collect();
+    regions
+        .label
+        .iter()
+        .map(|l| l.is_some_and(|l| background[l as usize]))
+        .collect()
 }
 
 /// Per cluster, the cells of its largest 8-connected region on the grid (each fit point
 /// read as its nearest cluster; points `left_out` belong to none).
-fn largest_regions(
-    fit_points: &[Lab],
-    layout: GridLayout,
-    centroids: &[Lab],
-    left_out: &[bool],
-) -> Vec<usize> {
-    let (gw, gh) = (layout.cols.max(1) as usize, layout.rows.max(1) as usize);
-    let near: Vec<Option<usize>> = fit_points
-        .iter()
-        .enumerate()
-        .map(|(k, &p)| {
-            (!left_out.get(k).copied().unwrap_or(false)).then(|| tones::nearest(p, centroids).0)
-        })
-        .collect();
-    (0..centroids.len())
-        .map(|i| {
-            let set: Vec<bool> = near.iter().map(|&n| n == Some(i)).collect();
-            let regions = crate::mask::components(&set, gw, gh);
-            regions.sizes.into_iter().max().unwrap_or(0)
-        })
-        .collect()
+fn largest_regions(grid: &GridReading, clusters: usize) -> Vec<usize> {
+    let (gw, gh) = grid.size();
+    let regions = crate::mask::regions(&grid.cluster, gw, gh);
+    let mut largest = vec![0usize; clusters];
+    for (&n, &i) in regions.sizes.iter().zip(&regions.value) {
+        largest[i] = largest[i].max(n);
+    }
+    largest
 }
 
 /// The cell of a `to` grid that holds the centre of cell `k` of a `from` grid, both laid
@@ -409,22 +404,21 @@ pub fn auto_separate_excluding(
     let mut warnings = Vec::new();
     let mut confidence = 1.0f32;
     let centroids: Vec<Lab> = clusters.iter().map(|c| c.lab).collect();
-    let background: Vec<bool> = match layout {
+    let grid = match layout {
         Some(l) if fit_points.len() == (l.cols as usize) * (l.rows as usize) => {
-            border_shares(fit_points, l, &centroids, left_out)
-                .into_iter()
-                .map(|b| b > BORDER_BACKGROUND)
-                .collect()
-        }
-        _ => vec![false; clusters.len()],
-    };
-
-    let largest_region: Option<Vec<usize>> = match layout {
-        Some(l) if fit_points.len() == (l.cols as usize) * (l.rows as usize) => {
-            Some(largest_regions(fit_points, l, &centroids, left_out))
+            Some(GridReading::new(fit_points, l, &centroids, left_out))
         }
         _ => None,
     };
+    let background: Vec<bool> = match &grid {
+        Some(g) => border_shares(g, clusters.len())
+            .into_iter()
+            .map(|b| b > BORDER_BACKGROUND)
+            .collect(),
+        None => vec![false; clusters.len()],
+    };
+    let largest_region: Option<Vec<usize>> =
+        grid.as_ref().map(|g| largest_regions(g, clusters.len()));
     let (main_skin, read_as_hair) =
         main_scalp_cluster(&clusters, &background, largest_region.as_deref());
     let Some(main) = main_skin else {
@@ -569,16 +563,10 @@ pub fn auto_separate_excluding(
         .par_iter()
         .map(|&p| tones::nearest(p, &centroids).0 as u8)
         .collect();
-    let background_cells = match (layout, sample_cells) {
-        (Some(l), Some(cells))
-            if fit_points.len() == (l.cols as usize) * (l.rows as usize)
-                && cells.len() == samples.len() =>
-        {
+    let background_cells = match (&grid, sample_cells) {
+        (Some(g), Some(cells)) if cells.len() == samples.len() => {
             let classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
-            Some((
-                l,
-                background_regions(fit_points, l, &centroids, &classes, left_out),
-            ))
+            Some((g.layout, background_regions(g, &classes)))
         }
         _ => None,
     };
