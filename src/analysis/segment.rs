@@ -717,6 +717,19 @@ mod tests {
     use super::*;
     use crate::test_support::blob;
 
+    /// A `cols` × `rows` grid painted by `paint(x, y)`, with Gaussian noise of `sigma` ΔE*ab
+    /// on every cell.
+    fn painted(cols: u32, rows: u32, sigma: f32, paint: impl Fn(u32, u32) -> Lab) -> Vec<Lab> {
+        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, sigma, 9);
+        (0..cols * rows)
+            .map(|k| {
+                let base = paint(k % cols, k / cols);
+                let n = noise[k as usize];
+                Lab::new(base.l + n.l, base.a + n.a, base.b + n.b)
+            })
+            .collect()
+    }
+
     #[test]
     fn a_skin_coloured_wall_around_the_head_is_background() {
         // A 100 × 100 grid: a beige wall (skin-like by colour) fills the outer 15 % band, 51 %
@@ -727,20 +740,14 @@ mod tests {
         let hair = Lab::new(18.0, 0.5, 1.0);
         assert!(crate::analysis::classify::is_skin_like(wall));
         let (cols, rows) = (100u32, 100u32);
-        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, 1.0, 9);
-        let px: Vec<Lab> = (0..cols * rows)
-            .map(|k| {
-                let (x, y) = (k % cols, k / cols);
-                let inner = (15..85).contains(&x) && (15..85).contains(&y);
-                let base = match (inner, x % 2 == 0 && y % 2 == 0) {
-                    (false, _) => wall,
-                    (true, true) => hair,
-                    (true, false) => skin,
-                };
-                let n = noise[k as usize];
-                Lab::new(base.l + n.l, base.a + n.a, base.b + n.b)
-            })
-            .collect();
+        let px = painted(cols, rows, 1.0, |x, y| {
+            let inner = (15..85).contains(&x) && (15..85).contains(&y);
+            match (inner, x % 2 == 0 && y % 2 == 0) {
+                (false, _) => wall,
+                (true, true) => hair,
+                (true, false) => skin,
+            }
+        });
         let mean = |v: &[Lab]| crate::color::mean_linear(v).expect("pixels");
         let by_colour = auto_separate_with(px.clone(), &px, 7);
         assert!(
@@ -816,21 +823,15 @@ mod tests {
         assert!(crate::analysis::classify::is_skin_like(dots));
         assert!(delta_e00(scalp, dots) > SCALP_GROUP_DE00);
         let (cols, rows) = (100u32, 100u32);
-        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, 0.5, 9);
-        let px: Vec<Lab> = (0..cols * rows)
-            .map(|k| {
-                let (x, y) = (k % cols, k / cols);
-                let base = if (40..58).contains(&x) {
-                    scalp
-                } else if !(38..60).contains(&x) && x % 2 == 0 && y % 2 == 0 {
-                    dots
-                } else {
-                    wall
-                };
-                let n = noise[k as usize];
-                Lab::new(base.l + n.l, base.a + n.a, base.b + n.b)
-            })
-            .collect();
+        let px = painted(cols, rows, 0.5, |x, y| {
+            if (40..58).contains(&x) {
+                scalp
+            } else if !(38..60).contains(&x) && x % 2 == 0 && y % 2 == 0 {
+                dots
+            } else {
+                wall
+            }
+        });
         let mean = |v: &[Lab]| crate::color::mean_linear(v).expect("pixels");
         let by_weight = auto_separate_with(px.clone(), &px, 7);
         assert!(
@@ -854,23 +855,17 @@ mod tests {
         let hair = Lab::new(18.0, 0.5, 1.0);
         let gap = Lab::new(50.0, -20.0, -20.0);
         let (cols, rows) = (100u32, 100u32);
-        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, 1.0, 9);
-        let px: Vec<Lab> = (0..cols * rows)
-            .map(|k| {
-                let (x, y) = (k % cols, k / cols);
-                let base = if x >= 88 {
-                    skin
-                } else if x >= 80 || !(10..90).contains(&y) || x < 10 {
-                    gap
-                } else if x % 3 == 0 && y % 3 == 0 {
-                    hair
-                } else {
-                    skin
-                };
-                let n = noise[k as usize];
-                Lab::new(base.l + n.l, base.a + n.a, base.b + n.b)
-            })
-            .collect();
+        let px = painted(cols, rows, 1.0, |x, y| {
+            if x >= 88 {
+                skin
+            } else if x >= 80 || !(10..90).contains(&y) || x < 10 {
+                gap
+            } else if x % 3 == 0 && y % 3 == 0 {
+                hair
+            } else {
+                skin
+            }
+        });
         let layout = GridLayout { cols, rows };
         let cells: Vec<u32> = (0..px.len() as u32).collect();
         let placed = auto_separate_placed(px.clone(), &px, Some(layout), 7);
