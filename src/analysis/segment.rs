@@ -4,11 +4,14 @@
 //! Automatic separation (documented in `docs/model.md` § Separation):
 //!
 //! 1. k-means with k = [`SEG_K`] on the photo's sample (same machinery as the tones).
-//! 2. **Scalp**: the heaviest *skin-like* cluster, plus every skin-like cluster within
+//! 2. **Scalp**: the main *skin-like* cluster, plus every skin-like cluster within
 //!    [`SCALP_GROUP_DE00`] of it (shading of the same skin). Skin-like means
 //!    20 ≤ L* ≤ 92, 4 ≤ C*ab ≤ 50 and 15° ≤ h_ab ≤ 90°: the range of measured human skin
 //!    colour in CIELAB across ITA classes (Chardon 1991; Del Bino 2006; Han 2006) with margin
-//!    for phone-camera rendering.
+//!    for phone-camera rendering. The main one forms the largest connected region on the
+//!    photo's grid (the head is one region), and gives way to a lighter skin when it is dark
+//!    enough to be brown hair ([`BROWN_HAIR_MAX_L`]). Clusters mostly on the photo's border
+//!    are background ([`BORDER_BACKGROUND`]).
 //! 3. **Hair**: clusters at least [`HAIR_MIN_DARKER_L`] L* darker than the scalp, of chroma at
 //!    most [`HAIR_MAX_CHROMA`](crate::analysis::classify::HAIR_MAX_CHROMA) (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
 //!    C* < 7 for black to dark-brown tresses), and nearer in L* to the darkest cluster than to
@@ -16,7 +19,9 @@
 //! 4. **Edges**: clusters that an optical mix of the hair and scalp colours explains with at
 //!    least [`EDGE_MIN_SHARE`] of each (strand edges blurred into skin) leave both roles; they
 //!    are reported as other but kept in [`AutoSeparation::edge`] for the stubble look.
-//! 5. **Other**: the rest (background, clothes, highlights).
+//! 5. **Other**: the rest (background, clothes, highlights), and every hair or scalp pixel
+//!    in a connected region lying mostly on the photo's border (a wall or a shirt of the
+//!    head's colours, [`REGION_MIN_SHARE`]).
 //!
 //! The confidence starts at 1 and is multiplied down for each sign of trouble; see
 //! [`auto_separate`].
