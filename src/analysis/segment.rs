@@ -234,10 +234,11 @@ pub fn is_hair_hue(lab: Lab) -> bool {
 }
 
 /// A skin-hued cluster darker than this (L*) may be brown hair, not skin: brown hair is
-/// skin-hued (h_ab 30–70°, C*ab 10–30). Labelled hair in tests/real measures L* 4–30
-/// (dark brown), 19–41 (brown), 33–51 (light brown); dark-skin scalps there measure L* 18–54,
-/// so the two overlap and the rule can mistake a shine on dark skin for the scalp (the
-/// warning says so).
+/// skin-hued (dark-brown tresses h_ab ≈ 50°, J. Soc. Cosmet. Chem. 51(5); the brown-hair
+/// clusters of tests/real h_ab 58–71°, C*ab 11–23). Labelled hair in tests/real measures
+/// L* 4–30 (dark brown), 19–41 (brown), 33–51 (light brown); dark-skin scalps there measure
+/// L* 18–54, so the two overlap and the rule can mistake a shine on dark skin for the scalp
+/// (the warning says so).
 pub const BROWN_HAIR_MAX_L: f32 = 45.0;
 /// ... and it is read as hair when a skin-like cluster at least
 /// [`HAIR_MIN_DARKER_L`] lighter holds at least this share of its weight (on tests/real the
@@ -247,8 +248,8 @@ pub const LIGHTER_SKIN_MIN_SHARE: f32 = 0.25;
 /// The main scalp cluster, and the heavier skin-hued clusters passed over as hair.
 ///
 /// The skin-like cluster that is not background and forms the largest 8-connected region
-/// on the grid (`largest_region`, cells per cluster; without a grid, the heaviest), unless it is darker than
-/// [`BROWN_HAIR_MAX_L`] and a skin-like cluster at least [`HAIR_MIN_DARKER_L`] lighter
+/// on the grid (`largest_region`, cells per cluster; without a grid, the heaviest), unless
+/// it is darker than [`BROWN_HAIR_MAX_L`] and a skin-like cluster at least [`HAIR_MIN_DARKER_L`] lighter
 /// holds at least [`LIGHTER_SKIN_MIN_SHARE`] of its weight: then it is brown hair (or skin in
 /// shadow) and the lighter one is the candidate, and so on. Taking the heaviest alone read
 /// brown hair as the scalp whenever the hair outweighed the bare skin (on tests/real, scalp
