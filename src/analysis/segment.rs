@@ -235,7 +235,7 @@ pub fn is_hair_hue(lab: Lab) -> bool {
 
 /// A skin-hued cluster darker than this (L*) may be brown hair, not skin: brown hair is
 /// skin-hued (dark-brown tresses h_ab ≈ 50°, J. Soc. Cosmet. Chem. 51(5); the brown-hair
-/// clusters of tests/real h_ab 58–71°, C*ab 11–23). Labelled hair in tests/real measures
+/// clusters of two tests/real photos h_ab 58–71°, C*ab 11–23). Labelled hair there measures
 /// L* 4–30 (dark brown), 19–41 (brown), 33–51 (light brown); dark-skin scalps there measure
 /// L* 18–54, so the two overlap and the rule can mistake a shine on dark skin for the scalp
 /// (the warning says so).
