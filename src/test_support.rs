@@ -24,3 +24,8 @@ pub fn blob(center: Lab, n: usize, amp: f32, salt: u64) -> Vec<Lab> {
         })
         .collect()
 }
+
+/// Whether `warnings` hold one with `code`.
+pub fn warned(warnings: &[crate::warning::Warning], code: crate::warning::WarningCode) -> bool {
+    warnings.iter().any(|w| w.code == code)
+}

@@ -587,22 +587,25 @@ pub fn auto_separate_excluding(
         }
         _ => None,
     };
-    let by_place = |k: usize| -> bool {
-        background_cells
-            .as_ref()
-            .zip(sample_cells)
-            .is_some_and(|((_, bg), cells)| bg[cells[k] as usize])
-    };
+    // Per sample: hair or scalp left out because its region lies on the border (empty when
+    // the separation was not told where its samples lie).
     let (mut placed_hair, mut placed_scalp) = (0usize, 0usize);
-    if background_cells.is_some() {
-        for (k, &i) in nearest.iter().enumerate() {
-            match clusters[usize::from(i)].class {
-                ClusterClass::Hair if by_place(k) => placed_hair += 1,
-                ClusterClass::Scalp if by_place(k) => placed_scalp += 1,
-                _ => {}
-            }
-        }
-    }
+    let by_place: Vec<bool> = match (&background_cells, sample_cells) {
+        (Some((_, bg)), Some(cells)) => nearest
+            .iter()
+            .zip(cells)
+            .map(|(&i, &cell)| {
+                let left = bg[cell as usize];
+                match clusters[usize::from(i)].class {
+                    ClusterClass::Hair if left => placed_hair += 1,
+                    ClusterClass::Scalp if left => placed_scalp += 1,
+                    _ => return false,
+                }
+                left
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     // `other_share` leaves the edges out: they are part of the treated area.
     let (hair_share, scalp_share, other_share) = (
         share(ClusterClass::Hair) - placed_hair as f32 / total,
@@ -675,7 +678,9 @@ pub fn auto_separate_excluding(
     for (k, (&p, &i)) in samples.iter().zip(&nearest).enumerate() {
         let i = usize::from(i);
         match clusters[i].class {
-            ClusterClass::Hair | ClusterClass::Scalp if by_place(k) => other += 1,
+            ClusterClass::Hair | ClusterClass::Scalp if by_place.get(k) == Some(&true) => {
+                other += 1
+            }
             ClusterClass::Hair => hair.push(p),
             ClusterClass::Scalp => scalp.push(p),
             ClusterClass::Other => {
@@ -732,12 +737,12 @@ fn weighted_mean(clusters: &[SegCluster], class: ClusterClass) -> Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::blob;
+    use crate::test_support::{blob, warned};
 
-    /// A `cols` × `rows` grid painted by `paint(x, y)`, with Gaussian noise of `sigma` ΔE*ab
-    /// on every cell.
-    fn painted(cols: u32, rows: u32, sigma: f32, paint: impl Fn(u32, u32) -> Lab) -> Vec<Lab> {
-        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, sigma, 9);
+    /// A `cols` × `rows` grid painted by `paint(x, y)`, each cell moved by a deterministic
+    /// uniform noise of ±`amp` on each Lab axis ([`blob`]).
+    fn painted(cols: u32, rows: u32, amp: f32, paint: impl Fn(u32, u32) -> Lab) -> Vec<Lab> {
+        let noise = blob(Lab::new(0.0, 0.0, 0.0), (cols * rows) as usize, amp, 9);
         (0..cols * rows)
             .map(|k| {
                 let base = paint(k % cols, k / cols);
@@ -810,9 +815,10 @@ mod tests {
             mean(&sep.hair)
         );
         assert!(
-            sep.warnings
-                .iter()
-                .any(|w| w.code == crate::warning::WarningCode::SkinHuedDarkNotScalp),
+            warned(
+                &sep.warnings,
+                crate::warning::WarningCode::SkinHuedDarkNotScalp
+            ),
             "{:?}",
             sep.warnings
         );
@@ -827,10 +833,10 @@ mod tests {
         px.extend(blob(Lab::new(12.0, 1.0, 1.0), 5_000, 1.5, 5));
         let sep = auto_separate(px, 7);
         assert!(delta_e00(mean(&sep.scalp), dark_skin) < 1.0);
-        assert!(sep
-            .warnings
-            .iter()
-            .all(|w| w.code != crate::warning::WarningCode::SkinHuedDarkNotScalp));
+        assert!(!warned(
+            &sep.warnings,
+            crate::warning::WarningCode::SkinHuedDarkNotScalp
+        ));
     }
 
     #[test]
@@ -912,9 +918,10 @@ mod tests {
         px.extend(blob(shirt, 2_000, 1.5, 3));
         let sep = auto_separate(px, 7);
         assert!(
-            sep.warnings
-                .iter()
-                .any(|w| w.code == crate::warning::WarningCode::SaturatedDarkNotHair),
+            warned(
+                &sep.warnings,
+                crate::warning::WarningCode::SaturatedDarkNotHair
+            ),
             "{:?}",
             sep.warnings
         );
@@ -925,10 +932,10 @@ mod tests {
         px.extend(blob(hair, 4_000, 1.5, 2));
         px.extend(blob(Lab::new(30.0, 8.0, -38.0), 2_000, 1.5, 3));
         let sep = auto_separate(px, 7);
-        assert!(sep
-            .warnings
-            .iter()
-            .all(|w| w.code != crate::warning::WarningCode::SaturatedDarkNotHair));
+        assert!(!warned(
+            &sep.warnings,
+            crate::warning::WarningCode::SaturatedDarkNotHair
+        ));
     }
 
     #[test]

@@ -741,7 +741,7 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::blob;
+    use crate::test_support::{blob, warned};
 
     /// The one-pass centroid update and the eight-at-a-time nearest search give kmeans_colors'
     /// own fit bit for bit: on blobs, on quantised points full of exact ties, and with more
@@ -824,9 +824,7 @@ mod tests {
             t.target
         );
         assert!(
-            t.warnings
-                .iter()
-                .any(|w| w.code == crate::warning::WarningCode::HairToneSkipped),
+            warned(&t.warnings, crate::warning::WarningCode::HairToneSkipped),
             "{:?}",
             t.warnings
         );
