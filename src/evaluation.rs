@@ -255,6 +255,47 @@ impl Summary {
     }
 }
 
+/// Scorable photos whose confidence lies in one band, and how many of them are right.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    /// The band's lower end (included).
+    pub from: f32,
+    /// Its upper end (excluded, but for the last band, which includes 1).
+    pub to: f32,
+    /// Scorable photos in the band.
+    pub scored: usize,
+    /// Right among them.
+    pub right: usize,
+}
+
+/// Bands of confidence, each [`BAND_WIDTH`] wide.
+pub const BAND_WIDTH: f32 = 0.2;
+
+/// The share right per band of confidence (a reliability diagram in numbers): a confidence
+/// that means something has more right answers in its higher bands, not only above
+/// [`SURE`].
+pub fn confidence_bands(outcomes: &[Outcome]) -> Vec<Band> {
+    let n = (1.0 / BAND_WIDTH).round() as usize;
+    let mut bands: Vec<Band> = (0..n)
+        .map(|i| Band {
+            from: i as f32 * BAND_WIDTH,
+            to: (i + 1) as f32 * BAND_WIDTH,
+            scored: 0,
+            right: 0,
+        })
+        .collect();
+    for o in outcomes {
+        let (Some(c), Some(right)) = (o.confidence, o.right()) else {
+            continue;
+        };
+        // c · n, not c / width: 0.6 · 5 is 3 in f32, 0.6 / 0.2 rounds below it.
+        let i = ((c * n as f32) as usize).min(n - 1);
+        bands[i].scored += 1;
+        bands[i].right += usize::from(right);
+    }
+    bands
+}
+
 /// A Markdown table, one row a photo, then the summary.
 pub fn table(outcomes: &[Outcome]) -> String {
     // "—": nothing labelled for that role; "not found": labelled, but the analysis found none.
@@ -307,6 +348,11 @@ pub fn table(outcomes: &[Outcome]) -> String {
         100.0 * m.reliability(),
         100.0 * RELIABILITY_TARGET
     ));
+    let bands: Vec<String> = confidence_bands(outcomes)
+        .iter()
+        .map(|b| format!("{:.1}–{:.1}: {} of {}", b.from, b.to, b.right, b.scored))
+        .collect();
+    s.push_str(&format!("right by confidence: {}.\n", bands.join("; ")));
     for (role, r) in [("hair", m.hair), ("scalp", m.scalp)] {
         s.push_str(&format!(
             "{role} targets (of {} labelled): {} within {RIGHT_DE00} ΔE00, {} within {}, {} over \
@@ -337,5 +383,36 @@ mod tests {
         assert_eq!(r.median, Some(14.5));
         assert_eq!(RoleSummary::of([7.0].into_iter()).median, Some(7.0));
         assert_eq!(RoleSummary::of(std::iter::empty()).median, None);
+    }
+
+    #[test]
+    fn confidence_bands_count_scored_photos_and_right_ones() {
+        let o = |confidence: Option<f32>, hair: Option<f32>| Outcome {
+            label: Label {
+                photo: "x.jpg".into(),
+                hair_region: None,
+                scalp_region: None,
+                hair_colour: None,
+                skin: None,
+            },
+            confidence,
+            refused: None,
+            hair_de00: hair,
+            scalp_de00: None,
+        };
+        let outcomes = [
+            o(Some(0.1), Some(1.0)),  // right, lowest band
+            o(Some(0.15), Some(9.0)), // wrong, lowest band
+            o(Some(0.5), Some(2.0)),  // right, middle band
+            o(Some(0.6), Some(9.0)),  // wrong, on a band's lower end
+            o(Some(1.0), Some(2.5)),  // right, 1 falls in the last band
+            o(Some(0.9), None),       // nothing labelled: not scored
+            o(None, Some(1.0)),       // refused: not scored
+        ];
+        let b = confidence_bands(&outcomes);
+        assert_eq!(b.len(), 5);
+        let counts: Vec<(usize, usize)> = b.iter().map(|b| (b.scored, b.right)).collect();
+        assert_eq!(counts, [(2, 1), (0, 0), (1, 1), (1, 0), (1, 1)]);
+        assert!((b[4].from - 0.8).abs() < 1e-6 && (b[4].to - 1.0).abs() < 1e-6);
     }
 }
