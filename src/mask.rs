@@ -144,9 +144,52 @@ pub fn erode(set: &[bool], gw: usize, gh: usize) -> Vec<bool> {
         .collect()
 }
 
+/// The mean of `values` over the (2r + 1)² cells around each cell of a `gw` × `gh` grid,
+/// clipped at the grid's edge (the mean of the cells inside). One summed-area table: the
+/// cost does not grow with `r`.
+pub fn box_mean(values: &[f32], gw: usize, gh: usize, r: usize) -> Vec<f32> {
+    // Summed-area table in f64 with a zero row and column in front.
+    let w1 = gw + 1;
+    let mut sat = vec![0f64; w1 * (gh + 1)];
+    for y in 0..gh {
+        let mut row = 0f64;
+        for x in 0..gw {
+            row += f64::from(values[y * gw + x]);
+            sat[(y + 1) * w1 + x + 1] = sat[y * w1 + x + 1] + row;
+        }
+    }
+    (0..gw * gh)
+        .map(|k| {
+            let (x, y) = (k % gw, k / gw);
+            let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
+            let (x1, y1) = ((x + r + 1).min(gw), (y + r + 1).min(gh));
+            let sum = sat[y1 * w1 + x1] - sat[y0 * w1 + x1] - sat[y1 * w1 + x0] + sat[y0 * w1 + x0];
+            (sum / ((x1 - x0) * (y1 - y0)) as f64) as f32
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn box_mean_averages_the_cells_inside_the_window() {
+        // 4 × 3 grid of 0..12; r = 1.
+        let v: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        let m = box_mean(&v, 4, 3, 1);
+        // Centre cell (1, 1) = 5: mean of 0, 1, 2, 4, 5, 6, 8, 9, 10 = 5.
+        assert!((m[5] - 5.0).abs() < 1e-6);
+        // Corner (0, 0): mean of 0, 1, 4, 5 = 2.5.
+        assert!((m[0] - 2.5).abs() < 1e-6);
+        // Corner (3, 2) = 11: mean of 6, 7, 10, 11 = 8.5.
+        assert!((m[11] - 8.5).abs() < 1e-6);
+        // r = 0 is the identity; a large r is the mean of all.
+        assert_eq!(box_mean(&v, 4, 3, 0), v);
+        assert!(box_mean(&v, 4, 3, 10)
+            .iter()
+            .all(|&x| (x - 5.5).abs() < 1e-6));
+    }
 
     fn grid(rows: &[&str]) -> (Vec<bool>, usize, usize) {
         let gw = rows[0].len();

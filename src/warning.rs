@@ -71,6 +71,9 @@ pub enum WarningCode {
     /// A skin-hued colour heavier than the scalp but darker was read as brown hair (or
     /// shadow), and a lighter skin colour as the scalp.
     SkinHuedDarkNotScalp,
+    /// Light samples (not darker than the scalp by the colour rule) where the photo has the
+    /// texture of hair strands were taken as grey, white or blond hair.
+    HairByTexture,
     /// A role's pixels show a strong lighting gradient across the photo.
     LightingGradient,
     /// The scalp is redder than the person's untreated skin given as a reference (sunburnt,

@@ -272,11 +272,12 @@ impl Analysis {
             message: match (&self.auto, &self.scalp) {
                 // Say why: the automatic separation only takes hair darker than the scalp.
                 (Some(_), Some(scalp)) => format!(
-                    "{}: no hair pixels: the automatic separation takes as hair only colours \
-                     at least {} L* darker than the scalp (L* {:.0} here), so blond, grey or \
-                     white hair, hair as light as the skin, or stubble too fine to see, is not \
-                     found; give \
-                     --hair-region X,Y,W,H on the hair (or --hair CLOSE-UP)",
+                    "{}: no hair pixels: the automatic separation takes as hair colours at \
+                     least {} L* darker than the scalp (L* {:.0} here), and lighter ones only \
+                     where the photo has the texture of strands, so blond, grey or white hair \
+                     lying flat or blown out by light, hair as light as the skin, or stubble too \
+                     fine to see, is not found; give --hair-region X,Y,W,H on the hair (or \
+                     --hair CLOSE-UP)",
                     names.join(", "),
                     crate::analysis::classify::HAIR_MIN_DARKER_L,
                     scalp.target.l
@@ -456,12 +457,17 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                             ),
                             _ => None,
                         };
+                        let texture = photo.grid_texture(tones::FIT_SAMPLES);
+                        let place = segment::Placement {
+                            layout: grid.layout,
+                            left_out: &left_out,
+                            sample_cells: cells.as_deref(),
+                            texture: Some(&texture),
+                        };
                         let sep = segment::auto_separate_excluding(
                             s.lab,
-                            cells.as_deref(),
                             &grid.lab,
-                            grid.layout,
-                            &left_out,
+                            &place,
                             opts.tones.seed,
                         );
                         Ok(Some((sep, grid)))
@@ -676,7 +682,17 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
         || rayon::join(|| fit(Role::Scalp, scalp_px), || fit(Role::Hair, hair_px)),
     );
     let scalp = scalp.map(|f| tones::choose_target(f, None));
-    let hair = hair.map(|f| tones::choose_target(f, scalp.as_ref().map(|s| s.target)));
+    // Hair found by its texture is taken whole, as a region is: its light strands are the
+    // hair, not scalp showing through it, so no tone is passed over for being light.
+    let by_texture = auto.as_ref().is_some_and(|s| s.light_hair.is_some());
+    let hair = hair.map(|f| {
+        let t = tones::choose_target(f, scalp.as_ref().map(|s| s.target).filter(|_| !by_texture));
+        if by_texture {
+            tones::blended(t)
+        } else {
+            t
+        }
+    });
     for t in [&scalp, &hair].into_iter().flatten() {
         warnings.extend(t.warnings.iter().map(|w| {
             crate::warning::Warning::new(w.code, format!("{}: {}", t.role.name(), w.message))

@@ -16,6 +16,9 @@
 //!    most [`HAIR_MAX_CHROMA`](crate::analysis::classify::HAIR_MAX_CHROMA) (hair is low-chroma: J. Soc. Cosmet. Chem. 51(5) reports
 //!    C* < 7 for black to dark-brown tresses), and nearer in L* to the darkest cluster than to
 //!    the scalp (pixels that mix a strand edge with skin go to whichever they resemble).
+//!    **Light hair by texture**: samples of no role and of low chroma lying in regions whose
+//!    local contrast is that of strands ([`LightHair`], [`HAIR_TEXTURE_RATIO`]) join the
+//!    hair: grey, white and blond strands, and lit ones, that colour cannot take.
 //! 4. **Edges**: clusters that an optical mix of the hair and scalp colours explains with at
 //!    least [`EDGE_MIN_SHARE`] of each (strand edges blurred into skin) leave both roles; they
 //!    are reported as other but kept in [`AutoSeparation::edge`] for the stubble look.
@@ -108,6 +111,9 @@ pub struct AutoSeparation {
     /// on the photo's border, [`background_regions`]); `None` when the separation was not
     /// told where its samples lie.
     pub background_cells: Option<(GridLayout, Vec<bool>)>,
+    /// Light hair found by texture, when some was ([`LightHair`]): its samples are in
+    /// `hair`.
+    pub light_hair: Option<LightHair>,
 }
 
 /// The warning for a confidence below [`WARN_CONFIDENCE`].
@@ -333,6 +339,114 @@ fn background_regions(grid: &GridReading, classes: &[ClusterClass]) -> Vec<bool>
         .collect()
 }
 
+/// Cells each side of a fit cell over which its local contrast is averaged: a strand's
+/// colour lies among strands, a smooth skin colour among smooth skin, though one cell may
+/// hold a single pixel of either.
+pub const TEXTURE_RADIUS: usize = 2;
+/// A region has the texture of hair where its averaged local contrast is at least this
+/// multiple of the smooth skin's: the 25th percentile over the cells read as scalp (the
+/// scalp colour's cells include strand edges and the head's outline; its smoother quarter is
+/// bare skin). Measured on the labelled rectangles of tests/real (5 × 5 cells averaged):
+/// bare scalp 0.16–1.5, grey, blond and light-brown hair 1.3–9.8 (4–22 × its photo's bare
+/// scalp), but white hair 0.5–1.3, no more textured than the skin ...
+pub const HAIR_TEXTURE_RATIO: f32 = 3.0;
+/// ... and at least this (mean absolute L* step; see
+/// [`crate::input::Photo::grid_texture`]): a photo so smooth that its scalp measures almost
+/// nothing would otherwise read noise as hair.
+pub const HAIR_TEXTURE_MIN: f32 = 1.0;
+/// Light hair found by texture counts when it holds at least this share of the samples.
+pub const LIGHT_HAIR_MIN_SHARE: f32 = 0.02;
+/// The confidence is multiplied by this when hair was found by texture (a rule that colour
+/// cannot confirm).
+pub const LIGHT_HAIR_CONFIDENCE: f32 = 0.7;
+
+/// Light hair found by texture: grey, white and blond strands are not darker than the
+/// scalp by the colour rule, so it cannot take them, but they make the photo's local contrast
+/// high where bare skin is smooth. A sample is light hair when its cluster is neither hair,
+/// scalp, an edge nor background, its chroma is at most [`HAIR_MAX_CHROMA`], and its fit
+/// cell lies in a region with the texture of hair.
+#[derive(Debug, Clone)]
+pub struct LightHair {
+    /// The fit grid.
+    pub layout: GridLayout,
+    /// Its cells in a region with the texture of hair ([`HAIR_TEXTURE_RATIO`]): 8-connected
+    /// regions of at least [`REGION_MIN_SHARE`] of the grid, not mostly on the border.
+    pub cells: Vec<bool>,
+    /// Per cluster of [`AutoSeparation::clusters`]: whether its samples may be light hair.
+    pub clusters: Vec<bool>,
+}
+
+impl LightHair {
+    /// Whether a sample of colour `lab`, nearest to cluster `cluster`, in fit cell `cell`, is
+    /// light hair.
+    pub fn takes(&self, lab: Lab, cluster: usize, cell: usize) -> bool {
+        self.clusters.get(cluster).copied().unwrap_or(false)
+            && self.cells.get(cell).copied().unwrap_or(false)
+            && crate::color::chroma(lab) <= HAIR_MAX_CHROMA
+    }
+
+    /// [`LightHair::takes`] for the point at (`fx`, `fy`), fractions of the photo's width and
+    /// height.
+    pub fn takes_at(&self, lab: Lab, cluster: usize, fx: f32, fy: f32) -> bool {
+        let l = self.layout;
+        let x = ((fx * l.cols as f32) as u32).min(l.cols.saturating_sub(1));
+        let y = ((fy * l.rows as f32) as u32).min(l.rows.saturating_sub(1));
+        self.takes(lab, cluster, (y * l.cols + x) as usize)
+    }
+}
+
+/// The fit cells in regions with the texture of hair (see [`LightHair`]), or `None` when no
+/// scalp cell is there to compare with. `left` marks cells already left out by place.
+fn hair_textured_cells(
+    grid: &GridReading,
+    texture: &[f32],
+    classes: &[ClusterClass],
+    left: &[bool],
+) -> Option<Vec<bool>> {
+    let (gw, gh) = grid.size();
+    let t = crate::mask::box_mean(texture, gw, gh, TEXTURE_RADIUS);
+    let mut scalp: Vec<f32> = grid
+        .cluster
+        .iter()
+        .zip(&t)
+        .zip(left)
+        .filter(|((c, _), &out)| !out && c.is_some_and(|i| classes[i] == ClusterClass::Scalp))
+        .map(|((_, &t), _)| t)
+        .collect();
+    if scalp.is_empty() {
+        return None;
+    }
+    let q = scalp.len() / 4;
+    let smooth = *scalp.select_nth_unstable_by(q, f32::total_cmp).1;
+    let floor = (HAIR_TEXTURE_RATIO * smooth).max(HAIR_TEXTURE_MIN);
+    let textured: Vec<bool> = (0..t.len())
+        .map(|k| {
+            grid.cluster[k].is_some() && !left.get(k).copied().unwrap_or(false) && t[k] >= floor
+        })
+        .collect();
+    let c = crate::mask::components(&textured, gw, gh);
+    let in_band = grid.in_band();
+    let min_cells = (REGION_MIN_SHARE * t.len() as f32).ceil() as usize;
+    let mut band = vec![0usize; c.sizes.len()];
+    for (k, l) in c.label.iter().enumerate() {
+        if let Some(l) = l {
+            band[*l as usize] += usize::from(in_band(k));
+        }
+    }
+    let keep: Vec<bool> = c
+        .sizes
+        .iter()
+        .zip(&band)
+        .map(|(&n, &b)| n >= min_cells && b as f32 <= BORDER_BACKGROUND * n as f32)
+        .collect();
+    Some(
+        c.label
+            .iter()
+            .map(|l| l.is_some_and(|l| keep[l as usize]))
+            .collect(),
+    )
+}
+
 /// Per cluster, the cells of its largest 8-connected region on the grid (each fit point
 /// read as its nearest cluster; points `left_out` belong to none).
 fn largest_regions(grid: &GridReading, clusters: usize) -> Vec<usize> {
@@ -355,6 +469,20 @@ pub fn cell_in(k: usize, from: GridLayout, to: GridLayout) -> u32 {
     (ty * u64::from(to.cols) + tx) as u32
 }
 
+/// Where the fit points of a separation lie in the photo, for the rules that judge by place
+/// and by texture. The default knows nothing: colour alone decides.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Placement<'a> {
+    /// The fit points are this whole grid of the photo, in row-major order.
+    pub layout: Option<GridLayout>,
+    /// Fit points to leave out (cells inside regions the user excluded); empty: none.
+    pub left_out: &'a [bool],
+    /// Each sample's cell of the fit grid ([`cell_in`]).
+    pub sample_cells: Option<&'a [u32]>,
+    /// Each fit cell's local contrast ([`crate::input::Photo::grid_texture`]).
+    pub texture: Option<&'a [f32]>,
+}
+
 /// [`auto_separate_with`], told where the fit points lie (`layout`, when they are a whole
 /// grid of the photo, see [`crate::input::Samples::layout`]): clusters that sit mostly on the
 /// photo's border are background.
@@ -364,24 +492,31 @@ pub fn auto_separate_placed(
     layout: Option<GridLayout>,
     seed: u64,
 ) -> AutoSeparation {
-    auto_separate_excluding(samples, None, fit_points, layout, &[], seed)
+    let place = Placement {
+        layout,
+        ..Placement::default()
+    };
+    auto_separate_excluding(samples, fit_points, &place, seed)
 }
 
-/// [`auto_separate_placed`] with some of the grid's fit points `left_out` (cells inside
-/// regions the user excluded; `samples` must already be without them): the separation is
-/// made as if those pixels were not in the photo. An empty `left_out` leaves out nothing.
-///
-/// With `sample_cells` (each sample's cell of the fit grid, see [`cell_in`]) and a `layout`,
-/// hair and scalp are also judged by region: samples in a [`background_regions`] cell leave
-/// both roles.
+/// The separation told everything known of where its fit points lie ([`Placement`]). Fit
+/// points `left_out` (cells inside regions the user excluded; `samples` must already be
+/// without them) make the separation as if those pixels were not in the photo. With
+/// `sample_cells` and a `layout`, samples in a [`background_regions`] cell leave both roles;
+/// with a `texture` as well, light samples in regions with the texture of hair join the hair
+/// ([`LightHair`]).
 pub fn auto_separate_excluding(
     samples: Vec<Lab>,
-    sample_cells: Option<&[u32]>,
     fit_points: &[Lab],
-    layout: Option<GridLayout>,
-    left_out: &[bool],
+    place: &Placement,
     seed: u64,
 ) -> AutoSeparation {
+    let Placement {
+        layout,
+        left_out,
+        sample_cells,
+        texture,
+    } = *place;
     let kept: Vec<Lab>;
     let fit_on = if left_out.iter().any(|&x| x) {
         kept = fit_points
@@ -447,6 +582,7 @@ pub fn auto_separate_excluding(
             confidence: 0.0,
             warnings,
             background_cells: None,
+            light_hair: None,
         };
     };
     let s0 = clusters[main].lab;
@@ -606,18 +742,76 @@ pub fn auto_separate_excluding(
             .collect(),
         _ => Vec::new(),
     };
+    // Light hair by texture ([`LightHair`]): light samples of no role, in regions with the
+    // texture of hair, when there are enough of them to count.
+    let light_hair: Option<LightHair> = match (&grid, texture, sample_cells) {
+        (Some(g), Some(t), Some(cells))
+            if t.len() == g.cluster.len() && cells.len() == samples.len() =>
+        {
+            let classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
+            let left = background_cells
+                .as_ref()
+                .map_or_else(|| vec![false; t.len()], |(_, b)| b.clone());
+            hair_textured_cells(g, t, &classes, &left).map(|cells| LightHair {
+                layout: g.layout,
+                cells,
+                clusters: (0..clusters.len())
+                    .map(|i| {
+                        clusters[i].class == ClusterClass::Other
+                            && edge_share[i].is_none()
+                            && !background[i]
+                    })
+                    .collect(),
+            })
+        }
+        _ => None,
+    };
+    let mut by_texture: Vec<bool> = match (&light_hair, sample_cells) {
+        (Some(lh), Some(cells)) => samples
+            .iter()
+            .zip(&nearest)
+            .zip(cells)
+            .map(|((&p, &i), &cell)| lh.takes(p, usize::from(i), cell as usize))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut light_n = by_texture.iter().filter(|&&b| b).count();
+    let light_hair = if light_n as f32 >= LIGHT_HAIR_MIN_SHARE * total {
+        light_hair
+    } else {
+        by_texture.clear();
+        light_n = 0;
+        None
+    };
     // `other_share` leaves the edges out: they are part of the treated area.
     let (hair_share, scalp_share, other_share) = (
-        share(ClusterClass::Hair) - placed_hair as f32 / total,
+        share(ClusterClass::Hair) - placed_hair as f32 / total + light_n as f32 / total,
         share(ClusterClass::Scalp) - placed_scalp as f32 / total,
-        share(ClusterClass::Other) + (placed_hair + placed_scalp) as f32 / total,
+        share(ClusterClass::Other) + (placed_hair + placed_scalp) as f32 / total
+            - light_n as f32 / total,
     );
+    if light_hair.is_some() {
+        confidence *= LIGHT_HAIR_CONFIDENCE;
+        warnings.push(crate::warning::Warning::new(
+            crate::warning::WarningCode::HairByTexture,
+            format!(
+                "{:.0} % of the photo is not dark enough to be hair by colour (at least \
+                 {HAIR_MIN_DARKER_L} L* darker than the scalp) but lies where the photo has the \
+                 texture of hair strands: it was taken as hair (grey, white, blond, or lit \
+                 strands), and the hair target is the colour its tones blend to seen from a \
+                 distance; if it is not hair (a patterned shirt, a textured wall), give a \
+                 --hair-region",
+                100.0 * light_n as f32 / total,
+            ),
+        ));
+    }
     if hair_share < 0.02 {
         confidence *= 0.5;
         warnings.push(crate::warning::Warning::new(
             crate::warning::WarningCode::LittleHair,
             format!(
-                "little or no hair found ({:.1} % of pixels are darker than the scalp by {} L*)",
+                "little or no hair found ({:.1} % of pixels are darker than the scalp by {} L* \
+                 or lie where the photo has the texture of strands)",
                 100.0 * hair_share,
                 HAIR_MIN_DARKER_L
             ),
@@ -683,6 +877,7 @@ pub fn auto_separate_excluding(
             }
             ClusterClass::Hair => hair.push(p),
             ClusterClass::Scalp => scalp.push(p),
+            ClusterClass::Other if by_texture.get(k) == Some(&true) => hair.push(p),
             ClusterClass::Other => {
                 other += 1;
                 if let Some(t) = edge_share[i] {
@@ -704,6 +899,7 @@ pub fn auto_separate_excluding(
         confidence,
         warnings,
         background_cells,
+        light_hair,
     }
 }
 
@@ -897,13 +1093,97 @@ mod tests {
         let layout = GridLayout { cols, rows };
         let cells: Vec<u32> = (0..px.len() as u32).collect();
         let placed = auto_separate_placed(px.clone(), &px, Some(layout), 7);
-        let regions = auto_separate_excluding(px.clone(), Some(&cells), &px, Some(layout), &[], 7);
+        let place = Placement {
+            layout: Some(layout),
+            sample_cells: Some(&cells),
+            ..Placement::default()
+        };
+        let regions = auto_separate_excluding(px.clone(), &px, &place, 7);
         // The wall is 12 % of the photo, the head's skin about 57 %.
         let wall_cells = 12 * 100;
         assert_eq!(regions.scalp.len() + wall_cells, placed.scalp.len());
         assert!(regions.background_at(0.95, 0.5), "the wall is background");
         assert!(!regions.background_at(0.5, 0.5), "the head is not");
         assert!(regions.other >= placed.other + wall_cells);
+    }
+
+    #[test]
+    fn light_hair_is_found_by_its_texture_and_a_smooth_wall_of_its_colour_is_not() {
+        // A 100 × 100 grid: a wall of light grey fills the outer band (x or y < 12 or ≥ 88),
+        // smooth; inside, the head: a bare, smooth scalp disc in the middle, and around it grey
+        // hair: strands of the wall's very colour on every other cell, skin between, where the
+        // photo's local contrast is high. By colour the strands are neither hair (not darker
+        // than the scalp) nor scalp; by texture and place they are hair, the wall is not.
+        let skin = Lab::new(64.0, 12.0, 15.0);
+        let grey = Lab::new(80.0, 0.5, 2.0);
+        let (cols, rows) = (100u32, 100u32);
+        let wall = |x: u32, y: u32| !(12..88).contains(&x) || !(12..88).contains(&y);
+        let bare = |x: u32, y: u32| {
+            let (dx, dy) = (x as f32 - 50.0, y as f32 - 50.0);
+            dx * dx + dy * dy < 20.0 * 20.0
+        };
+        let px = painted(cols, rows, 1.0, |x, y| {
+            if wall(x, y) || (!bare(x, y) && (x + y) % 2 == 0) {
+                grey
+            } else {
+                skin
+            }
+        });
+        // Local contrast, L* steps: strands 4, smooth skin and wall 0.4 (uniform noise ± 0.2).
+        let noise = blob(Lab::new(0.0, 0.0, 0.0), px.len(), 0.2, 3);
+        let texture: Vec<f32> = (0..cols * rows)
+            .map(|k| {
+                let (x, y) = (k % cols, k / cols);
+                let base = if wall(x, y) || bare(x, y) { 0.4 } else { 4.0 };
+                base + noise[k as usize].l
+            })
+            .collect();
+        let layout = GridLayout { cols, rows };
+        let cells: Vec<u32> = (0..px.len() as u32).collect();
+        let mut place = Placement {
+            layout: Some(layout),
+            sample_cells: Some(&cells),
+            ..Placement::default()
+        };
+        let by_colour = auto_separate_excluding(px.clone(), &px, &place, 7);
+        assert!(by_colour.hair.len() < 100, "colour alone finds no hair");
+        assert!(by_colour.light_hair.is_none());
+        place.texture = Some(&texture);
+        let sep = auto_separate_excluding(px.clone(), &px, &place, 7);
+        // The strands: half the cells of the hair annulus (76 × 76 less the disc), about 2 200.
+        let strands = (0..cols * rows)
+            .filter(|&k| {
+                let (x, y) = (k % cols, k / cols);
+                !wall(x, y) && !bare(x, y) && (x + y) % 2 == 0
+            })
+            .count();
+        // The contrast is averaged over TEXTURE_RADIUS cells, so the wall's cells that near to
+        // the hair read as textured too (a ring of 2 cells: 80² − 76² = 624 cells).
+        let r = TEXTURE_RADIUS as u32;
+        let ring = (0..cols * rows)
+            .filter(|&k| {
+                let (x, y) = (k % cols, k / cols);
+                let near = (12 - r..88 + r).contains(&x) && (12 - r..88 + r).contains(&y);
+                wall(x, y) && near
+            })
+            .count();
+        assert_eq!(ring, 624);
+        assert!(
+            sep.hair.len() as f32 > 0.9 * strands as f32 && sep.hair.len() <= strands + ring,
+            "{} hair samples for {strands} strands",
+            sep.hair.len()
+        );
+        let mean = crate::color::mean_linear(&sep.hair).expect("hair");
+        assert!(delta_e00(mean, grey) < 2.0, "{mean:?}");
+        let lh = sep.light_hair.as_ref().expect("light hair");
+        assert!(!lh.cells[5 * 100 + 50], "the wall is not hair");
+        assert!(!lh.cells[50 * 100 + 50], "the bare scalp is not hair");
+        assert!(crate::test_support::warned(
+            &sep.warnings,
+            crate::warning::WarningCode::HairByTexture
+        ));
+        // Never sure on texture alone.
+        assert!(sep.confidence <= LIGHT_HAIR_CONFIDENCE + 1e-6 && LIGHT_HAIR_CONFIDENCE < SURE);
     }
 
     #[test]

@@ -738,6 +738,39 @@ pub fn choose_target(fitted: FittedRole, scalp_target: Option<Lab>) -> RoleTones
     }
 }
 
+/// The target of a role as its tones blend when seen from a distance: their linear-light
+/// mean, weighted by their shares of the role's pixels (an optical mix, as in
+/// [`crate::color::mix_linear`]). For hair of two colours of strands (salt-and-pepper grey:
+/// pigmented and white strands), which no single tone represents. The spread becomes the
+/// RMS ΔE00 of all the role's pixels around it; every pixel stands behind it.
+pub fn blended(mut t: RoleTones) -> RoleTones {
+    let mut acc = [0f64; 3];
+    for tone in &t.tones {
+        let c = crate::color::lab_to_linear(tone.lab);
+        let w = f64::from(tone.weight);
+        acc[0] += w * f64::from(c.red);
+        acc[1] += w * f64::from(c.green);
+        acc[2] += w * f64::from(c.blue);
+    }
+    let target = crate::color::linear_to_lab(crate::color::LinRgb::new(
+        acc[0] as f32,
+        acc[1] as f32,
+        acc[2] as f32,
+    ));
+    let var: f64 = t
+        .tones
+        .iter()
+        .map(|x| {
+            let d = f64::from(delta_e00(x.lab, target));
+            f64::from(x.weight) * (f64::from(x.spread_de00).powi(2) + d * d)
+        })
+        .sum();
+    t.target = target;
+    t.target_spread_de00 = var.sqrt() as f32;
+    t.target_pixels = t.tones.iter().map(|x| x.count).sum();
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -902,5 +935,39 @@ mod tests {
         let a = extract(Role::Scalp, px.clone(), ToneOptions::default(), None).expect("a");
         let b = extract(Role::Scalp, px, ToneOptions::default(), None).expect("b");
         assert_eq!(format!("{:?}", a.tones), format!("{:?}", b.tones));
+    }
+
+    #[test]
+    fn salt_and_pepper_hair_blends_to_its_optical_mix() {
+        // Half black, half white strands: seen from afar, Y = 0.5, whose CIE lightness is
+        // 116 · 0.5^(1/3) − 16 = 76.07 (CIE 15:2018 eq. 8.1), not the Lab average of 50.
+        let tone = |l: f32, count: usize| Tone {
+            lab: Lab::new(l, 0.0, 0.0),
+            weight: 0.5,
+            count,
+            spread_de00: 0.0,
+        };
+        let t = RoleTones {
+            role: Role::Hair,
+            pixels_sampled: 200,
+            trim: Trim {
+                shadow: 0,
+                highlight: 0,
+                lower_l: 0.0,
+                upper_l: 100.0,
+            },
+            k_fit: 2,
+            tones: vec![tone(0.0, 100), tone(100.0, 100)],
+            target: Lab::new(0.0, 0.0, 0.0),
+            target_spread_de00: 0.0,
+            target_pixels: 100,
+            warnings: Vec::new(),
+        };
+        let b = blended(t);
+        assert!((b.target.l - 76.07).abs() < 0.02, "{:?}", b.target);
+        assert!(b.target.a.abs() < 1e-3 && b.target.b.abs() < 1e-3);
+        assert_eq!(b.target_pixels, 200);
+        // Both tones lie far from the mix: the spread says so.
+        assert!(b.target_spread_de00 > 20.0, "{}", b.target_spread_de00);
     }
 }

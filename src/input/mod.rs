@@ -598,6 +598,55 @@ impl Photo {
     }
 }
 
+impl Photo {
+    /// Local contrast of each cell of the grid that [`Photo::sample_lab`] lays over the whole
+    /// photo for `max_samples`, in the same row-major order: the mean absolute L* difference
+    /// along the four sides of a square of side `d` (a quarter of the cell, at least one
+    /// pixel) at the cell's centre.
+    ///
+    /// Why: hair strands, with gaps or skin between them, make it high; bare skin and smooth
+    /// walls keep it low, whatever their colour, so it finds hair that colour cannot (grey,
+    /// white or blond hair as light as the scalp). The square scales with the cell, so the
+    /// measure looks at the same share of the photo at any resolution.
+    ///
+    /// ```
+    /// use smpmatch::input::{LoadLimits, Photo};
+    /// let p = Photo::load("samples/shaved_light.jpg".as_ref(), LoadLimits::default())?;
+    /// let t = p.grid_texture(20_000);
+    /// assert_eq!(t.len(), p.sample_lab(None, 20_000)?.lab.len());
+    /// # Ok::<(), smpmatch::Error>(())
+    /// ```
+    pub fn grid_texture(&self, max_samples: usize) -> Vec<f32> {
+        let (w, h) = (self.info.width, self.info.height);
+        let step = grid_step(u64::from(w) * u64::from(h), max_samples as u64);
+        let (cols, rows) = (w.div_ceil(step), h.div_ceil(step));
+        if w < 2 || h < 2 {
+            return vec![0.0; cols as usize * rows as usize];
+        }
+        let d = (step / 4).max(1).min(w.min(h) - 1);
+        let lightness = |x: u32, y: u32| {
+            let [r, g, b] = self.linear_pixel(x, y);
+            crate::color::linear_to_lab(crate::color::LinRgb::new(r, g, b)).l
+        };
+        // The square's corner in a cell starting at `start` of `len` pixels, kept inside a
+        // photo side of `size` pixels.
+        let corner = |start: u32, len: u32, size: u32| (start + len / 2).min(size - 1 - d);
+        (0..rows)
+            .into_par_iter()
+            .flat_map_iter(|cy| {
+                let y0 = corner(cy * step, step.min(h - cy * step), h);
+                (0..cols).map(move |cx| (cx, y0))
+            })
+            .map(|(cx, y0)| {
+                let x0 = corner(cx * step, step.min(w - cx * step), w);
+                let (a, b) = (lightness(x0, y0), lightness(x0 + d, y0));
+                let (c, e) = (lightness(x0, y0 + d), lightness(x0 + d, y0 + d));
+                ((a - b).abs() + (c - e).abs() + (a - c).abs() + (b - e).abs()) / 4.0
+            })
+            .collect()
+    }
+}
+
 /// A 64-bit hash of a sampling cell's position (SplitMix64 finaliser): the jitter of
 /// [`Photo::sample_lab`], fixed so that samples are the same on every run and machine.
 fn cell_hash(cx: u32, cy: u32) -> u64 {
@@ -1300,6 +1349,39 @@ fn decode_error(path: &Path, format: image::ImageFormat, e: image::ImageError) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_texture_is_high_on_strands_and_zero_on_flat_skin() {
+        // 400 × 400: the left half flat skin, the right half 1-pixel strands of white on that
+        // skin every other column and row (a checkerboard of skin and white: every step of
+        // the texture's square crosses from one to the other).
+        let skin = [200u8, 160, 140];
+        let img = image::RgbImage::from_fn(400, 400, |x, y| {
+            image::Rgb(if x >= 200 && (x + y) % 2 == 0 {
+                [250, 250, 250]
+            } else {
+                skin
+            })
+        });
+        let step_l = crate::color::lab_from_srgb8(250, 250, 250).l
+            - crate::color::lab_from_srgb8(skin[0], skin[1], skin[2]).l;
+        let p = Photo::from_rgb8("t.png", img);
+        // 160 000 pixels for 10 000 samples: 4 × 4 cells, 100 × 100 of them, d = 1.
+        let t = p.grid_texture(10_000);
+        assert_eq!(t.len(), 100 * 100);
+        for row in [0usize, 37, 99] {
+            assert!(
+                t[row * 100 + 10].abs() < 1e-4,
+                "flat skin: {}",
+                t[row * 100 + 10]
+            );
+            assert!(
+                (t[row * 100 + 80] - step_l).abs() < 1e-3,
+                "strands: {} vs {step_l}",
+                t[row * 100 + 80]
+            );
+        }
+    }
 
     #[test]
     fn region_parsing() {

@@ -61,8 +61,8 @@ fn esc(s: &str) -> String {
 }
 
 /// The role each pixel of `thumb` played in an automatic separation (the class of its
-/// nearest cluster by CIEDE2000, unless its region was left out by place): hair blue, scalp
-/// green, neither grey.
+/// nearest cluster by CIEDE2000, or hair where it was found by texture, unless its region
+/// was left out by place): hair blue, scalp green, neither grey.
 pub fn role_map(
     thumb: &RgbImage,
     sep: &crate::analysis::segment::AutoSeparation,
@@ -76,15 +76,24 @@ pub fn role_map(
         if let Some(pr) = profile {
             lab = pr.correction.apply_lab(lab);
         }
-        let nearest = sep
-            .clusters
-            .iter()
-            .min_by(|c1, c2| {
-                crate::color::delta_e00(lab, c1.lab)
-                    .total_cmp(&crate::color::delta_e00(lab, c2.lab))
+        let (fx, fy) = ((x as f32 + 0.5) / w, (y as f32 + 0.5) / h);
+        let nearest = (0..sep.clusters.len())
+            .min_by(|&i, &j| {
+                crate::color::delta_e00(lab, sep.clusters[i].lab)
+                    .total_cmp(&crate::color::delta_e00(lab, sep.clusters[j].lab))
             })
-            .map(|c| c.class)
-            .filter(|_| !sep.background_at((x as f32 + 0.5) / w, (y as f32 + 0.5) / h));
+            .map(|i| {
+                let light = sep
+                    .light_hair
+                    .as_ref()
+                    .is_some_and(|l| l.takes_at(lab, i, fx, fy));
+                if light {
+                    ClusterClass::Hair
+                } else {
+                    sep.clusters[i].class
+                }
+            })
+            .filter(|_| !sep.background_at(fx, fy));
         *px = match nearest {
             Some(ClusterClass::Hair) => Rgb([40, 70, 200]),
             Some(ClusterClass::Scalp) => Rgb([120, 200, 120]),
