@@ -21,6 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sep = smpmatch::analysis::segment::auto_separate(s.lab, 0x5EED);
     let t_seg = t.elapsed();
     drop(sep);
+    let t = Instant::now();
+    let texture = photo.grid_texture(smpmatch::analysis::tones::FIT_SAMPLES);
+    let t_texture = t.elapsed();
+    drop(texture);
     let sel = Selection {
         photo: Some(path.clone()),
         ..Selection::default()
@@ -44,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let t_match = t.elapsed();
     println!(
-        "decode {t_decode:?} | sample+Lab {t_sample:?} | segmentation {t_seg:?} | analyze (decode+all) {t_analyze:?} | rank {t_rank:?} ({} candidates) | match end to end {t_match:?} ({} shown)",
+        "decode {t_decode:?} | sample+Lab {t_sample:?} | segmentation {t_seg:?} | texture {t_texture:?} | analyze (decode+all) {t_analyze:?} | rank {t_rank:?} ({} candidates) | match end to end {t_match:?} ({} shown)",
         r.candidates.len(),
         m.output.ranking.map_or(0, |r| r.len())
     );

@@ -155,6 +155,25 @@ pub fn xyz_to_lab(xyz: Xyz) -> Lab {
     Lab::new(116.0 * y - 16.0, 500.0 * (x - y), 200.0 * (y - z)).clamp()
 }
 
+/// CIE lightness L* of a linear-light colour: [`xyz_to_lab`]'s L* without a* and b* (one
+/// cube root instead of three), for measures that need lightness only.
+///
+/// ```
+/// use smpmatch::color::{lightness, linear_to_lab, LinRgb};
+/// let c = LinRgb::new(0.2, 0.4, 0.1);
+/// assert!((lightness(c) - linear_to_lab(c).l).abs() < 1e-4);
+/// ```
+#[inline]
+pub fn lightness(rgb: LinRgb) -> f32 {
+    let y = Xyz::from_color(rgb).y;
+    let f = if y > LAB_EPSILON {
+        cbrt(y)
+    } else {
+        LAB_KAPPA * y + LAB_DELTA
+    };
+    (116.0 * f - 16.0).clamp(0.0, 100.0)
+}
+
 /// CIELAB's f(t) breakpoint, (6/29)³, below which f is linear.
 const LAB_EPSILON: f32 = (6.0 / 29.0) * (6.0 / 29.0) * (6.0 / 29.0);
 /// Slope of f(t) below the breakpoint, (29/6)²/3.
@@ -422,6 +441,21 @@ mod tests {
             let one = linear_to_lab(c);
             for (x, y) in [(one.l, lab.l), (one.a, lab.a), (one.b, lab.b)] {
                 assert_eq!(x.to_bits(), y.to_bits(), "{c:?}: {one:?} vs {lab:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn lightness_is_the_lab_l_star() {
+        for r in (0..=255u16).step_by(15) {
+            for g in (0..=255u16).step_by(15) {
+                for b in (0..=255u16).step_by(15) {
+                    let c = linear_from_srgb8(r as u8, g as u8, b as u8);
+                    assert!(
+                        (lightness(c) - linear_to_lab(c).l).abs() < 1e-4,
+                        "{r} {g} {b}"
+                    );
+                }
             }
         }
     }

@@ -626,7 +626,7 @@ impl Photo {
         let d = (step / 4).max(1).min(w.min(h) - 1);
         let lightness = |x: u32, y: u32| {
             let [r, g, b] = self.linear_pixel(x, y);
-            crate::color::linear_to_lab(crate::color::LinRgb::new(r, g, b)).l
+            crate::color::lightness(crate::color::LinRgb::new(r, g, b))
         };
         // The square's corner in a cell starting at `start` of `len` pixels, kept inside a
         // photo side of `size` pixels.
