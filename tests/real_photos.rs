@@ -203,20 +203,24 @@ fn light_hair_that_is_not_found_is_explained() {
 /// What the separation has won on the labelled set stays won (measured 2026-12-06, after the
 /// main-scalp and background-region rules of docs/model.md § 3; before them: 5 right, scalp
 /// within 3 / 6 ΔE00 on 3 / 7, gross scalp errors on 7, hair within 3 on 6; then after light
-/// hair by texture with its blended target: hair within 3 / 6 on 7 / 9 → 10 / 14, gross or
-/// not found 8 → 6, right 6 → 9). A change that loses ground fails here and must say why in
+/// hair by texture with its blended target: hair within 3 / 6 on 7 / 9 → 11 / 15, gross or
+/// not found 8 → 6, right 6 → 10). A change that loses ground fails here and must say why in
 /// docs/model.md, or not land.
 #[test]
 fn the_separation_keeps_its_measured_accuracy() {
     let outcomes = evaluate(Path::new(FOLDER), &AnalyzeOptions::default()).expect("evaluation");
     let s = Summary::of(&outcomes);
     let table = smpmatch::evaluation::table(&outcomes);
-    assert!(s.right >= 9, "right on {} photos (was 9)\n{table}", s.right);
+    assert!(
+        s.right >= 10,
+        "right on {} photos (was 10)\n{table}",
+        s.right
+    );
     assert!(s.scalp.within_3 >= 6, "scalp (was 6 within 3)\n{table}");
     assert!(s.scalp.within_6 >= 11, "scalp (was 11 within 6)\n{table}");
     assert!(s.scalp.gross <= 2, "scalp (was 2 gross)\n{table}");
-    assert!(s.hair.within_3 >= 10, "hair (was 10 within 3)\n{table}");
-    assert!(s.hair.within_6 >= 14, "hair (was 14 within 6)\n{table}");
+    assert!(s.hair.within_3 >= 11, "hair (was 11 within 3)\n{table}");
+    assert!(s.hair.within_6 >= 15, "hair (was 15 within 6)\n{table}");
     assert!(
         s.hair.gross <= 6,
         "hair (was 6 gross or not found)\n{table}"
