@@ -288,7 +288,7 @@ pub fn confidence_bands(outcomes: &[Outcome]) -> Vec<Band> {
         let (Some(c), Some(right)) = (o.confidence, o.right()) else {
             continue;
         };
-        // c · n, not c / width: 0.6 · 5 is 3 in f32, 0.6 / 0.2 rounds below it.
+        // c · n rather than c / width: no division by a width that is not exact in binary.
         let i = ((c * n as f32) as usize).min(n - 1);
         bands[i].scored += 1;
         bands[i].right += usize::from(right);

@@ -194,9 +194,10 @@ fn light_hair_that_is_not_found_is_explained() {
         );
         explained.push(l.photo);
     }
-    // Four labelled photos of light hair got no automatic hair on 2026-12-06, three once
-    // light hair was also found by texture (grey train_13-Back, blond train_19-Right, white
-    // valid_36-Back).
+    // Four labelled photos of light hair got no automatic hair on 2026-12-06, three of them
+    // blond, grey or white (the ones checked here) once light hair was also found by texture:
+    // grey train_13-Back, blond train_19-Right, white valid_36-Back (and light-brown
+    // valid_24-Top-Down, not checked here).
     assert!(explained.len() >= 2, "{explained:?}");
 }
 

@@ -457,12 +457,16 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
                             ),
                             _ => None,
                         };
-                        let texture = photo.grid_texture(tones::FIT_SAMPLES);
+                        // Texture is read only when the samples' places are known (no
+                        // transparency), the only case the texture rule can use it.
+                        let texture = cells
+                            .as_ref()
+                            .map(|_| photo.grid_texture(tones::FIT_SAMPLES));
                         let place = segment::Placement {
                             layout: grid.layout,
                             left_out: &left_out,
                             sample_cells: cells.as_deref(),
-                            texture: Some(&texture),
+                            texture: texture.as_deref(),
                         };
                         let sep = segment::auto_separate_excluding(
                             s.lab,
@@ -637,8 +641,9 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             crate::warning::WarningCode::NoHairPixels,
             format!(
                 "no hair pixels were found in the photo (the automatic separation takes as hair \
-                 only colours at least {} L* darker than the scalp: blond, grey or white hair \
-                 needs a --hair-region)",
+                 colours at least {} L* darker than the scalp, and lighter ones only where the \
+                 photo has the texture of strands: smooth or blown-out blond, grey or white \
+                 hair needs a --hair-region)",
                 crate::analysis::classify::HAIR_MIN_DARKER_L
             ),
         ));
@@ -677,6 +682,13 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
             tones::fit_role(role, px, opts.tones)
         }
     };
+    // Hair found by texture is blended from all its pixels (see below): kept for that.
+    let by_texture = auto.as_ref().is_some_and(|s| s.light_hair.is_some());
+    let blend_px = if by_texture {
+        hair_px.clone()
+    } else {
+        Vec::new()
+    };
     let (stubble, (scalp, hair)) = rayon::join(
         || auto.as_ref().map_or(hair_stubble, auto_stubble),
         || rayon::join(|| fit(Role::Scalp, scalp_px), || fit(Role::Hair, hair_px)),
@@ -684,11 +696,10 @@ fn analyze_on_pool(sel: &Selection, opts: &AnalyzeOptions) -> Result<Analysis> {
     let scalp = scalp.map(|f| tones::choose_target(f, None));
     // Hair found by its texture is taken whole, as a region is: its light strands are the
     // hair, not scalp showing through it, so no tone is passed over for being light.
-    let by_texture = auto.as_ref().is_some_and(|s| s.light_hair.is_some());
     let hair = hair.map(|f| {
         let t = tones::choose_target(f, scalp.as_ref().map(|s| s.target).filter(|_| !by_texture));
         if by_texture {
-            tones::blended(t)
+            tones::blended(t, &blend_px)
         } else {
             t
         }

@@ -354,7 +354,11 @@ pub const HAIR_TEXTURE_RATIO: f32 = 3.0;
 /// [`crate::input::Photo::grid_texture`]): a photo so smooth that its scalp measures almost
 /// nothing would otherwise read noise as hair.
 pub const HAIR_TEXTURE_MIN: f32 = 1.0;
-/// Light hair found by texture counts when it holds at least this share of the samples.
+/// Below this chroma (C*ab) a colour is near neutral and any hue angle is noise: grey and
+/// white strands. Above it, light hair must have a hair hue ([`is_hair_hue`]): a denim or
+/// green texture is not hair.
+pub const NEUTRAL_CHROMA: f32 = 8.0;
+/// Light hair found by texture counts when it holds at least this share of the fit grid.
 pub const LIGHT_HAIR_MIN_SHARE: f32 = 0.02;
 /// The confidence is multiplied by this when hair was found by texture (a rule that colour
 /// cannot confirm).
@@ -363,7 +367,8 @@ pub const LIGHT_HAIR_CONFIDENCE: f32 = 0.7;
 /// Light hair found by texture: grey, white and blond strands are not darker than the
 /// scalp by the colour rule, so it cannot take them, but they make the photo's local contrast
 /// high where bare skin is smooth. A sample is light hair when its cluster is neither hair,
-/// scalp nor background, its chroma is at most [`HAIR_MAX_CHROMA`], and its fit cell lies in
+/// scalp nor background, its chroma is at most [`HAIR_MAX_CHROMA`] (with a hair hue unless
+/// near neutral, [`NEUTRAL_CHROMA`]), and its fit cell lies in
 /// a region with the texture of hair. Edge clusters (strands blended with skin) count: among
 /// strands they are part of how the hair looks, as a labelled rectangle of hair counts them
 /// (on tests/real this took a mixed-grey fringe from 12.0 to 1.2 ΔE00, and moved no other).
@@ -382,9 +387,11 @@ impl LightHair {
     /// Whether a sample of colour `lab`, nearest to cluster `cluster`, in fit cell `cell`, is
     /// light hair.
     pub fn takes(&self, lab: Lab, cluster: usize, cell: usize) -> bool {
+        let c = crate::color::chroma(lab);
         self.clusters.get(cluster).copied().unwrap_or(false)
             && self.cells.get(cell).copied().unwrap_or(false)
-            && crate::color::chroma(lab) <= HAIR_MAX_CHROMA
+            && c <= HAIR_MAX_CHROMA
+            && (c < NEUTRAL_CHROMA || is_hair_hue(lab))
     }
 
     /// [`LightHair::takes`] for the point at (`fx`, `fy`), fractions of the photo's width and
@@ -773,20 +780,46 @@ pub fn auto_separate_excluding(
             .collect(),
         _ => Vec::new(),
     };
-    let mut light_n = by_texture.iter().filter(|&&b| b).count();
-    let light_hair = if light_n as f32 >= LIGHT_HAIR_MIN_SHARE * total {
+    // Whether there is enough light hair to count is judged on the fit grid, the same
+    // whatever --max-samples is (as the rest of the split).
+    let light_cells = match (&light_hair, &grid) {
+        (Some(lh), Some(g)) => g
+            .cluster
+            .iter()
+            .zip(fit_points)
+            .enumerate()
+            .filter(|(k, (c, &p))| c.is_some_and(|i| lh.takes(p, i, *k)))
+            .count(),
+        _ => 0,
+    };
+    let grid_cells = grid.as_ref().map_or(1, |g| g.cluster.len().max(1));
+    let light_hair = if light_cells as f32 >= LIGHT_HAIR_MIN_SHARE * grid_cells as f32 {
         light_hair
     } else {
         by_texture.clear();
-        light_n = 0;
         None
     };
+    // Light samples of edge clusters were not in `other_share` (edges are left out of it).
+    let (mut light_n, mut light_from_other, mut light_linear) = (0usize, 0usize, [0f64; 3]);
+    for ((&p, &i), _) in samples
+        .iter()
+        .zip(&nearest)
+        .zip(&by_texture)
+        .filter(|(_, &b)| b)
+    {
+        light_n += 1;
+        light_from_other += usize::from(edge_share[usize::from(i)].is_none());
+        let c = crate::color::lab_to_linear(p);
+        for (a, x) in light_linear.iter_mut().zip([c.red, c.green, c.blue]) {
+            *a += f64::from(x);
+        }
+    }
     // `other_share` leaves the edges out: they are part of the treated area.
     let (hair_share, scalp_share, other_share) = (
         share(ClusterClass::Hair) - placed_hair as f32 / total + light_n as f32 / total,
         share(ClusterClass::Scalp) - placed_scalp as f32 / total,
         share(ClusterClass::Other) + (placed_hair + placed_scalp) as f32 / total
-            - light_n as f32 / total,
+            - light_from_other as f32 / total,
     );
     if light_hair.is_some() {
         confidence *= LIGHT_HAIR_CONFIDENCE;
@@ -837,7 +870,28 @@ pub fn auto_separate_excluding(
         ));
     }
     if hair_share >= 0.02 {
-        let hair_ref = weighted_mean(&clusters, ClusterClass::Hair);
+        // The hair's colour with its light hair in it (all of it, when colour found none).
+        let cluster_share = share(ClusterClass::Hair);
+        let hair_ref = if light_n == 0 {
+            weighted_mean(&clusters, ClusterClass::Hair)
+        } else {
+            let n = light_n as f32;
+            let light = crate::color::linear_to_lab(crate::color::LinRgb::new(
+                (light_linear[0] / f64::from(n)) as f32,
+                (light_linear[1] / f64::from(n)) as f32,
+                (light_linear[2] / f64::from(n)) as f32,
+            ));
+            let w = cluster_share / (cluster_share + n / total);
+            if cluster_share > 0.0 {
+                mix_linear(
+                    weighted_mean(&clusters, ClusterClass::Hair),
+                    light,
+                    f64::from(w),
+                )
+            } else {
+                light
+            }
+        };
         let contrast = delta_e00(hair_ref, scalp_ref);
         if contrast < 15.0 {
             confidence *= 0.6;
