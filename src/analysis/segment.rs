@@ -133,14 +133,9 @@ impl AutoSeparation {
     /// Whether the point at (`fx`, `fy`), fractions of the photo's width and height, lies in
     /// a region left out by place.
     pub fn background_at(&self, fx: f32, fy: f32) -> bool {
-        self.background_cells.as_ref().is_some_and(|(l, cells)| {
-            let x = ((fx * l.cols as f32) as u32).min(l.cols.saturating_sub(1));
-            let y = ((fy * l.rows as f32) as u32).min(l.rows.saturating_sub(1));
-            cells
-                .get((y * l.cols + x) as usize)
-                .copied()
-                .unwrap_or(false)
-        })
+        self.background_cells
+            .as_ref()
+            .is_some_and(|(l, cells)| cells.get(l.cell_at(fx, fy)).copied().unwrap_or(false))
     }
 
     /// Lower the confidence by `factor` for a reason found after the separation (lighting
@@ -397,10 +392,7 @@ impl LightHair {
     /// [`LightHair::takes`] for the point at (`fx`, `fy`), fractions of the photo's width and
     /// height.
     pub fn takes_at(&self, lab: Lab, cluster: usize, fx: f32, fy: f32) -> bool {
-        let l = self.layout;
-        let x = ((fx * l.cols as f32) as u32).min(l.cols.saturating_sub(1));
-        let y = ((fy * l.rows as f32) as u32).min(l.rows.saturating_sub(1));
-        self.takes(lab, cluster, (y * l.cols + x) as usize)
+        self.takes(lab, cluster, self.layout.cell_at(fx, fy))
     }
 }
 

@@ -226,6 +226,23 @@ pub struct GridLayout {
     pub rows: u32,
 }
 
+impl GridLayout {
+    /// The row-major index of the cell holding the point at (`fx`, `fy`), fractions of the
+    /// photo's width and height (clamped to the grid).
+    ///
+    /// ```
+    /// use smpmatch::input::GridLayout;
+    /// let g = GridLayout { cols: 4, rows: 2 };
+    /// assert_eq!(g.cell_at(0.6, 0.9), 6);
+    /// assert_eq!(g.cell_at(1.0, 1.0), 7);
+    /// ```
+    pub fn cell_at(&self, fx: f32, fy: f32) -> usize {
+        let x = ((fx * self.cols as f32) as u32).min(self.cols.saturating_sub(1));
+        let y = ((fy * self.rows as f32) as u32).min(self.rows.saturating_sub(1));
+        (y * self.cols + x) as usize
+    }
+}
+
 impl From<[u32; 4]> for Region {
     /// `[x, y, w, h]`, as JSON clients send a rectangle.
     fn from(r: [u32; 4]) -> Region {
