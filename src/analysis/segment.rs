@@ -198,6 +198,34 @@ impl GridReading {
         )
     }
 
+    /// Cells a region must hold to be judged by its place ([`REGION_MIN_SHARE`] of the grid).
+    fn region_min_cells(&self) -> usize {
+        (REGION_MIN_SHARE * self.cluster.len() as f32).ceil() as usize
+    }
+
+    /// The cells whose region (`label`, `sizes`: one labelling of this grid, see
+    /// [`crate::mask::regions`]) passes `keep(cells, cells in the border band)`: the rules
+    /// that judge regions by where they lie.
+    fn cells_of_regions(
+        &self,
+        label: &[Option<u32>],
+        sizes: &[usize],
+        keep: impl Fn(usize, usize) -> bool,
+    ) -> Vec<bool> {
+        let in_band = self.in_band();
+        let mut band = vec![0usize; sizes.len()];
+        for (k, l) in label.iter().enumerate() {
+            if let Some(l) = l {
+                band[*l as usize] += usize::from(in_band(k));
+            }
+        }
+        let kept: Vec<bool> = sizes.iter().zip(&band).map(|(&n, &b)| keep(n, b)).collect();
+        label
+            .iter()
+            .map(|l| l.is_some_and(|l| kept[l as usize]))
+            .collect()
+    }
+
     /// Whether cell `k` lies in the border band ([`BORDER_BAND`] of each side).
     fn in_band(&self) -> impl Fn(usize) -> bool {
         let (gw, gh) = self.size();
@@ -306,8 +334,6 @@ pub const REGION_MIN_SHARE: f32 = 0.01;
 /// when they do not touch (hair, an ear or a collar between them).
 fn background_regions(grid: &GridReading, classes: &[ClusterClass]) -> Vec<bool> {
     let (gw, gh) = grid.size();
-    let in_band = grid.in_band();
-    let min_cells = (REGION_MIN_SHARE * grid.cluster.len() as f32).ceil() as usize;
     // Hair and scalp regions in one labelling (cells read as neither belong to none).
     let role: Vec<Option<ClusterClass>> = grid
         .cluster
@@ -315,23 +341,10 @@ fn background_regions(grid: &GridReading, classes: &[ClusterClass]) -> Vec<bool>
         .map(|&i| i.map(|i| classes[i]).filter(|&c| c != ClusterClass::Other))
         .collect();
     let regions = crate::mask::regions(&role, gw, gh);
-    let mut band = vec![0usize; regions.sizes.len()];
-    for (k, l) in regions.label.iter().enumerate() {
-        if let Some(l) = l {
-            band[*l as usize] += usize::from(in_band(k));
-        }
-    }
-    let background: Vec<bool> = regions
-        .sizes
-        .iter()
-        .zip(&band)
-        .map(|(&n, &b)| n >= min_cells && b as f32 > BORDER_BACKGROUND * n as f32)
-        .collect();
-    regions
-        .label
-        .iter()
-        .map(|l| l.is_some_and(|l| background[l as usize]))
-        .collect()
+    let min_cells = grid.region_min_cells();
+    grid.cells_of_regions(&regions.label, &regions.sizes, |n, band| {
+        n >= min_cells && band as f32 > BORDER_BACKGROUND * n as f32
+    })
 }
 
 /// Cells each side of a fit cell over which its local contrast is averaged: a strand's
@@ -426,26 +439,10 @@ fn hair_textured_cells(
         })
         .collect();
     let c = crate::mask::components(&textured, gw, gh);
-    let in_band = grid.in_band();
-    let min_cells = (REGION_MIN_SHARE * t.len() as f32).ceil() as usize;
-    let mut band = vec![0usize; c.sizes.len()];
-    for (k, l) in c.label.iter().enumerate() {
-        if let Some(l) = l {
-            band[*l as usize] += usize::from(in_band(k));
-        }
-    }
-    let keep: Vec<bool> = c
-        .sizes
-        .iter()
-        .zip(&band)
-        .map(|(&n, &b)| n >= min_cells && b as f32 <= BORDER_BACKGROUND * n as f32)
-        .collect();
-    Some(
-        c.label
-            .iter()
-            .map(|l| l.is_some_and(|l| keep[l as usize]))
-            .collect(),
-    )
+    let min_cells = grid.region_min_cells();
+    Some(grid.cells_of_regions(&c.label, &c.sizes, |n, band| {
+        n >= min_cells && band as f32 <= BORDER_BACKGROUND * n as f32
+    }))
 }
 
 /// Per cluster, the cells of its largest 8-connected region on the grid (each fit point
@@ -717,9 +714,10 @@ pub fn auto_separate_excluding(
         .par_iter()
         .map(|&p| tones::nearest(p, &centroids).0 as u8)
         .collect();
+    // The final classes, read by the rules that judge by place and texture.
+    let classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
     let background_cells = match (&grid, sample_cells) {
         (Some(g), Some(cells)) if cells.len() == samples.len() => {
-            let classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
             Some((g.layout, background_regions(g, &classes)))
         }
         _ => None,
@@ -749,7 +747,6 @@ pub fn auto_separate_excluding(
         (Some(g), Some(t), Some(cells))
             if t.len() == g.cluster.len() && cells.len() == samples.len() =>
         {
-            let classes: Vec<ClusterClass> = clusters.iter().map(|c| c.class).collect();
             let left = background_cells
                 .as_ref()
                 .map_or_else(|| vec![false; t.len()], |(_, b)| b.clone());
